@@ -1,0 +1,3 @@
+from tui_dl.cli import main
+
+raise SystemExit(main())

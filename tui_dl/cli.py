@@ -1,0 +1,163 @@
+"""The `tui-dl` command: the UI by default, and headless `datasets`, `train` and `fetch`."""
+
+from __future__ import annotations
+
+import argparse
+import math
+import signal
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+from tui_dl import __version__
+from tui_dl.engine.config import ACTIVATIONS, OPTIMIZERS, TASKS, RunConfig, load_toml
+
+EXIT_USAGE = 2
+
+
+class Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line: `error: ...`, exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        fail(message)
+
+
+def fail(message: str, status: int = EXIT_USAGE) -> NoReturn:
+    print(f"error: {message}", file=sys.stderr)
+    raise SystemExit(status)
+
+
+def _whole(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+
+
+def _number(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
+    return value
+
+
+def _widths(text: str) -> list[int]:
+    parts = [p for p in text.replace(" ", ",").split(",") if p]
+    if not parts:
+        raise argparse.ArgumentTypeError("expected a number of neurons, or a comma-separated list (64,32)")
+    return [_whole(p) for p in parts]
+
+
+def build_parser() -> Parser:
+    parser = Parser(prog="tui-dl", description="Train neural networks with PyTorch from the terminal.")
+    parser.add_argument("--version", action="version", version=f"tui-dl {__version__}")
+    commands = parser.add_subparsers(dest="command", parser_class=Parser)
+
+    commands.add_parser("ui", help="open the terminal UI (the default)")
+    commands.add_parser("datasets", help="list the built-in and shipped data sets")
+
+    fetch = commands.add_parser("fetch", help="download MNIST or Fashion-MNIST (IDX files)")
+    fetch.add_argument("name", choices=["mnist", "fashion-mnist"])
+    fetch.add_argument("folder", nargs="?", type=Path, help="where to save (default: data/NAME)")
+
+    train = commands.add_parser("train", help="train headless")
+    data = train.add_argument_group("data")
+    data.add_argument("--dataset", help="a built-in name (see `tui-dl datasets`) or a CSV / NPZ / IDX path")
+    data.add_argument("--target", help="CSV target column (default: the last column)")
+    data.add_argument("--task", choices=TASKS, help="force classification or regression")
+    data.add_argument("--samples", type=_whole, help="samples for synthetic data sets")
+    data.add_argument("--noise", type=_number, help="noise for synthetic data sets, 0..1")
+    data.add_argument("--window", type=_whole, help="days of history for daily-views (1 or 7)")
+    data.add_argument("--val-split", type=_number, help="validation fraction (default 0.2)")
+    data.add_argument("--test-split", type=_number, help="test fraction (default 0)")
+    model = train.add_argument_group("model")
+    model.add_argument("--layers", type=_whole, help="hidden layers (default 2)")
+    model.add_argument("--neurons", type=_widths, help="neurons per hidden layer: 32, or one per layer: 64,32")
+    model.add_argument("--activation", choices=ACTIVATIONS)
+    model.add_argument("--dropout", type=_number)
+    loop = train.add_argument_group("training")
+    loop.add_argument("--optimizer", choices=OPTIMIZERS)
+    loop.add_argument("--lr", type=_number, help="learning rate")
+    loop.add_argument("--momentum", type=_number, help="SGD momentum")
+    loop.add_argument("--weight-decay", type=_number)
+    loop.add_argument("--batch-size", type=_whole)
+    loop.add_argument("--epochs", type=_whole, help="total epochs (a resumed run continues up to this)")
+    loop.add_argument("--seed", type=_whole, help="seed for data, split and initial weights")
+    loop.add_argument("--device", help="auto (default), cpu, cuda, cuda:N or mps")
+    loop.add_argument("--early-stop", type=_whole, metavar="PATIENCE",
+                      help="stop when validation loss has not improved for PATIENCE epochs")
+    files = train.add_argument_group("files")
+    files.add_argument("--config", type=Path, metavar="FILE.toml", help="read settings from a TOML file")
+    files.add_argument("--save", type=Path, metavar="CKPT", help="save a checkpoint here at the end (and on Ctrl+C)")
+    files.add_argument("--resume", type=Path, metavar="CKPT", help="continue from a checkpoint")
+    train.add_argument("--json", action="store_true", help="print one JSON object per epoch and one at the end")
+    return parser
+
+
+_OVERRIDES = {
+    "data": ("dataset", "target", "task", "samples", "noise", "window", "val_split", "test_split", "seed"),
+    "model": ("layers", "neurons", "activation", "dropout"),
+    "train": ("optimizer", "lr", "momentum", "weight_decay", "batch_size", "epochs", "seed", "device", "early_stop"),
+}
+
+
+def config_from_args(args: argparse.Namespace, base: RunConfig) -> RunConfig:
+    """`base` with every flag the user gave applied on top."""
+    config = base.copy()
+    for section, names in _OVERRIDES.items():
+        for name in names:
+            value = getattr(args, name)
+            if value is not None:
+                setattr(getattr(config, section), name, value)
+    if args.neurons is not None and len(args.neurons) > 1 and args.layers is None:
+        config.model.layers = len(args.neurons)
+    return config
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command in (None, "ui"):
+        from tui_dl.ui.app import run_app
+
+        return run_app()
+    if args.command == "datasets":
+        from tui_dl.commands import list_datasets
+
+        return list_datasets()
+    if args.command == "fetch":
+        from tui_dl.commands import fetch_dataset
+
+        return fetch_dataset(args.name, args.folder)
+    return train(args)
+
+
+def train(args: argparse.Namespace) -> int:
+    """Headless training; see `tui-dl train --help`."""
+    from tui_dl.engine.checkpoint import checkpoint_config, load_checkpoint
+    from tui_dl.engine.errors import UserError
+
+    try:
+        resume = load_checkpoint(args.resume) if args.resume else None
+        if resume is not None:
+            base = checkpoint_config(resume)
+        elif args.config:
+            base = load_toml(args.config)
+        else:
+            base = RunConfig()
+        config = config_from_args(args, base).validate()
+    except UserError as exc:
+        fail(str(exc))
+
+    from tui_dl.headless import HeadlessRun
+
+    run = HeadlessRun(config, resume, args.save, as_json=args.json)
+    try:
+        run.trainer.setup()
+    except UserError as exc:
+        fail(str(exc))
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, run.interrupt)
+    return run.execute()

@@ -1,0 +1,1 @@
+"""The training engine: data, model, trainer, checkpoints. Imports no Textual."""

@@ -1,0 +1,266 @@
+"""Typed configuration for a run: data, model and training, with validation and TOML I/O.
+
+Nothing here imports torch, so the UI can validate and describe settings instantly.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from tui_dl.engine.errors import ConfigError
+
+ACTIVATIONS = ("sigmoid", "relu", "tanh", "gelu", "leaky_relu")
+OPTIMIZERS = ("sgd", "adam", "adamw")
+TASKS = ("auto", "classification", "regression")
+
+MAX_LAYERS = 64
+MAX_NEURONS = 65_536
+MAX_EPOCHS = 1_000_000
+MAX_BATCH_SIZE = 1 << 24
+MAX_SAMPLES = 1_000_000
+
+
+def _finite(value: float) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _integer(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+@dataclass
+class DataConfig:
+    """Which data set to use and how to split it."""
+
+    dataset: str = "spiral"
+    target: str | None = None
+    task: str = "auto"
+    samples: int = 500
+    noise: float = 0.1
+    window: int = 7
+    val_split: float = 0.2
+    test_split: float = 0.0
+    seed: int = 0
+
+    def problems(self) -> list[tuple[str, str]]:
+        """Each invalid field with a message saying why."""
+        out: list[tuple[str, str]] = []
+        if not self.dataset or not self.dataset.strip():
+            out.append(("dataset", "data set must be a registered name or a file path, got nothing"))
+        if self.task not in TASKS:
+            out.append(("task", f"task must be one of {', '.join(TASKS)}, got {self.task!r}"))
+        if not _integer(self.samples) or not 10 <= self.samples <= MAX_SAMPLES:
+            out.append(("samples", f"samples must be a whole number from 10 to {MAX_SAMPLES:,}, got {self.samples}"))
+        if not _finite(self.noise) or not 0 <= self.noise <= 1:
+            out.append(("noise", f"noise must be between 0 and 1, got {self.noise}"))
+        if not _integer(self.window) or not 1 <= self.window <= 60:
+            out.append(("window", f"window must be a whole number of days from 1 to 60, got {self.window}"))
+        if not _finite(self.val_split) or not 0 <= self.val_split < 0.95:
+            out.append(("val_split", f"validation split must be at least 0 and below 0.95, got {self.val_split}"))
+        if not _finite(self.test_split) or not 0 <= self.test_split < 0.5:
+            out.append(("test_split", f"test split must be at least 0 and below 0.5, got {self.test_split}"))
+        elif _finite(self.val_split) and self.val_split + self.test_split >= 0.95:
+            out.append(("test_split", "validation and test splits together must leave at least 5% for training"))
+        if not _integer(self.seed) or self.seed < 0:
+            out.append(("seed", f"seed must be a whole number >= 0, got {self.seed}"))
+        return out
+
+
+@dataclass
+class ModelConfig:
+    """The MLP: hidden layers, their widths, activation and dropout."""
+
+    layers: int = 2
+    neurons: list[int] = field(default_factory=lambda: [16])
+    activation: str = "relu"
+    dropout: float = 0.0
+
+    def hidden_sizes(self) -> list[int]:
+        """Width of each hidden layer: one number for all, or one per layer."""
+        if len(self.neurons) == 1:
+            return self.neurons * self.layers
+        return list(self.neurons)
+
+    def problems(self) -> list[tuple[str, str]]:
+        """Each invalid field with a message saying why."""
+        out: list[tuple[str, str]] = []
+        if not _integer(self.layers) or not 0 <= self.layers <= MAX_LAYERS:
+            out.append(("layers", f"hidden layers must be a whole number from 0 to {MAX_LAYERS}, got {self.layers}"))
+        if not self.neurons:
+            out.append(("neurons", "neurons per layer must be one number or one per layer, got nothing"))
+        for n in self.neurons:
+            if not _integer(n) or not 1 <= n <= MAX_NEURONS:
+                out.append(("neurons", f"neurons per layer must be from 1 to {MAX_NEURONS:,}, got {n}"))
+                break
+        if len(self.neurons) > 1 and _integer(self.layers) and len(self.neurons) != self.layers:
+            out.append(("neurons", f"{len(self.neurons)} layer widths given for {self.layers} hidden layers"))
+        if self.activation not in ACTIVATIONS:
+            out.append(("activation", f"activation must be one of {', '.join(ACTIVATIONS)}, got {self.activation!r}"))
+        if not _finite(self.dropout) or not 0 <= self.dropout < 1:
+            out.append(("dropout", f"dropout must be at least 0 and below 1, got {self.dropout}"))
+        return out
+
+    def parameter_count(self, inputs: int, outputs: int) -> int:
+        """Number of weights and biases for the given input and output sizes."""
+        sizes = [inputs, *self.hidden_sizes(), outputs]
+        return sum(a * b + b for a, b in zip(sizes, sizes[1:]))
+
+    def summary(self, inputs: int, outputs: int) -> str:
+        """One-line architecture: `2 -> 16 -> 16 -> 2, relu, 354 params`."""
+        sizes = [inputs, *self.hidden_sizes(), outputs]
+        shape = " -> ".join(str(s) for s in sizes)
+        extra = f", dropout {self.dropout:g}" if self.dropout else ""
+        return f"{shape}, {self.activation}{extra}, {self.parameter_count(inputs, outputs):,} params"
+
+
+@dataclass
+class TrainConfig:
+    """Optimizer and loop settings."""
+
+    optimizer: str = "adam"
+    lr: float = 0.01
+    momentum: float = 0.9
+    weight_decay: float = 0.0
+    batch_size: int = 32
+    epochs: int = 50
+    seed: int = 0
+    device: str = "auto"
+    early_stop: int = 0
+
+    def problems(self) -> list[tuple[str, str]]:
+        """Each invalid field with a message saying why."""
+        out: list[tuple[str, str]] = []
+        if self.optimizer not in OPTIMIZERS:
+            out.append(("optimizer", f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {self.optimizer!r}"))
+        if not _finite(self.lr) or not 0 < self.lr <= 100:
+            out.append(("lr", f"learning rate must be > 0 and at most 100, got {self.lr}"))
+        if not _finite(self.momentum) or not 0 <= self.momentum < 1:
+            out.append(("momentum", f"momentum must be at least 0 and below 1, got {self.momentum}"))
+        if not _finite(self.weight_decay) or not 0 <= self.weight_decay <= 10:
+            out.append(("weight_decay", f"weight decay must be from 0 to 10, got {self.weight_decay}"))
+        if not _integer(self.batch_size) or not 1 <= self.batch_size <= MAX_BATCH_SIZE:
+            out.append(("batch_size", f"batch size must be a whole number from 1 to {MAX_BATCH_SIZE:,}, got {self.batch_size}"))
+        if not _integer(self.epochs) or not 1 <= self.epochs <= MAX_EPOCHS:
+            out.append(("epochs", f"epochs must be a whole number from 1 to {MAX_EPOCHS:,}, got {self.epochs}"))
+        if not _integer(self.seed) or self.seed < 0:
+            out.append(("seed", f"seed must be a whole number >= 0, got {self.seed}"))
+        if not isinstance(self.device, str) or not _valid_device_name(self.device):
+            out.append(("device", f"device must be auto, cpu, mps, cuda or cuda:N, got {self.device!r}"))
+        if not _integer(self.early_stop) or self.early_stop < 0:
+            out.append(("early_stop", f"early-stopping patience must be a whole number >= 0 (0 = off), got {self.early_stop}"))
+        return out
+
+
+def _valid_device_name(name: str) -> bool:
+    if name in ("auto", "cpu", "mps", "cuda"):
+        return True
+    prefix, _, index = name.partition(":")
+    return prefix == "cuda" and index.isdigit()
+
+
+@dataclass
+class RunConfig:
+    """Everything that defines a run."""
+
+    data: DataConfig = field(default_factory=DataConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+
+    def problems(self) -> list[tuple[str, str]]:
+        """Every invalid field of every section, as (section.field, message)."""
+        return [
+            (f"{section}.{name}", message)
+            for section in ("data", "model", "train")
+            for name, message in getattr(self, section).problems()
+        ]
+
+    def validate(self) -> RunConfig:
+        """Return self, or raise ConfigError listing every problem."""
+        problems = self.problems()
+        if problems:
+            raise ConfigError(problems)
+        return self
+
+    def to_dict(self) -> dict[str, dict[str, Any]]:
+        """Plain nested dict (no None values), as written to TOML and checkpoints."""
+        return {
+            section: {k: v for k, v in asdict(getattr(self, section)).items() if v is not None}
+            for section in ("data", "model", "train")
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RunConfig:
+        """Build from a nested dict; unknown sections or keys are an error."""
+        sections = {"data": DataConfig, "model": ModelConfig, "train": TrainConfig}
+        unknown = set(data) - set(sections)
+        if unknown:
+            raise ConfigError([("config", f"unknown section [{sorted(unknown)[0]}]; expected data, model, train")])
+        built = {}
+        for name, kind in sections.items():
+            values = dict(data.get(name, {}))
+            known = {f.name for f in fields(kind)}
+            extra = set(values) - known
+            if extra:
+                raise ConfigError([(name, f"unknown key {sorted(extra)[0]!r} in [{name}]")])
+            if name == "model" and isinstance(values.get("neurons"), int):
+                values["neurons"] = [values["neurons"]]
+            built[name] = kind(**values)
+        return cls(**built)
+
+    def copy(self) -> RunConfig:
+        """A deep copy."""
+        return RunConfig(
+            data=replace(self.data),
+            model=replace(self.model, neurons=list(self.model.neurons)),
+            train=replace(self.train),
+        )
+
+
+def load_toml(path: str | Path) -> RunConfig:
+    """Read a run config from a TOML file."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError([("config", f"cannot read config file {path}: {exc.strerror or exc}")]) from None
+    except UnicodeDecodeError:
+        raise ConfigError([("config", f"config file {path} is not UTF-8 text")]) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([("config", f"config file {path} is not valid TOML: {exc}")]) from None
+    try:
+        return RunConfig.from_dict(data)
+    except TypeError as exc:
+        raise ConfigError([("config", f"config file {path}: {exc}")]) from None
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+        return f'"{escaped}"'
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    raise TypeError(f"cannot write {type(value).__name__} to TOML")
+
+
+def dump_toml(config: RunConfig) -> str:
+    """The config as TOML text."""
+    lines: list[str] = []
+    for section, values in config.to_dict().items():
+        lines.append(f"[{section}]")
+        lines.extend(f"{key} = {_toml_value(value)}" for key, value in values.items())
+        lines.append("")
+    return "\n".join(lines)
+
+
+def save_toml(config: RunConfig, path: str | Path) -> None:
+    """Write the config to a TOML file."""
+    Path(path).write_text(dump_toml(config), encoding="utf-8")

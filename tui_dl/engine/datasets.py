@@ -1,0 +1,111 @@
+"""The registry of data sets: built-in synthetic ones, shipped real ones, and users' files."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from tui_dl.engine.config import DataConfig
+from tui_dl.engine.errors import DataError
+from tui_dl.engine.rawdata import RawData
+from tui_dl.paths import datasets_dir
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """A registered data set: what it is and how to load it."""
+
+    name: str
+    task: str
+    description: str
+    source: str
+    knobs: tuple[str, ...]
+    load: Callable[[DataConfig], RawData]
+
+
+PLAYGROUND = "synthetic (Playground)"
+LECTURE = "synthetic (lecture)"
+
+
+def _synthetic(name: str, task: str, generator: str, description: str, source: str = PLAYGROUND,
+               classes: tuple[str, ...] = ("0", "1")) -> DatasetSpec:
+    def load(cfg: DataConfig) -> RawData:
+        import numpy as np
+
+        from tui_dl.engine import synthetic
+
+        x, y = getattr(synthetic, generator)(cfg.samples, cfg.noise, np.random.default_rng(cfg.seed))
+        features = ["x1", "x2"] if x.shape[1] == 2 else ["x"]
+        return RawData(name, task, x.astype(np.float32), y if task == "classification" else y.astype(np.float32),
+                       features, list(classes) if task == "classification" else [], source)
+
+    return DatasetSpec(name, task, description, source, ("samples", "noise"), load)
+
+
+def _daily_views(cfg: DataConfig) -> RawData:
+    import numpy as np
+
+    from tui_dl.engine.synthetic import views_windows
+
+    x, y = views_windows(cfg.samples, cfg.window, cfg.noise, np.random.default_rng(cfg.seed))
+    names = [f"views t-{cfg.window - i}" for i in range(cfg.window)]
+    return RawData("daily-views", "regression", x.astype(np.float32), y.astype(np.float32), names, [], LECTURE,
+                   [f"input: views of the last {cfg.window} day(s), thousands"])
+
+
+def _shipped(name: str, file: str, target: str, task: str, description: str, source: str) -> DatasetSpec:
+    def load(cfg: DataConfig) -> RawData:
+        from tui_dl.engine.files import load_csv
+
+        raw = load_csv(datasets_dir() / file, target, task)
+        raw.name, raw.source = name, source
+        return raw
+
+    return DatasetSpec(name, task, description, source, (), load)
+
+
+REGISTRY: dict[str, DatasetSpec] = {
+    spec.name: spec
+    for spec in (
+        _synthetic("circle", "classification", "circle", "a disc inside a ring", classes=("outside", "inside")),
+        _synthetic("xor", "classification", "xor", "quadrants: same sign vs different sign", classes=("different", "same")),
+        _synthetic("gauss", "classification", "gauss", "two Gaussian clouds"),
+        _synthetic("spiral", "classification", "spiral", "two interleaved spiral arms", classes=("arm B", "arm A")),
+        _synthetic("plane", "regression", "plane", "a tilted plane over 2-D inputs"),
+        _synthetic("gauss-bumps", "regression", "gauss_bumps", "six Gaussian bumps over 2-D inputs"),
+        _synthetic("sine", "regression", "sine", "y = sin(x), a 1-D curve", LECTURE),
+        _synthetic("piecewise", "regression", "piecewise", "a piecewise-linear 1-D curve (sum of hard sigmoids)", LECTURE),
+        DatasetSpec("daily-views", "regression", "tomorrow's views from the last 1 or 7 days (weekly cycle)",
+                    LECTURE, ("samples", "noise", "window"), _daily_views),
+        _shipped("digits", "digits.csv", "digit", "classification", "handwritten digits, 8x8 pixels",
+                 "UCI Optical Recognition of Handwritten Digits"),
+        _shipped("iris", "iris.csv", "species", "classification", "iris flowers, 3 species", "Fisher's Iris (UCI)"),
+        _shipped("wine", "wine.csv", "cultivar", "classification", "wines from 3 cultivars", "UCI Wine"),
+        _shipped("breast-cancer", "breast_cancer.csv", "diagnosis", "classification",
+                 "breast tumour cells, malignant or benign", "UCI Breast Cancer Wisconsin (Diagnostic)"),
+        _shipped("diabetes", "diabetes.csv", "progression", "regression", "disease progression after one year",
+                 "Efron et al. (2004) diabetes data"),
+    )
+}
+
+
+def is_registered(name: str) -> bool:
+    return name in REGISTRY
+
+
+def load_raw(cfg: DataConfig) -> RawData:
+    """Load the configured data set: a registered name, or a CSV / NPZ / IDX path."""
+    spec = REGISTRY.get(cfg.dataset)
+    if spec is not None:
+        raw = spec.load(cfg)
+        if cfg.task not in ("auto", raw.task):
+            raise DataError(f"{spec.name} is a {raw.task} data set; --task {cfg.task} does not apply")
+        return raw
+    path = Path(cfg.dataset).expanduser()
+    if not path.exists():
+        names = ", ".join(REGISTRY)
+        raise DataError(f"unknown data set {cfg.dataset!r}: not a built-in name ({names}) nor an existing file")
+    from tui_dl.engine.files import load_file
+
+    return load_file(path, cfg.target, cfg.task)

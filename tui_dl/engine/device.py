@@ -1,0 +1,44 @@
+"""Choosing the training device and describing it."""
+
+from __future__ import annotations
+
+import torch
+
+from tui_dl.engine.errors import UserError
+
+
+def available_devices() -> list[str]:
+    """Device names a user can pick here: auto, cpu, and each CUDA GPU or MPS."""
+    names = ["auto", "cpu"]
+    if torch.cuda.is_available():
+        names += [f"cuda:{i}" for i in range(torch.cuda.device_count())]
+    if torch.backends.mps.is_available():
+        names.append("mps")
+    return names
+
+
+def resolve_device(name: str) -> torch.device:
+    """`auto` means CUDA if available, else Apple MPS, else CPU; explicit names are checked."""
+    if name == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        if torch.backends.mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    if name.startswith("cuda"):
+        if not torch.cuda.is_available():
+            raise UserError(f"device {name} is not available: this machine has no CUDA GPU (use auto or cpu)")
+        index = int(name.partition(":")[2] or 0)
+        if index >= torch.cuda.device_count():
+            raise UserError(f"device {name} is not available: this machine has {torch.cuda.device_count()} CUDA GPU(s)")
+    if name == "mps" and not torch.backends.mps.is_available():
+        raise UserError("device mps is not available on this machine (use auto or cpu)")
+    return torch.device(name)
+
+
+def describe_device(device: torch.device) -> str:
+    """A short human name: `cuda:0 (NVIDIA H100 80GB HBM3)`, `cpu`."""
+    if device.type == "cuda":
+        index = device.index if device.index is not None else torch.cuda.current_device()
+        return f"cuda:{index} ({torch.cuda.get_device_name(index)})"
+    return device.type

@@ -1,0 +1,87 @@
+"""Plain events the trainer emits to its subscribers (the CLI, the UI, tests)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from tui_dl.engine.config import RunConfig
+
+
+@dataclass
+class EpochMetrics:
+    """Metrics of one finished epoch. Accuracy for classification, MAE / R^2 for regression."""
+
+    epoch: int
+    step: int
+    train_loss: float
+    val_loss: float | None
+    lr: float
+    samples_per_s: float
+    seconds: float
+    train_acc: float | None = None
+    val_acc: float | None = None
+    val_mae: float | None = None
+    val_r2: float | None = None
+
+    def to_dict(self) -> dict:
+        """As a dict without the metrics that do not apply to this task."""
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+
+@dataclass
+class RunStarted:
+    config: RunConfig
+    device: str
+    task: str
+    summary: str
+    parameters: int
+    train_samples: int
+    val_samples: int
+    steps_per_epoch: int
+    start_epoch: int
+    class_names: list[str] = field(default_factory=list)
+
+
+@dataclass
+class StepMetrics:
+    """Training losses of consecutive steps, read from the device in one go."""
+
+    epoch: int
+    first_step: int
+    losses: list[float]
+    steps_in_epoch: int
+    step_in_epoch: int
+
+
+@dataclass
+class EpochEnded:
+    metrics: EpochMetrics
+    best_epoch: int
+    best_val_loss: float | None
+
+
+@dataclass
+class StateChanged:
+    """The run was paused or resumed."""
+
+    state: str
+
+
+@dataclass
+class LrChanged:
+    lr: float
+
+
+@dataclass
+class RunFinished:
+    """The run ended: `status` is completed, stopped, early_stopped, diverged or failed."""
+
+    status: str
+    message: str
+    epochs_done: int
+    best_epoch: int
+    best_val_loss: float | None
+    seconds: float
+
+
+Event = RunStarted | StepMetrics | EpochEnded | StateChanged | LrChanged | RunFinished

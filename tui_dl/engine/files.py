@@ -1,0 +1,246 @@
+"""Users' data files: CSV with a header, NPZ with `x`/`y`, and MNIST-format IDX pairs."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import re
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from tui_dl.engine.errors import DataError
+from tui_dl.engine.rawdata import RawData, targets_from_values
+
+MISSING_MARKERS = ("", "na", "nan", "n/a", "null", "none", "?", "#n/a")
+MIN_ROWS = 10
+MAX_CATEGORIES = 50
+MOSTLY_MISSING = 0.5
+
+FASHION_CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
+
+
+def load_file(path: Path, target: str | None = None, task: str = "auto") -> RawData:
+    """Load a user's CSV, NPZ or IDX file (or a folder of IDX files)."""
+    if path.is_dir():
+        return load_idx(path, task)
+    name = path.name.lower()
+    try:
+        if name.endswith(".npz"):
+            return load_npz(path, task)
+        if "idx" in name and "ubyte" in name:
+            return load_idx(path, task)
+        return load_csv(path, target, task)
+    except OSError as exc:
+        raise DataError(f"cannot read {path}: {exc.strerror or exc}") from None
+
+
+# CSV -------------------------------------------------------------------------------------------
+
+def _read_text(path: Path) -> str:
+    raw = path.read_bytes()
+    if not raw.strip():
+        raise DataError(f"{path.name} is empty")
+    if b"\0" in raw[:4096]:
+        raise DataError(f"{path.name} is a binary file, not CSV text")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
+
+
+def _sniff_delimiter(text: str) -> str:
+    try:
+        return csv.Sniffer().sniff(text[:65536], delimiters=",;\t|").delimiter
+    except csv.Error:
+        return ","
+
+
+def load_csv(path: Path, target: str | None = None, task: str = "auto") -> RawData:
+    """A CSV with a header row; the target is `target` or the last column."""
+    text = _read_text(path)
+    try:
+        rows = [row for row in csv.reader(io.StringIO(text), delimiter=_sniff_delimiter(text)) if any(c.strip() for c in row)]
+    except csv.Error as exc:
+        raise DataError(f"{path.name} is not valid CSV: {exc}") from None
+    header = [h.strip() for h in rows[0]]
+    if len(header) < 2:
+        raise DataError(f"{path.name} needs a header and at least two columns (features and a target); found {len(header)}")
+    for number, row in enumerate(rows[1:], start=2):
+        if len(row) != len(header):
+            raise DataError(f"{path.name}: row {number} has {len(row)} fields but the header has {len(header)}")
+    if len(rows) - 1 < MIN_ROWS:
+        raise DataError(f"{path.name} has {len(rows) - 1} data rows; at least {MIN_ROWS} are needed")
+    target_name = target if target is not None else header[-1]
+    if target_name not in header:
+        shown = ", ".join(header[:12]) + (", ..." if len(header) > 12 else "")
+        raise DataError(f"{path.name} has no column {target_name!r}; columns are: {shown}")
+
+    cells = np.char.strip(np.array(rows[1:], dtype=str))
+    missing = np.isin(np.char.lower(cells), MISSING_MARKERS)
+    notices: list[str] = []
+    target_index = header.index(target_name)
+    keep = []
+    for j, name in enumerate(header):
+        if j != target_index and missing[:, j].mean() > MOSTLY_MISSING:
+            notices.append(f"ignored column {name!r}: {missing[:, j].mean():.0%} of its values are missing")
+        else:
+            keep.append(j)
+
+    columns: dict[int, np.ndarray | None] = {}
+    for j in keep:
+        try:
+            values = np.where(missing[:, j], "nan", cells[:, j]).astype(np.float64)
+        except ValueError:
+            values = None
+        else:
+            missing[:, j] |= ~np.isfinite(values)
+        columns[j] = values
+
+    row_ok = ~missing[:, keep].any(axis=1)
+    dropped = int((~row_ok).sum())
+    if dropped:
+        notices.append(f"dropped {dropped} of {len(row_ok)} rows with missing values")
+    if row_ok.sum() < MIN_ROWS:
+        raise DataError(f"{path.name}: only {int(row_ok.sum())} rows remain after dropping rows with missing values; at least {MIN_ROWS} are needed")
+
+    parts: list[np.ndarray] = []
+    names: list[str] = []
+    for j in keep:
+        if j == target_index:
+            continue
+        values = columns[j]
+        if values is not None:
+            parts.append(values[row_ok].reshape(-1, 1))
+            names.append(header[j])
+            continue
+        text_values = cells[row_ok, j]
+        categories = np.unique(text_values)
+        if len(categories) > MAX_CATEGORIES and len(categories) > 0.5 * len(text_values):
+            notices.append(f"ignored column {header[j]!r}: text with {len(categories)} distinct values")
+            continue
+        parts.append((text_values[:, None] == categories[None, :]).astype(np.float64))
+        names.extend(f"{header[j]}={c}" for c in categories)
+    if not parts:
+        raise DataError(f"{path.name} has no usable feature columns besides the target {target_name!r}")
+
+    target_values = columns[target_index] if columns[target_index] is not None else cells[:, target_index]
+    found_task, y, classes = targets_from_values(target_values[row_ok], task, f"column {target_name!r}")
+    return RawData(
+        name=path.name,
+        task=found_task,
+        x=np.concatenate(parts, axis=1).astype(np.float32),
+        y=y,
+        feature_names=names,
+        class_names=classes,
+        source=str(path),
+        notices=notices,
+    )
+
+
+# NPZ -------------------------------------------------------------------------------------------
+
+def load_npz(path: Path, task: str = "auto") -> RawData:
+    """An `.npz` archive holding arrays `x` (N x ...) and `y` (N or N x O)."""
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            keys = list(archive.keys())
+            for key in ("x", "y"):
+                if key not in keys:
+                    raise DataError(f"{path.name} has no array named {key!r} (it has: {', '.join(keys) or 'nothing'})")
+            x, y = archive["x"], archive["y"]
+    except (zipfile.BadZipFile, EOFError, ValueError) as exc:
+        if isinstance(exc, ValueError) and "pickle" in str(exc):
+            raise DataError(f"{path.name} holds Python objects; only plain numeric arrays are read") from None
+        raise DataError(f"{path.name} is not a valid .npz archive") from None
+    if x.ndim < 2 or x.shape[0] != y.shape[0]:
+        raise DataError(f"{path.name}: x must be N x features and y must have N rows; got x {x.shape}, y {y.shape}")
+    if x.dtype.kind not in "biuf":
+        raise DataError(f"{path.name}: x must be numeric, got {x.dtype}")
+    if len(x) < MIN_ROWS:
+        raise DataError(f"{path.name} has {len(x)} samples; at least {MIN_ROWS} are needed")
+    x = x.reshape(len(x), -1).astype(np.float32)
+    if not np.all(np.isfinite(x)):
+        raise DataError(f"{path.name}: x contains NaN or infinite values")
+    if y.ndim == 2 and y.shape[1] > 1:
+        if task == "classification" or y.dtype.kind not in "biuf":
+            raise DataError(f"{path.name}: a 2-D y is read as several regression targets and must be numeric")
+        found_task, targets, classes = "regression", y.astype(np.float32), []
+    else:
+        found_task, targets, classes = targets_from_values(y.reshape(-1), task, f"{path.name}'s y")
+    return RawData(path.name, found_task, x, targets, [f"x{i}" for i in range(x.shape[1])], classes, str(path))
+
+
+# IDX -------------------------------------------------------------------------------------------
+
+_IDX_TYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+
+
+def read_idx(path: Path) -> np.ndarray:
+    """Read one IDX file (optionally gzipped) into an array, checking its header and length."""
+    raw = path.read_bytes()
+    if raw[:2] == b"\x1f\x8b":
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError):
+            raise DataError(f"{path.name} is a damaged gzip file") from None
+    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in _IDX_TYPES or raw[3] == 0:
+        raise DataError(f"{path.name} is not an IDX file (wrong magic number)")
+    ndim = raw[3]
+    header_size = 4 + 4 * ndim
+    if len(raw) < header_size:
+        raise DataError(f"{path.name} is truncated inside its header")
+    shape = tuple(int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
+    dtype = np.dtype(_IDX_TYPES[raw[2]])
+    expected = int(np.prod(shape)) * dtype.itemsize
+    if len(raw) - header_size < expected:
+        raise DataError(f"{path.name} is truncated: header promises {expected:,} bytes of data, found {len(raw) - header_size:,}")
+    return np.frombuffer(raw, dtype=dtype, count=int(np.prod(shape)), offset=header_size).reshape(shape)
+
+
+_IMAGES = re.compile(r"images([.-])idx3")
+_LABELS = re.compile(r"labels([.-])idx1")
+
+
+def _idx_pair(path: Path) -> tuple[Path, Path]:
+    if path.is_dir():
+        candidates = sorted(p for p in path.iterdir() if _IMAGES.search(p.name))
+        train = [p for p in candidates if p.name.startswith("train")]
+        if not candidates:
+            raise DataError(f"{path} holds no *-images-idx3-ubyte file")
+        path = (train or candidates)[0]
+    if _LABELS.search(path.name):
+        images_name, labels_name = _LABELS.sub(r"images\1idx3", path.name), path.name
+    elif _IMAGES.search(path.name):
+        images_name, labels_name = path.name, _IMAGES.sub(r"labels\1idx1", path.name)
+    else:
+        raise DataError(f"{path.name}: IDX files must be named like train-images-idx3-ubyte and train-labels-idx1-ubyte")
+
+    def existing(name: str) -> Path:
+        stem = name[:-3] if name.endswith(".gz") else name
+        for candidate in (path.parent / stem, path.parent / f"{stem}.gz"):
+            if candidate.exists():
+                return candidate
+        raise DataError(f"cannot find {stem}[.gz] next to {path.name}; IDX images need their labels file")
+
+    return existing(images_name), existing(labels_name)
+
+
+def load_idx(path: Path, task: str = "auto") -> RawData:
+    """An MNIST-style pair: `*-images-idx3-ubyte[.gz]` and the matching labels file."""
+    images_path, labels_path = _idx_pair(path)
+    images, labels = read_idx(images_path), read_idx(labels_path)
+    if images.ndim < 2 or labels.ndim != 1 or len(images) != len(labels):
+        raise DataError(f"{images_path.name} and {labels_path.name} do not match: {images.shape} images, {labels.shape} labels")
+    x = images.reshape(len(images), -1).astype(np.float32)
+    if images.dtype == np.uint8:
+        x /= 255.0
+    found_task, y, classes = targets_from_values(labels, task, labels_path.name)
+    if "fashion" in str(images_path).lower() and len(classes) == len(FASHION_CLASSES):
+        classes = list(FASHION_CLASSES)
+    side = images.shape[1:]
+    names = [f"pixel_{i}" for i in range(x.shape[1])]
+    return RawData(images_path.name, found_task, x, y, names, classes, str(images_path),
+                   notices=[f"{len(x):,} images of {'x'.join(map(str, side))} pixels"])

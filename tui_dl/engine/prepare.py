@@ -1,0 +1,90 @@
+"""Turning a loaded data set into standardized train / validation / test tensors on the device."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from tui_dl.engine.config import DataConfig
+from tui_dl.engine.errors import DataError
+from tui_dl.engine.rawdata import RawData
+
+
+@dataclass
+class PreparedData:
+    """Split, standardized tensors already on the training device."""
+
+    raw: RawData
+    x_train: torch.Tensor
+    y_train: torch.Tensor
+    x_val: torch.Tensor
+    y_val: torch.Tensor
+    x_test: torch.Tensor
+    y_test: torch.Tensor
+    x_mean: torch.Tensor
+    x_std: torch.Tensor
+    y_mean: torch.Tensor
+    y_std: torch.Tensor
+
+    @property
+    def task(self) -> str:
+        return self.raw.task
+
+    @property
+    def inputs(self) -> int:
+        return self.raw.features
+
+    @property
+    def outputs(self) -> int:
+        return self.raw.outputs
+
+    @property
+    def device(self) -> torch.device:
+        return self.x_train.device
+
+
+def split_indices(n: int, cfg: DataConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A seeded permutation cut into train, validation and test index arrays."""
+    order = np.random.default_rng(cfg.seed + 1).permutation(n)
+    n_val, n_test = int(round(n * cfg.val_split)), int(round(n * cfg.test_split))
+    if cfg.val_split > 0:
+        n_val = max(n_val, 1)
+    if cfg.test_split > 0:
+        n_test = max(n_test, 1)
+    n_train = n - n_val - n_test
+    if n_train < 2:
+        raise DataError(f"only {n_train} training samples remain after the validation/test split of {n} samples")
+    return order[:n_train], order[n_train:n_train + n_val], order[n_train + n_val:]
+
+
+def prepare(raw: RawData, cfg: DataConfig, device: torch.device) -> PreparedData:
+    """Split, standardize with training-split statistics, and move everything to `device` once."""
+    train, val, test = split_indices(raw.samples, cfg)
+    x = torch.from_numpy(np.ascontiguousarray(raw.x, dtype=np.float32))
+    regression = raw.task == "regression"
+    y = torch.from_numpy(np.ascontiguousarray(raw.y, dtype=np.float32 if regression else np.int64))
+    x_mean = x[train].mean(0)
+    x_std = x[train].std(0, unbiased=False)
+    x_std = torch.where(x_std > 1e-8, x_std, torch.ones_like(x_std))
+    x = (x - x_mean) / x_std
+    if regression:
+        y_mean = y[train].mean(0)
+        y_std = y[train].std(0, unbiased=False)
+        y_std = torch.where(y_std > 1e-8, y_std, torch.ones_like(y_std))
+        y = (y - y_mean) / y_std
+    else:
+        y_mean = torch.zeros(1)
+        y_std = torch.ones(1)
+
+    def to_device(t: torch.Tensor, idx: np.ndarray) -> torch.Tensor:
+        return t[torch.from_numpy(idx)].to(device)
+
+    return PreparedData(
+        raw=raw,
+        x_train=to_device(x, train), y_train=to_device(y, train),
+        x_val=to_device(x, val), y_val=to_device(y, val),
+        x_test=to_device(x, test), y_test=to_device(y, test),
+        x_mean=x_mean, x_std=x_std, y_mean=y_mean, y_std=y_std,
+    )

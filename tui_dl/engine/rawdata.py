@@ -1,0 +1,70 @@
+"""A loaded data set before splitting: host arrays plus what they mean."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from tui_dl.engine.errors import DataError
+
+MAX_CLASSES_FOR_AUTO = 20
+
+
+@dataclass
+class RawData:
+    """Features `x` (N x F float32) and targets `y` (N int64 classes, or N x O float32 values)."""
+
+    name: str
+    task: str
+    x: np.ndarray
+    y: np.ndarray
+    feature_names: list[str]
+    class_names: list[str] = field(default_factory=list)
+    source: str = ""
+    notices: list[str] = field(default_factory=list)
+
+    @property
+    def samples(self) -> int:
+        return int(self.x.shape[0])
+
+    @property
+    def features(self) -> int:
+        return int(self.x.shape[1])
+
+    @property
+    def outputs(self) -> int:
+        """Size of the model's output layer."""
+        return len(self.class_names) if self.task == "classification" else int(self.y.shape[1])
+
+
+def targets_from_values(values: np.ndarray, task: str, what: str) -> tuple[str, np.ndarray, list[str]]:
+    """Turn a 1-D target column into (task, y, class_names).
+
+    `task` "auto" means classification for text or for whole numbers with at most
+    20 distinct values, regression otherwise.
+    """
+    if values.dtype.kind in "biuf":
+        numeric = values.astype(np.float64)
+        if not np.all(np.isfinite(numeric)):
+            raise DataError(f"{what} has non-finite target values (NaN or infinity)")
+        whole = bool(np.all(numeric == np.round(numeric)))
+        distinct = np.unique(numeric)
+        if task == "auto":
+            task = "classification" if whole and len(distinct) <= MAX_CLASSES_FOR_AUTO else "regression"
+        if task == "regression":
+            return task, numeric.astype(np.float32).reshape(-1, 1), []
+        names = [f"{v:g}" for v in distinct]
+        return task, np.searchsorted(distinct, numeric).astype(np.int64), _check_classes(names, what)
+    text = values.astype(str)
+    if task == "regression":
+        raise DataError(f"{what} has text targets, so it cannot be a regression task")
+    distinct = np.unique(text)
+    return "classification", np.searchsorted(distinct, text).astype(np.int64), _check_classes(list(distinct), what)
+
+
+def _check_classes(names: list[str], what: str) -> list[str]:
+    if len(names) < 2:
+        only = names[0] if names else "nothing"
+        raise DataError(f"{what} has only one class ({only}); classification needs at least two")
+    return names

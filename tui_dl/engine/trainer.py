@@ -1,0 +1,396 @@
+"""The training loop: device-side batches, few host syncs, events out, thread-safe control."""
+
+from __future__ import annotations
+
+import copy
+import math
+import threading
+import time
+import traceback
+from array import array
+from collections.abc import Callable
+from typing import Any
+
+import torch
+from torch import nn
+
+from tui_dl.engine.config import RunConfig
+from tui_dl.engine.datasets import load_raw
+from tui_dl.engine.device import describe_device, resolve_device
+from tui_dl.engine.errors import CheckpointError, UserError
+from tui_dl.engine.events import (
+    EpochEnded,
+    EpochMetrics,
+    Event,
+    LrChanged,
+    RunFinished,
+    RunStarted,
+    StateChanged,
+    StepMetrics,
+)
+from tui_dl.engine.model import build_model, parameter_count
+from tui_dl.engine.prepare import PreparedData, prepare
+
+EVAL_CHUNK = 65_536
+
+
+def make_optimizer(name: str, params, lr: float, momentum: float, weight_decay: float) -> torch.optim.Optimizer:
+    """SGD (with momentum), Adam or AdamW."""
+    if name == "sgd":
+        return torch.optim.SGD(params, lr=lr, momentum=momentum, weight_decay=weight_decay)
+    if name == "adam":
+        return torch.optim.Adam(params, lr=lr, weight_decay=weight_decay)
+    return torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay)
+
+
+class Trainer:
+    """Trains one run. `run()` blocks; `pause`, `resume`, `stop` and `set_lr` may be called from other threads.
+
+    Subscribers receive events on the training thread and must return quickly.
+    """
+
+    def __init__(self, config: RunConfig, data: PreparedData | None = None, resume: dict | None = None,
+                 report_interval: float = 0.25):
+        self.config = config.copy().validate()
+        self.data = data
+        self.report_interval = report_interval
+        self.history: list[EpochMetrics] = []
+        self.step_losses = array("f")
+        self.best_epoch = 0
+        self.best_val_loss: float | None = None
+        self.state = "idle"
+        self.error_traceback: str | None = None
+        self.notices: list[str] = []
+        self._resume = resume
+        self._listeners: list[Callable[[Event], None]] = []
+        self._stop = threading.Event()
+        self._running = threading.Event()
+        self._running.set()
+        self._lock = threading.Lock()
+        self._pending_lr: float | None = None
+        self._snapshot: dict[str, Any] | None = None
+        self.model: nn.Module | None = None
+        self.optimizer: torch.optim.Optimizer | None = None
+        self.device: torch.device | None = None
+        self.epoch = 0
+        self.step = 0
+
+    # control (any thread) ----------------------------------------------------------------------
+
+    def subscribe(self, listener: Callable[[Event], None]) -> None:
+        self._listeners.append(listener)
+
+    def pause(self) -> None:
+        self._running.clear()
+
+    def resume(self) -> None:
+        self._running.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._running.set()
+
+    def set_lr(self, lr: float) -> None:
+        """Change the learning rate; it takes effect at the next batch."""
+        if not (isinstance(lr, (int, float)) and math.isfinite(lr) and 0 < lr <= 100):
+            raise UserError(f"learning rate must be > 0 and at most 100, got {lr}")
+        with self._lock:
+            self._pending_lr = float(lr)
+
+    @property
+    def paused(self) -> bool:
+        return not self._running.is_set()
+
+    # setup ------------------------------------------------------------------------------------
+
+    def setup(self) -> None:
+        """Resolve the device, load and prepare data, build model and optimizer, apply a resume state.
+
+        Raises UserError for anything the user can fix.
+        """
+        cfg = self.config
+        self.device = resolve_device(cfg.train.device)
+        if self.data is None:
+            self.data = prepare(load_raw(cfg.data), cfg.data, self.device)
+        self.notices.extend(self.data.raw.notices)
+        torch.manual_seed(cfg.train.seed)
+        self.model = build_model(cfg.model, self.data.inputs, self.data.outputs).to(self.device)
+        self.optimizer = make_optimizer(cfg.train.optimizer, self.model.parameters(), cfg.train.lr,
+                                        cfg.train.momentum, cfg.train.weight_decay)
+        self._generator = torch.Generator(device=self.device)
+        self._generator.manual_seed(cfg.train.seed)
+        if self._resume is not None:
+            self._apply_resume(self._resume)
+        self._take_snapshot()
+
+    def _apply_resume(self, state: dict) -> None:
+        from tui_dl.engine.checkpoint import check_compatible
+
+        check_compatible(state, self.config, self.data.inputs, self.data.outputs)
+        try:
+            self.model.load_state_dict(state["model"])
+        except RuntimeError as exc:
+            raise CheckpointError(f"checkpoint weights do not fit this model: {str(exc).splitlines()[0]}") from None
+        if state["config"]["train"].get("optimizer") == self.config.train.optimizer:
+            self.optimizer.load_state_dict(state["optimizer"])
+            for group in self.optimizer.param_groups:
+                group["lr"] = self.config.train.lr
+                group["weight_decay"] = self.config.train.weight_decay
+                if "momentum" in group:
+                    group["momentum"] = self.config.train.momentum
+        else:
+            self.notices.append("optimizer changed: its state starts fresh")
+        self.epoch, self.step = int(state["epoch"]), int(state["step"])
+        self.history = [EpochMetrics(**m) for m in state["history"]]
+        self.step_losses = array("f", state["step_losses"].tolist())
+        self.best_epoch = int(state["best_epoch"])
+        self.best_val_loss = state["best_val_loss"]
+        rng = state.get("rng", {})
+        if "cpu" in rng:
+            torch.set_rng_state(rng["cpu"])
+        if "generator" in rng and self.device.type == "cpu":
+            self._generator.set_state(rng["generator"])
+        if "cuda" in rng and self.device.type == "cuda":
+            torch.cuda.set_rng_state(rng["cuda"], self.device)
+            self._generator.set_state(rng["generator"])
+
+    # the loop ---------------------------------------------------------------------------------
+
+    def run(self) -> RunFinished:
+        """Train to the configured epoch count, a stop, early stopping or a failure; never raises."""
+        started = time.perf_counter()
+        status, message = "completed", ""
+        try:
+            if self.model is None:
+                self.setup()
+            self.state = "running"
+            self._emit(self._started_event())
+            status, message = self._loop()
+        except UserError as exc:
+            status, message = "failed", str(exc)
+        except torch.OutOfMemoryError:
+            status = "failed"
+            message = (f"out of memory on {self.device} at batch size {self.config.train.batch_size}: "
+                       "try a smaller batch size or a smaller model")
+        except Exception as exc:  # noqa: BLE001 - reported to the user, never raised into the UI
+            self.error_traceback = traceback.format_exc()
+            status, message = "failed", f"training failed: {type(exc).__name__}: {exc}"
+        finally:
+            if self.device is not None and self.device.type == "cuda":
+                torch.cuda.empty_cache()
+        self.state = status
+        finished = RunFinished(status, message, self.epoch, self.best_epoch, self.best_val_loss,
+                               time.perf_counter() - started)
+        self._emit(finished)
+        return finished
+
+    def _started_event(self) -> RunStarted:
+        data, cfg = self.data, self.config
+        return RunStarted(
+            config=cfg.copy(), device=describe_device(self.device), task=data.task,
+            summary=cfg.model.summary(data.inputs, data.outputs), parameters=parameter_count(self.model),
+            train_samples=len(data.x_train), val_samples=len(data.x_val),
+            steps_per_epoch=self.steps_per_epoch, start_epoch=self.epoch, class_names=list(data.raw.class_names),
+        )
+
+    @property
+    def steps_per_epoch(self) -> int:
+        return max(1, math.ceil(len(self.data.x_train) / self.config.train.batch_size))
+
+    def _loop(self) -> tuple[str, str]:
+        cfg = self.config.train
+        while self.epoch < cfg.epochs:
+            outcome = self._train_epoch()
+            if outcome is not None:
+                return outcome
+            patience = cfg.early_stop
+            if patience and self.best_val_loss is not None and self.epoch - self.best_epoch >= patience:
+                return "early_stopped", (f"validation loss has not improved for {patience} epochs; "
+                                         f"best was epoch {self.best_epoch}")
+        return "completed", ""
+
+    def _train_epoch(self) -> tuple[str, str] | None:
+        data, model, opt = self.data, self.model, self.optimizer
+        x, y = data.x_train, data.y_train
+        n, batch = len(x), self.config.train.batch_size
+        steps = self.steps_per_epoch
+        classification = data.task == "classification"
+        loss_fn = nn.functional.cross_entropy if classification else nn.functional.mse_loss
+        epoch = self.epoch + 1
+        model.train()
+        order = torch.randperm(n, device=self.device, generator=self._generator)
+        correct = torch.zeros((), dtype=torch.int64, device=self.device) if classification else None
+        pending: list[torch.Tensor] = []
+        epoch_losses: list[float] = []
+        first_pending = 0
+        started = last_report = time.perf_counter()
+        paused_for = 0.0
+        for i in range(steps):
+            if not self._running.is_set():
+                paused_for += self._wait_while_paused()
+            if self._stop.is_set():
+                return "stopped", f"stopped by the user during epoch {epoch}"
+            if self._pending_lr is not None:
+                self._apply_lr()
+            idx = order[i * batch:(i + 1) * batch]
+            xb, yb = x[idx], y[idx]
+            out = model(xb)
+            loss = loss_fn(out, yb)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            pending.append(loss.detach())
+            if correct is not None:
+                correct += (out.detach().argmax(1) == yb).sum()
+            now = time.perf_counter()
+            if now - last_report >= self.report_interval and i + 1 < steps:
+                values = torch.stack(pending).tolist()
+                if not self._report_steps(epoch, first_pending, values, steps, i + 1):
+                    return self._diverged(epoch)
+                epoch_losses += values
+                first_pending, pending, last_report = i + 1, [], now
+        values = torch.stack(pending).tolist()
+        train_seconds = time.perf_counter() - started - paused_for
+        if not self._report_steps(epoch, first_pending, values, steps, steps):
+            return self._diverged(epoch)
+        epoch_losses += values
+        last = n - (steps - 1) * batch
+        train_loss = (sum(epoch_losses[:-1]) * batch + epoch_losses[-1] * last) / n
+        metrics = self._evaluate(epoch, self.step + steps, train_loss, correct, train_seconds,
+                                 time.perf_counter() - started - paused_for)
+        if not all(math.isfinite(v) for v in (metrics.train_loss, metrics.val_loss or 0.0)):
+            return self._diverged(epoch)
+        self.epoch, self.step = epoch, self.step + steps
+        self.history.append(metrics)
+        watched = metrics.val_loss if metrics.val_loss is not None else metrics.train_loss
+        if self.best_val_loss is None or watched < self.best_val_loss:
+            self.best_epoch, self.best_val_loss = epoch, watched
+        self._take_snapshot()
+        self._emit(EpochEnded(metrics, self.best_epoch, self.best_val_loss))
+        return None
+
+    def _report_steps(self, epoch: int, first: int, values: list[float], steps: int, done: int) -> bool:
+        if not all(math.isfinite(v) for v in values):
+            return False
+        self.step_losses.extend(values)
+        self._emit(StepMetrics(epoch, self.step + first, values, steps, done))
+        return True
+
+    def _diverged(self, epoch: int) -> tuple[str, str]:
+        return "diverged", (f"training diverged in epoch {epoch}: the loss became NaN or infinite; "
+                            f"try a lower learning rate (now {self.optimizer.param_groups[0]['lr']:g})")
+
+    def _wait_while_paused(self) -> float:
+        began = time.perf_counter()
+        self.state = "paused"
+        self._emit(StateChanged("paused"))
+        self._running.wait()
+        if not self._stop.is_set():
+            self.state = "running"
+            self._emit(StateChanged("running"))
+        return time.perf_counter() - began
+
+    def _apply_lr(self) -> None:
+        with self._lock:
+            lr, self._pending_lr = self._pending_lr, None
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr
+        self.config.train.lr = lr
+        self._emit(LrChanged(lr))
+
+    @torch.no_grad()
+    def _evaluate(self, epoch: int, step: int, train_loss: float, correct: torch.Tensor | None,
+                  train_seconds: float, seconds: float) -> EpochMetrics:
+        data, model = self.data, self.model
+        model.eval()
+        classification = data.task == "classification"
+        n_train = len(data.x_train)
+        x, y = data.x_val, data.y_val
+        totals = torch.zeros(4, dtype=torch.float64, device=self.device)
+        if correct is not None:
+            totals[3] = correct
+        outputs = 1 if classification else y.shape[1]
+        y_mean = None if classification or not len(y) else y.mean(0)
+        for start in range(0, len(x), EVAL_CHUNK):
+            out, yb = model(x[start:start + EVAL_CHUNK]), y[start:start + EVAL_CHUNK]
+            if classification:
+                totals[0] += nn.functional.cross_entropy(out, yb, reduction="sum")
+                totals[1] += (out.argmax(1) == yb).sum()
+            else:
+                totals[0] += nn.functional.mse_loss(out, yb, reduction="sum") / outputs
+                totals[1] += ((out - yb).abs() * data.y_std.to(self.device)).sum() / outputs
+                totals[2] += ((yb - y_mean) ** 2).sum() / outputs
+        val_loss_sum, val_second, val_centred, train_correct = totals.tolist()
+        metrics = EpochMetrics(
+            epoch=epoch, step=step, train_loss=train_loss, val_loss=None,
+            lr=self.optimizer.param_groups[0]["lr"], samples_per_s=n_train / max(train_seconds, 1e-9),
+            seconds=seconds,
+        )
+        if classification:
+            metrics.train_acc = train_correct / n_train
+        if len(x):
+            metrics.val_loss = val_loss_sum / len(x)
+            if classification:
+                metrics.val_acc = val_second / len(x)
+            else:
+                metrics.val_mae = val_second / len(x)
+                metrics.val_r2 = 1 - val_loss_sum / max(val_centred, 1e-12)
+        return metrics
+
+    # state for checkpoints ---------------------------------------------------------------------
+
+    def _take_snapshot(self) -> None:
+        rng: dict[str, torch.Tensor] = {"cpu": torch.get_rng_state(), "generator": self._generator.get_state()}
+        if self.device.type == "cuda":
+            rng["cuda"] = torch.cuda.get_rng_state(self.device)
+        self._snapshot = {
+            "model": {k: v.detach().clone() for k, v in self.model.state_dict().items()},
+            "optimizer": copy.deepcopy(self.optimizer.state_dict()),
+            "epoch": self.epoch,
+            "step": self.step,
+            "rng": rng,
+            "history_len": len(self.history),
+            "steps_len": len(self.step_losses),
+            "best_epoch": self.best_epoch,
+            "best_val_loss": self.best_val_loss,
+        }
+
+    def checkpoint_state(self) -> dict:
+        """Everything a checkpoint holds, as of the last finished epoch."""
+        snap, data = self._snapshot, self.data
+        if snap is None:
+            raise CheckpointError("nothing to save yet: the run has not been set up")
+        return {
+            "model": {k: v.cpu() for k, v in snap["model"].items()},
+            "optimizer": _to_cpu(snap["optimizer"]),
+            "config": self.config.to_dict(),
+            "task": data.task,
+            "inputs": data.inputs,
+            "outputs": data.outputs,
+            "class_names": list(data.raw.class_names),
+            "feature_names": list(data.raw.feature_names),
+            "dataset": data.raw.name,
+            "x_mean": data.x_mean.cpu(), "x_std": data.x_std.cpu(),
+            "y_mean": data.y_mean.cpu(), "y_std": data.y_std.cpu(),
+            "epoch": snap["epoch"],
+            "step": snap["step"],
+            "history": [m.to_dict() for m in self.history[:snap["history_len"]]],
+            "step_losses": torch.tensor(self.step_losses[:snap["steps_len"]], dtype=torch.float32),
+            "best_epoch": snap["best_epoch"],
+            "best_val_loss": snap["best_val_loss"],
+            "rng": {k: v.cpu() for k, v in snap["rng"].items()},
+        }
+
+    def _emit(self, event: Event) -> None:
+        for listener in self._listeners:
+            listener(event)
+
+
+def _to_cpu(value: Any) -> Any:
+    if isinstance(value, torch.Tensor):
+        return value.cpu()
+    if isinstance(value, dict):
+        return {k: _to_cpu(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_to_cpu(v) for v in value]
+    return value

@@ -1,0 +1,117 @@
+"""`tui-dl train`: a trainer with a Rich progress display or JSON lines, and safe interruption."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+from tui_dl.engine.config import RunConfig
+from tui_dl.engine.errors import UserError
+from tui_dl.engine.events import EpochEnded, EpochMetrics, Event, RunFinished, RunStarted, StepMetrics
+from tui_dl.engine.trainer import Trainer
+
+EXIT_FAILED = 1
+EXIT_INTERRUPTED = 130
+
+
+def format_epoch(m: EpochMetrics, total: int, best: bool) -> str:
+    """One human line for a finished epoch."""
+    parts = [f"epoch {m.epoch:>{len(str(total))}}/{total}", f"train {m.train_loss:.4f}"]
+    if m.val_loss is not None:
+        parts.append(f"val {m.val_loss:.4f}")
+    if m.val_acc is not None:
+        parts.append(f"acc {m.train_acc:.1%} / {m.val_acc:.1%}")
+    elif m.train_acc is not None:
+        parts.append(f"acc {m.train_acc:.1%}")
+    if m.val_mae is not None:
+        parts.append(f"mae {m.val_mae:.4g}  r2 {m.val_r2:.3f}")
+    parts += [f"lr {m.lr:g}", f"{m.samples_per_s:,.0f} samples/s", f"{m.seconds:.2f}s"]
+    return "  ".join(parts) + ("  * best" if best else "")
+
+
+class HeadlessRun:
+    """One headless training run: output, signals and the final checkpoint."""
+
+    def __init__(self, config: RunConfig, resume: dict | None, save: Path | None, as_json: bool):
+        self.trainer = Trainer(config, resume=resume)
+        self.save = save
+        self.as_json = as_json
+        self.signal_name: str | None = None
+        self.console = Console(stderr=as_json)
+        self.progress: Progress | None = None
+        self._task = None
+        self.trainer.subscribe(self._on_event)
+
+    def interrupt(self, signum: int, _frame) -> None:
+        """Signal handler: stop within one batch; the last finished epoch is saved."""
+        self.signal_name = signal.Signals(signum).name
+        self.trainer.stop()
+
+    def execute(self) -> int:
+        total = self.trainer.config.train.epochs
+        if not self.as_json and self.console.is_terminal:
+            self.progress = Progress(
+                TextColumn("epoch {task.fields[epoch]}/" + str(total)), BarColumn(), MofNCompleteColumn(),
+                TextColumn("steps"), TimeElapsedColumn(), TimeRemainingColumn(), console=self.console, transient=True)
+            self._task = self.progress.add_task("train", total=self.trainer.steps_per_epoch, epoch=1)
+            with self.progress:
+                finished = self.trainer.run()
+        else:
+            finished = self.trainer.run()
+        return self._finish(finished)
+
+    def _on_event(self, event: Event) -> None:
+        if isinstance(event, RunStarted):
+            if not self.as_json:
+                self.console.print(f"[bold]{event.config.data.dataset}[/]  {event.summary}  on {event.device}  "
+                                   f"({event.train_samples:,} train / {event.val_samples:,} val samples)")
+                for notice in self.trainer.notices:
+                    self.console.print(f"[yellow]note:[/] {notice}")
+        elif isinstance(event, StepMetrics) and self.progress is not None:
+            self.progress.update(self._task, completed=event.step_in_epoch, epoch=event.epoch)
+        elif isinstance(event, EpochEnded):
+            m = event.metrics
+            if self.as_json:
+                print(json.dumps({"event": "epoch", **m.to_dict()}), flush=True)
+            else:
+                total = self.trainer.config.train.epochs
+                self.console.print(format_epoch(m, total, event.best_epoch == m.epoch), highlight=False)
+                if self.progress is not None:
+                    self.progress.update(self._task, completed=0, epoch=min(m.epoch + 1, total))
+
+    def _finish(self, finished: RunFinished) -> int:
+        checkpoint = None
+        if self.save is not None and self.trainer.model is not None:
+            try:
+                from tui_dl.engine.checkpoint import save_checkpoint
+
+                checkpoint = str(save_checkpoint(self.trainer.checkpoint_state(), self.save))
+            except UserError as exc:
+                print(f"error: {exc}", file=sys.stderr)
+                return EXIT_FAILED
+        status = "interrupted" if self.signal_name else finished.status
+        if self.as_json:
+            print(json.dumps({
+                "event": "done", "status": status, "epochs": finished.epochs_done,
+                "best_epoch": finished.best_epoch, "best_val_loss": finished.best_val_loss,
+                "checkpoint": checkpoint, "seconds": round(finished.seconds, 3),
+            }), flush=True)
+        else:
+            best = f"{finished.best_val_loss:.4f}" if finished.best_val_loss is not None else "-"
+            self.console.print(f"{status}: {finished.epochs_done} epochs in {finished.seconds:.1f}s, "
+                               f"best loss {best} at epoch {finished.best_epoch}"
+                               + (f"; checkpoint {checkpoint}" if checkpoint else ""), highlight=False)
+        if self.signal_name:
+            print(f"interrupted by {self.signal_name}; "
+                  + (f"saved epoch {finished.epochs_done} to {checkpoint}" if checkpoint else "nothing saved (no --save)"),
+                  file=sys.stderr)
+            return EXIT_INTERRUPTED
+        if finished.status in ("diverged", "failed"):
+            print(f"error: {finished.message}", file=sys.stderr)
+            return EXIT_FAILED
+        return 0
