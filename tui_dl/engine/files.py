@@ -58,16 +58,53 @@ def _sniff_delimiter(text: str) -> str:
         return ","
 
 
+def _column_name(cell: str, j: int) -> str:
+    """A header cell without surrounding quotes; an empty one (an index column) becomes `column_N`."""
+    name = cell.strip()
+    if len(name) >= 2 and name[0] == name[-1] and name[0] in "'\"":
+        name = name[1:-1].strip()
+    return name or f"column_{j + 1}"
+
+
+_ROW_NUMBER_NAME = re.compile(r"(?i:^(column_1|unnamed: ?0|index|row|obs|#|id)$)|(Id|ID|_id)$")
+
+
+def _is_row_number(name: str, values: np.ndarray | None) -> bool:
+    """An ID column that just numbers the rows 0.. or 1.. in file order (Titanic's PassengerId, R's row names)."""
+    if values is None or not _ROW_NUMBER_NAME.search(name) or values[0] not in (0, 1):
+        return False
+    return bool(np.array_equal(values, np.arange(len(values)) + values[0]))
+
+
+def _numbers(column: np.ndarray, missing: np.ndarray, decimal_comma: bool) -> tuple[np.ndarray | None, bool]:
+    """A column as floats (missing cells NaN), or None for text; and whether it was read with decimal commas."""
+    filled = np.where(missing, "nan", column)
+    try:
+        return filled.astype(np.float64), False
+    except ValueError:
+        pass
+    if decimal_comma:
+        try:
+            return np.char.replace(filled, ",", ".").astype(np.float64), True
+        except ValueError:
+            pass
+    return None, False
+
+
 def load_csv(path: Path, target: str | None = None, task: str = "auto") -> RawData:
     """A CSV with a header row; the target is `target` or the last column."""
     text = _read_text(path)
+    delimiter = _sniff_delimiter(text)
     try:
-        rows = [row for row in csv.reader(io.StringIO(text), delimiter=_sniff_delimiter(text)) if any(c.strip() for c in row)]
+        rows = [row for row in csv.reader(io.StringIO(text), delimiter=delimiter) if any(c.strip() for c in row)]
     except csv.Error as exc:
         raise DataError(f"{path.name} is not valid CSV: {exc}") from None
-    header = [h.strip() for h in rows[0]]
+    if not rows:
+        raise DataError(f"{path.name} holds no values")
+    header = [_column_name(cell, j) for j, cell in enumerate(rows[0])]
     if len(header) < 2:
-        raise DataError(f"{path.name} needs a header and at least two columns (features and a target); found {len(header)}")
+        raise DataError(f"{path.name} needs a header and at least two columns (features and a target), "
+                        f"separated by commas, semicolons, tabs or |; found {len(header)}")
     for number, row in enumerate(rows[1:], start=2):
         if len(row) != len(header):
             raise DataError(f"{path.name}: row {number} has {len(row)} fields but the header has {len(header)}")
@@ -90,14 +127,19 @@ def load_csv(path: Path, target: str | None = None, task: str = "auto") -> RawDa
             keep.append(j)
 
     columns: dict[int, np.ndarray | None] = {}
-    for j in keep:
-        try:
-            values = np.where(missing[:, j], "nan", cells[:, j]).astype(np.float64)
-        except ValueError:
-            values = None
-        else:
+    comma_columns = 0
+    for j in list(keep):
+        values, comma = _numbers(cells[:, j], missing[:, j], decimal_comma=delimiter != ",")
+        if j != target_index and _is_row_number(header[j], values):
+            notices.append(f"ignored column {header[j]!r}: it just numbers the rows")
+            keep.remove(j)
+            continue
+        if values is not None:
             missing[:, j] |= ~np.isfinite(values)
         columns[j] = values
+        comma_columns += comma
+    if comma_columns:
+        notices.append(f"read decimal commas in {comma_columns} column(s): 2,5 as 2.5")
 
     row_ok = ~missing[:, keep].any(axis=1)
     dropped = int((~row_ok).sum())
@@ -118,8 +160,8 @@ def load_csv(path: Path, target: str | None = None, task: str = "auto") -> RawDa
             continue
         text_values = cells[row_ok, j]
         categories = np.unique(text_values)
-        if len(categories) > MAX_CATEGORIES and len(categories) > 0.5 * len(text_values):
-            notices.append(f"ignored column {header[j]!r}: text with {len(categories)} distinct values")
+        if len(categories) == len(text_values) or len(categories) > max(MAX_CATEGORIES, 0.5 * len(text_values)):
+            notices.append(f"ignored column {header[j]!r}: text with {len(categories)} distinct values in {len(text_values)} rows")
             continue
         parts.append((text_values[:, None] == categories[None, :]).astype(np.float64))
         names.extend(f"{header[j]}={c}" for c in categories)

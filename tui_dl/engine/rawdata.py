@@ -60,7 +60,8 @@ def targets_from_values(values: np.ndarray, task: str, what: str) -> tuple[str, 
     if task == "regression":
         raise DataError(f"{what} has text targets, so it cannot be a regression task")
     distinct = np.unique(text)
-    return "classification", np.searchsorted(distinct, text).astype(np.int64), _check_classes(list(distinct), what)
+    names = [str(name) for name in distinct]  # plain str: checkpoints must not pickle numpy scalars
+    return "classification", np.searchsorted(distinct, text).astype(np.int64), _check_classes(names, what)
 
 
 def _check_classes(names: list[str], what: str) -> list[str]:

@@ -1,0 +1,428 @@
+"""The tui-dl Textual app: settings tabs, a background trainer, live charts, checkpoints, themes."""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from pathlib import Path
+
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.widgets import Footer, Input, Select, Static, TabbedContent, TabPane
+from textual.worker import Worker, WorkerState
+
+from tui_dl.engine.config import RunConfig
+from tui_dl.engine.errors import UserError
+from tui_dl.engine.events import EpochEnded, Event, LrChanged, RunFinished, RunStarted, StateChanged, StepMetrics
+from tui_dl.engine.rawdata import RawData
+from tui_dl.paths import runs_dir
+from tui_dl.ui.commands import ActionCommands
+from tui_dl.ui.form import SECTIONS, Field, field_id, format_value, read_config
+from tui_dl.ui.themes import load_themes
+from tui_dl.ui.widgets.charts import Curves
+from tui_dl.ui.widgets.dataset_panel import DatasetPanel
+from tui_dl.ui.widgets.settings_panel import SettingsPanel
+from tui_dl.ui.widgets.training_view import TrainingView
+
+UI_REFRESH_S = 0.25
+DEFAULT_THEME = "tui-dl-night"
+FIELD_LABELS = {
+    "model-layers": "hidden layers", "model-neurons": "neurons", "model-dropout": "dropout",
+    "train-lr": "learning rate", "train-momentum": "momentum", "train-weight_decay": "weight decay",
+    "train-batch_size": "batch size", "train-epochs": "epochs", "train-early_stop": "early stop",
+    "train-seed": "seed", "data-samples": "samples", "data-noise": "noise", "data-window": "window",
+    "data-val_split": "validation split", "data-test_split": "test split", "data-seed": "data seed",
+}
+TAB_OF_SECTION = {"data": "data", "model": "model", "train": "model"}
+
+
+class TrainingSession:
+    """A trainer and the events it has emitted but the UI has not drawn yet (thread-safe deque)."""
+
+    def __init__(self, config: RunConfig, resume: dict | None):
+        from tui_dl.engine.trainer import Trainer
+
+        self.trainer = Trainer(config, resume=resume)
+        self.events: deque[Event] = deque()
+        self.trainer.subscribe(self.events.append)
+        self.name = f"{time.strftime('%Y%m%d-%H%M%S')}-{Path(config.data.dataset).stem}"
+
+    def drain(self) -> list[Event]:
+        drained = []
+        while self.events:
+            drained.append(self.events.popleft())
+        return drained
+
+
+class TuiDLApp(App[None]):
+    """Build, train and watch a neural network from the keyboard."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "tui-dl"
+    COMMANDS = App.COMMANDS | {ActionCommands}
+    BINDINGS = [
+        Binding("f5", "start", "Start", priority=True, id="start"),
+        Binding("f6", "pause", "Pause", priority=True, id="pause"),
+        Binding("f7", "stop", "Stop", priority=True, id="stop"),
+        Binding("f8", "change_lr", "LR", priority=True, id="change_lr"),
+        Binding("f2", "show_tab('data')", "Data", priority=True, id="tab_data"),
+        Binding("f3", "show_tab('model')", "Model", priority=True, id="tab_model"),
+        Binding("f4", "show_tab('training')", "Train", priority=True, id="tab_training"),
+        Binding("ctrl+s", "save", "Save", priority=True, id="save"),
+        Binding("ctrl+o", "load", "Load", priority=True, id="load"),
+        Binding("ctrl+f", "open_file", "Open file", priority=True, show=False, id="open_file"),
+        Binding("f1", "help", "Help", priority=True, id="help"),
+        Binding("question_mark", "help", "Help", show=False, id="help_key"),
+        Binding("ctrl+q", "quit", "Quit", priority=True, id="quit"),
+    ]
+
+    def __init__(self, config: RunConfig | None = None, runs_root: Path | None = None):
+        super().__init__()
+        self.initial = config or RunConfig()
+        self.runs_root = runs_root or runs_dir()
+        self.session: TrainingSession | None = None
+        self.worker: Worker | None = None
+        self.raw: RawData | None = None
+        self.loaded: dict | None = None
+        self.run_state = "idle"
+        self.device_name = "detecting device..."
+        self.paused_since: float | None = None
+
+    def compose(self) -> ComposeResult:
+        with TabbedContent(initial="data", id="tabs"):
+            with TabPane("Data (F2)", id="data"):
+                yield DatasetPanel(self.initial.data, id="dataset-panel")
+            with TabPane("Model (F3)", id="model"):
+                yield SettingsPanel(self.initial, id="settings-panel")
+            with TabPane("Training (F4)", id="training"):
+                yield TrainingView(id="training-view")
+        yield Static("", id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        themes, problems = load_themes()
+        for theme in themes:
+            self.register_theme(theme)
+        for problem in problems:
+            self.notify(problem, title="theme not loaded", severity="warning")
+        if DEFAULT_THEME in self.available_themes:
+            self.theme = DEFAULT_THEME
+        self.set_interval(UI_REFRESH_S, self._drain)
+        self._detect_devices()
+        self._validate()
+        self._show_status()
+
+    # settings ---------------------------------------------------------------------------------
+
+    def _field_values(self) -> dict[str, str]:
+        values = self.query_one(DatasetPanel).config_values()
+        values.update(self.query_one(SettingsPanel).config_values())
+        return values
+
+    def _validate(self) -> tuple[RunConfig, dict[str, str]]:
+        """Read every field, mark the invalid ones with their reason, refresh the architecture line."""
+        config, errors = read_config(self._field_values(), FIELD_LABELS)
+        for field in self.query(Field):
+            field.show_error(errors.get(field.editor.id))
+        model_ok = not any(key.startswith("model-") for key in errors)
+        self.query_one(SettingsPanel).show_architecture(
+            self.raw.features if self.raw else None, self.raw.outputs if self.raw else None,
+            config.model if model_ok else None)
+        return config, errors
+
+    @on(Input.Changed)
+    @on(Select.Changed)
+    def _field_changed(self) -> None:
+        self._validate()
+
+    @on(DatasetPanel.Loaded)
+    def _data_loaded(self, event: DatasetPanel.Loaded) -> None:
+        self.raw = event.raw
+        self._validate()
+        self._show_status()
+
+    def _apply_config(self, config: RunConfig) -> None:
+        """Put `config` into the fields."""
+        for section in SECTIONS:
+            for name, value in config.to_dict()[section].items():
+                widgets = self.query(f"#{field_id(section, name)}")
+                if not widgets:
+                    continue
+                widget = widgets.first()
+                if isinstance(widget, Select):
+                    widget.value = value
+                elif isinstance(widget, Input):
+                    widget.value = format_value(value)
+        if config.data.target is None:
+            self.query_one(f"#{field_id('data', 'target')}", Input).value = ""
+        self.query_one(DatasetPanel).choose(config.data.dataset)
+
+    @work(thread=True, exclusive=True, group="devices")
+    def _detect_devices(self) -> None:
+        from tui_dl.engine.device import available_devices, describe_device, resolve_device
+
+        names = available_devices()
+        described = describe_device(resolve_device("auto"))
+        self.call_from_thread(self._devices_found, names, described)
+
+    def _devices_found(self, names: list[str], described: str) -> None:
+        self.query_one(SettingsPanel).set_devices(names)
+        self.device_name = described
+        self._show_status()
+
+    # training ---------------------------------------------------------------------------------
+
+    @property
+    def training(self) -> bool:
+        return self.worker is not None and self.worker.state in (WorkerState.PENDING, WorkerState.RUNNING)
+
+    async def action_start(self) -> None:
+        """Start training with the current settings (stopping a run in progress first)."""
+        config, errors = self._validate()
+        if errors:
+            key, message = next(iter(errors.items()))
+            self.notify(f"{message}" + (f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""),
+                        title="fix the settings first", severity="error")
+            self.action_show_tab(TAB_OF_SECTION[key.split("-")[0]])
+            self.query_one(f"#{key}").focus()
+            return
+        resume = self._resume_state(config)
+        if resume is False:
+            return
+        if self.training:
+            await self._stop_and_wait()
+        self.session = TrainingSession(config, resume or None)
+        self.run_state = "starting"
+        self.worker = self.run_worker(self.session.trainer.run, name="train", group="train", thread=True,
+                                      exclusive=True, exit_on_error=False)
+        self.action_show_tab("training")
+        self._show_status()
+
+    def _resume_state(self, config: RunConfig) -> dict | None | bool:
+        """The loaded checkpoint to continue from, None for a fresh run, False if the user must act first."""
+        if self.loaded is None:
+            return None
+        saved = self.loaded["config"]
+        same = saved["model"] == config.to_dict()["model"] and saved["data"]["dataset"] == config.data.dataset
+        if not same:
+            self.notify("the model or data set differs from the loaded checkpoint: starting a fresh run")
+            self.loaded = None
+            return None
+        if config.train.epochs <= self.loaded["epoch"]:
+            self.notify(f"the checkpoint is at epoch {self.loaded['epoch']}: raise epochs above it to continue",
+                        title="nothing to train", severity="warning")
+            self.action_show_tab("model")
+            self.query_one(f"#{field_id('train', 'epochs')}").focus()
+            return False
+        return self.loaded
+
+    async def _stop_and_wait(self) -> None:
+        if self.session is not None:
+            self.session.trainer.stop()
+        if self.worker is not None:
+            await self.worker.wait()
+        self._drain()
+
+    def action_pause(self) -> None:
+        """Pause or resume the run."""
+        if not self.training:
+            self.notify("nothing is training (F5 starts)")
+            return
+        trainer = self.session.trainer
+        trainer.resume() if trainer.paused else trainer.pause()
+
+    def action_stop(self) -> None:
+        """Stop the run at the next batch."""
+        if not self.training:
+            self.notify("nothing is training")
+            return
+        self.session.trainer.stop()
+        self.run_state = "stopping"
+        self._show_status()
+
+    def action_change_lr(self) -> None:
+        """Ask for a new learning rate; applied from the next batch (or set in the field when idle)."""
+        from tui_dl.ui.screens.dialogs import LearningRateDialog
+
+        config, _ = self._validate()
+        current = self.session.trainer.config.train.lr if self.training else config.train.lr
+
+        def apply(value: float | None) -> None:
+            if value is None:
+                return
+            self.query_one(f"#{field_id('train', 'lr')}", Input).value = f"{value:g}"
+            if self.training:
+                self.session.trainer.set_lr(value)
+                self.notify(f"learning rate {value:g} from the next batch")
+
+        self.push_screen(LearningRateDialog(current), apply)
+
+    def _drain(self) -> None:
+        """Apply the trainer's events to the screen (a few times a second)."""
+        if self.session is None:
+            return
+        events = self.session.drain()
+        if not events:
+            if self.training and self.run_state == "running":
+                self.query_one(TrainingView).show_progress(self.run_state)
+            return
+        view = self.query_one(TrainingView)
+        for event in events:
+            if isinstance(event, RunStarted):
+                curves = self._loaded_curves() if event.start_epoch else None
+                view.begin(event.task, event.steps_per_epoch, event.start_epoch, event.config.train.epochs, curves)
+                self.run_state = "running"
+                self.loaded = None
+                for notice in self.session.trainer.notices:
+                    self.notify(notice, title="data")
+            elif isinstance(event, StepMetrics):
+                view.add_steps(event.first_step, event.losses, event.epoch)
+            elif isinstance(event, EpochEnded):
+                view.add_epoch(event.metrics, event.best_epoch)
+            elif isinstance(event, StateChanged):
+                self._paused(event.state == "paused", view)
+            elif isinstance(event, LrChanged):
+                self.query_one(f"#{field_id('train', 'lr')}", Input).value = f"{event.lr:g}"
+            elif isinstance(event, RunFinished):
+                self._finished(event)
+        view.show_progress(self.run_state)
+        view.redraw()
+        self._show_status()
+
+    def _paused(self, paused: bool, view: TrainingView) -> None:
+        now = time.monotonic()
+        if paused:
+            self.paused_since, self.run_state = now, "paused"
+        else:
+            view.paused_total += now - (self.paused_since or now)
+            self.paused_since, self.run_state = None, "running"
+
+    def _finished(self, event: RunFinished) -> None:
+        self.run_state = event.status
+        if event.status in ("failed", "diverged"):
+            self.notify(event.message, title=f"run {event.status}", severity="error", timeout=15)
+        else:
+            best = f"{event.best_val_loss:.4f}" if event.best_val_loss is not None else "-"
+            self.notify(f"{event.epochs_done} epochs in {event.seconds:.1f}s; best loss {best} at epoch "
+                        f"{event.best_epoch}. ctrl+s saves.", title=f"run {event.status.replace('_', ' ')}")
+
+    def _loaded_curves(self) -> Curves:
+        from array import array
+
+        from tui_dl.engine.events import EpochMetrics
+
+        state = self.session.trainer.checkpoint_state()
+        return Curves(epochs=[EpochMetrics(**m) for m in state["history"]],
+                      steps=array("f", state["step_losses"].tolist()), best_epoch=state["best_epoch"])
+
+    def _show_status(self) -> None:
+        data = f"{self.raw.name}" if self.raw else "no data set"
+        config, errors = read_config(self._field_values(), FIELD_LABELS)
+        arch = config.model.summary(self.raw.features, self.raw.outputs) if self.raw and not errors else ""
+        state = self.run_state.replace("_", " ")
+        lr = f"lr {self.session.trainer.config.train.lr:g}" if self.training else ""
+        self.query_one("#status", Static).update(
+            "  |  ".join(p for p in (f"[b]{state}[/b]", self.device_name, data, arch, lr) if p))
+
+    # checkpoints ------------------------------------------------------------------------------
+
+    def action_save(self) -> None:
+        """Save the last finished epoch to a path chosen in a dialog."""
+        from tui_dl.ui.screens.checkpoints import SaveCheckpointDialog
+
+        if self.session is None or self.session.trainer.model is None:
+            self.notify("nothing to save yet: train first (F5) or load a checkpoint", severity="warning")
+            return
+        state = self.session.trainer.checkpoint_state()
+        default = self.runs_root / self.session.name / "checkpoint.pt"
+
+        def save(path: Path | None) -> None:
+            if path is None:
+                return
+            from tui_dl.engine.checkpoint import save_checkpoint
+
+            try:
+                written = save_checkpoint(state, path)
+            except UserError as exc:
+                self.notify(str(exc), title="not saved", severity="error")
+                return
+            self.notify(f"epoch {state['epoch']} saved to {written}", title="checkpoint saved")
+
+        self.push_screen(SaveCheckpointDialog(default, state["epoch"]), save)
+
+    def action_load(self) -> None:
+        """Pick a checkpoint; restore its settings and curves; F5 then continues from it."""
+        from tui_dl.ui.screens.checkpoints import LoadCheckpointDialog
+
+        if self.training:
+            self.notify("stop the run first (F7)", severity="warning")
+            return
+        self.push_screen(LoadCheckpointDialog(self.runs_root), self.load_checkpoint_file)
+
+    def load_checkpoint_file(self, path: Path | None) -> None:
+        """Load `path` into the app (settings, curves); report problems as notifications."""
+        if path is None:
+            return
+        from array import array
+
+        from tui_dl.engine.checkpoint import checkpoint_config, load_checkpoint
+        from tui_dl.engine.events import EpochMetrics
+
+        try:
+            state = load_checkpoint(path)
+            config = checkpoint_config(state)
+        except UserError as exc:
+            self.notify(str(exc), title="not loaded", severity="error", timeout=15)
+            return
+        self.loaded = state
+        self.session = None
+        self._apply_config(config)
+        curves = Curves(task=state.get("task", "classification"),
+                        steps_per_epoch=max(1, state["step"] // max(state["epoch"], 1)),
+                        epochs=[EpochMetrics(**m) for m in state["history"]],
+                        steps=array("f", state["step_losses"].tolist()), best_epoch=state["best_epoch"])
+        self.query_one(TrainingView).show_curves(
+            curves, f"loaded {path.name} at epoch {state['epoch']}: F5 continues (raise epochs to train more)")
+        self.run_state = "loaded"
+        self._show_status()
+        self.action_show_tab("training")
+        self.notify(f"{state.get('dataset', '?')}, epoch {state['epoch']}", title="checkpoint loaded")
+
+    # navigation and dialogs ---------------------------------------------------------------------
+
+    def action_show_tab(self, tab: str) -> None:
+        self.query_one(TabbedContent).active = tab
+
+    def action_help(self) -> None:
+        from tui_dl.ui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_open_file(self) -> None:
+        """Browse to a CSV / NPZ / IDX file and use it as the data set."""
+        from tui_dl.ui.screens.dialogs import OpenFileDialog
+
+        def chosen(path: str | None) -> None:
+            if path:
+                self.query_one(DatasetPanel).choose(path)
+                self.action_show_tab("data")
+
+        self.push_screen(OpenFileDialog(Path.cwd()), chosen)
+
+    async def action_quit(self) -> None:
+        """Quit, stopping a run cleanly first."""
+        if self.training:
+            await self._stop_and_wait()
+        self.exit()
+
+
+def make_app(config: RunConfig | None = None, runs_root: Path | None = None) -> TuiDLApp:
+    """The app as the CLI and the tests build it."""
+    return TuiDLApp(config, runs_root)
+
+
+def run_app() -> int:
+    make_app().run()
+    return 0

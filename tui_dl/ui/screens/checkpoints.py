@@ -1,0 +1,112 @@
+"""Checkpoint dialogs: save to a chosen path, and load from a list of checkpoints with their facts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Input, Label, Static
+
+CHECKPOINT_SUFFIXES = (".pt", ".pth", ".ckpt")
+MAX_LISTED = 200
+
+
+class SaveCheckpointDialog(ModalScreen[Path | None]):
+    """Confirm or edit the path; enter saves."""
+
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
+
+    def __init__(self, default: Path, epoch: int):
+        super().__init__()
+        self.default = default
+        self.epoch = epoch
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog small"):
+            yield Label(f"[b]Save checkpoint[/b] of epoch {self.epoch} (model, optimizer, settings, curves)")
+            yield Input(str(self.default), id="save-path")
+            yield Static("", classes="error", id="save-error")
+
+    @on(Input.Submitted, "#save-path")
+    def _submit(self, event: Input.Submitted) -> None:
+        text = event.value.strip()
+        if not text:
+            self.query_one("#save-error", Static).update("type a file path")
+            return
+        path = Path(text).expanduser()
+        if path.is_dir():
+            self.query_one("#save-error", Static).update(f"{path} is a folder; add a file name")
+            return
+        self.dismiss(path)
+
+
+def find_checkpoints(root: Path) -> list[Path]:
+    """Checkpoint files under `root`, newest first."""
+    if not root.is_dir():
+        return []
+    found = [p for p in root.rglob("*") if p.suffix in CHECKPOINT_SUFFIXES and p.is_file()]
+    return sorted(found, key=lambda p: p.stat().st_mtime, reverse=True)[:MAX_LISTED]
+
+
+class LoadCheckpointDialog(ModalScreen[Path | None]):
+    """Pick a checkpoint from the list (data set, architecture, epoch, best loss) or type a path."""
+
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
+
+    def __init__(self, root: Path):
+        super().__init__()
+        self.root = root
+        self.paths: list[Path] = []
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(f"[b]Load checkpoint[/b]  from {self.root} (enter on a row), or type a path")
+            yield Input(placeholder="path to a checkpoint, then enter", id="load-path")
+            yield Static("", classes="error", id="load-error")
+            yield DataTable(id="checkpoints", cursor_type="row", zebra_stripes=True)
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns("file", "data set", "architecture", "epoch", "best val loss")
+        self._scan()
+
+    @work(thread=True, exclusive=True)
+    def _scan(self) -> None:
+        from tui_dl.engine.checkpoint import describe_checkpoint
+        from tui_dl.engine.errors import UserError
+
+        rows = []
+        for path in find_checkpoints(self.root):
+            try:
+                info = describe_checkpoint(path)
+            except UserError:
+                continue
+            best = f"{info.best_val_loss:.4f}" if info.best_val_loss is not None else "-"
+            rows.append((path, (str(path.relative_to(self.root)), info.dataset, info.summary, str(info.epoch), best)))
+        self.app.call_from_thread(self._fill, rows)
+
+    def _fill(self, rows: list[tuple[Path, tuple[str, ...]]]) -> None:
+        table = self.query_one(DataTable)
+        self.paths = [path for path, _ in rows]
+        for _, cells in rows:
+            table.add_row(*cells)
+        if not rows:
+            self.query_one("#load-error", Static).update(f"no checkpoints under {self.root}; type a path above")
+        else:
+            table.focus()
+
+    @on(DataTable.RowSelected)
+    def _picked(self, event: DataTable.RowSelected) -> None:
+        self.dismiss(self.paths[event.cursor_row])
+
+    @on(Input.Submitted, "#load-path")
+    def _typed(self, event: Input.Submitted) -> None:
+        path = Path(event.value.strip()).expanduser()
+        if not path.is_file():
+            self.query_one("#load-error", Static).update(f"{path} is not a file")
+            return
+        self.dismiss(path)

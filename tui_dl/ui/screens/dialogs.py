@@ -1,0 +1,82 @@
+"""Small dialogs: a path prompt with a file browser, and the learning-rate prompt."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from pathlib import Path
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import DirectoryTree, Input, Label, Static
+
+DATA_SUFFIXES = (".csv", ".tsv", ".txt", ".npz", ".gz", "-ubyte")
+
+
+class DataFileTree(DirectoryTree):
+    """A directory tree that shows folders and data files only."""
+
+    def filter_paths(self, paths: Iterable[Path]) -> Iterable[Path]:
+        return [p for p in paths if not p.name.startswith(".")
+                and (p.is_dir() or p.name.lower().endswith(DATA_SUFFIXES))]
+
+
+class OpenFileDialog(ModalScreen[str | None]):
+    """Type a path or browse to a CSV / NPZ / IDX file; enter opens it."""
+
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
+
+    def __init__(self, start: Path):
+        super().__init__()
+        self.start = start
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label("[b]Open a data file[/b]  CSV with a header, .npz with x/y, or MNIST-style IDX")
+            yield Input(placeholder="path, then enter (or pick below)", id="path")
+            yield Static("", id="path-error", classes="error")
+            yield DataFileTree(self.start, id="tree")
+
+    @on(DirectoryTree.FileSelected)
+    def _picked(self, event: DirectoryTree.FileSelected) -> None:
+        self.dismiss(str(event.path))
+
+    @on(Input.Submitted, "#path")
+    def _typed(self, event: Input.Submitted) -> None:
+        path = Path(event.value.strip()).expanduser()
+        if not event.value.strip():
+            self.query_one("#path-error", Static).update("type a path, or pick a file below")
+        elif not path.exists():
+            self.query_one("#path-error", Static).update(f"{path} does not exist")
+        else:
+            self.dismiss(str(path))
+
+
+class LearningRateDialog(ModalScreen[float | None]):
+    """Ask for a new learning rate; it applies from the next batch."""
+
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
+
+    def __init__(self, current: float):
+        super().__init__()
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog small"):
+            yield Label(f"[b]Learning rate[/b] (now {self.current:g}); applies from the next batch")
+            yield Input(f"{self.current:g}", id="lr")
+            yield Static("", classes="error", id="lr-error")
+
+    @on(Input.Submitted, "#lr")
+    def _submit(self, event: Input.Submitted) -> None:
+        try:
+            value = float(event.value)
+        except ValueError:
+            value = float("nan")
+        if not math.isfinite(value) or not 0 < value <= 100:
+            self.query_one("#lr-error", Static).update(f"learning rate must be > 0 and at most 100, got {event.value!r}")
+            return
+        self.dismiss(value)

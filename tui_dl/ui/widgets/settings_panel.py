@@ -1,0 +1,71 @@
+"""The Model tab: the model builder and the hyperparameters, with the architecture line live."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Input, Select, Static
+
+from tui_dl.engine.config import ACTIVATIONS, OPTIMIZERS, ModelConfig, RunConfig
+from tui_dl.ui.form import Field, choice, field_id, text_input
+
+ACTIVATION_LABELS = {"sigmoid": "sigmoid", "relu": "ReLU", "tanh": "tanh", "gelu": "GELU", "leaky_relu": "LeakyReLU"}
+OPTIMIZER_LABELS = {"sgd": "SGD (momentum)", "adam": "Adam", "adamw": "AdamW"}
+
+
+class SettingsPanel(VerticalScroll):
+    """Model builder and hyperparameters."""
+
+    def __init__(self, defaults: RunConfig, **kwargs):
+        super().__init__(**kwargs)
+        self.defaults = defaults
+
+    def compose(self) -> ComposeResult:
+        m, t = self.defaults.model, self.defaults.train
+        yield Static("", id="architecture")
+        with Horizontal(id="settings-columns"):
+            with VerticalScroll(id="model-fields", classes="settings-column"):
+                yield Static("[b]Model[/b]", classes="section-title")
+                yield Field("hidden layers", text_input("model", "layers", m.layers), "0 = a linear model")
+                yield Field("neurons", text_input("model", "neurons", m.neurons),
+                            "one number for every layer, or one per layer: 64,32,16")
+                yield Field("activation", choice("model", "activation",
+                                                 [(ACTIVATION_LABELS[a], a) for a in ACTIVATIONS], m.activation))
+                yield Field("dropout", text_input("model", "dropout", m.dropout), "0 = off; 0.2 drops 20% in training")
+            with VerticalScroll(id="train-fields", classes="settings-column"):
+                yield Static("[b]Training[/b]", classes="section-title")
+                yield Field("optimizer", choice("train", "optimizer",
+                                                [(OPTIMIZER_LABELS[o], o) for o in OPTIMIZERS], t.optimizer))
+                yield Field("learning rate", text_input("train", "lr", t.lr), "step size of gradient descent")
+                yield Field("momentum", text_input("train", "momentum", t.momentum), "SGD only")
+                yield Field("weight decay", text_input("train", "weight_decay", t.weight_decay), "L2 penalty")
+                yield Field("batch size", text_input("train", "batch_size", t.batch_size), "samples per update")
+                yield Field("epochs", text_input("train", "epochs", t.epochs), "passes over the training data")
+                yield Field("early stop", text_input("train", "early_stop", t.early_stop),
+                            "stop after this many epochs without a better validation loss (0 = off)")
+                yield Field("seed", text_input("train", "seed", t.seed), "seed for initial weights and shuffling")
+                yield Field("device", choice("train", "device", [(t.device, t.device)], t.device),
+                            "auto = CUDA if present, else MPS, else CPU")
+
+    def config_values(self) -> dict[str, str]:
+        """Text of every model and training field keyed by field id."""
+        values = {w.id: w.value for w in self.query(Input) if w.id}
+        values.update({w.id: str(w.value) for w in self.query(Select) if w.id})
+        return values
+
+    def set_devices(self, names: list[str]) -> None:
+        """Offer the devices detected on this machine."""
+        select = self.query_one(f"#{field_id('train', 'device')}", Select)
+        current = select.value
+        select.set_options([(n, n) for n in names])
+        select.value = current if current in names else "auto"
+
+    def show_architecture(self, inputs: int | None, outputs: int | None, model: ModelConfig | None) -> None:
+        """Update the live architecture line (`2 -> 16 -> 16 -> 2, relu, 354 params`)."""
+        line = self.query_one("#architecture", Static)
+        if model is None:
+            line.update("[b]architecture[/b]  [red]fix the model fields below[/]")
+        elif inputs is None:
+            line.update("[b]architecture[/b]  (waiting for the data set)")
+        else:
+            line.update(f"[b]architecture[/b]  {model.summary(inputs, outputs)}")

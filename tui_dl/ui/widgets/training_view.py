@@ -1,0 +1,107 @@
+"""The Training tab: progress, the latest metrics, the overfitting note, and live charts."""
+
+from __future__ import annotations
+
+import time
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import ProgressBar, Static
+
+from tui_dl.engine.events import EpochMetrics
+from tui_dl.ui.widgets.charts import Curves, LossChart, MetricChart
+
+
+def clock(seconds: float) -> str:
+    seconds = int(max(seconds, 0))
+    return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+
+
+def describe_epoch(m: EpochMetrics) -> str:
+    """The latest epoch's numbers, short enough for one line."""
+    parts = [f"epoch {m.epoch}", f"train {m.train_loss:.4f}"]
+    if m.val_loss is not None:
+        parts.append(f"val {m.val_loss:.4f}")
+    if m.train_acc is not None:
+        parts.append(f"acc {m.train_acc:.1%}" + (f"/{m.val_acc:.1%}" if m.val_acc is not None else ""))
+    if m.val_mae is not None:
+        parts.append(f"MAE {m.val_mae:.4g} R2 {m.val_r2:.3f}")
+    return "  ".join(parts)
+
+
+class TrainingView(Vertical):
+    """Progress bar and text, metrics line, and the loss and metric charts."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.curves = Curves()
+        self.total_steps = 1
+        self.done_steps = 0
+        self.first_step = 0
+        self.started = 0.0
+        self.paused_total = 0.0
+        self.samples_per_s = 0.0
+        self.total_epochs = 0
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="progress-row"):
+            yield ProgressBar(total=1, show_eta=False, show_percentage=True, id="progress")
+            yield Static("ready: press F5 to train", id="progress-text")
+        yield Static("", id="metrics-line")
+        with Horizontal(id="charts"):
+            yield LossChart(id="loss-chart")
+            yield MetricChart(id="metric-chart")
+
+    def begin(self, task: str, steps_per_epoch: int, start_epoch: int, epochs: int, curves: Curves | None) -> None:
+        """Reset for a run (keeping `curves` when continuing from a checkpoint)."""
+        self.curves = curves if curves is not None else Curves()
+        self.curves.task, self.curves.steps_per_epoch = task, steps_per_epoch
+        self.total_epochs = epochs
+        self.total_steps = max(1, steps_per_epoch * (epochs - start_epoch))
+        self.first_step = start_epoch * steps_per_epoch
+        self.done_steps = 0
+        self.started, self.paused_total = time.monotonic(), 0.0
+        self.query_one(ProgressBar).update(total=self.total_steps, progress=0)
+        self.query_one("#metrics-line", Static).update("")
+        self.redraw()
+
+    def add_steps(self, first_step: int, losses: list[float], epoch: int) -> None:
+        self.curves.steps.extend(losses)
+        self.done_steps = first_step + len(losses) - self.first_step
+
+    def add_epoch(self, metrics: EpochMetrics, best_epoch: int) -> None:
+        self.curves.epochs.append(metrics)
+        self.curves.best_epoch = best_epoch
+        self.samples_per_s = metrics.samples_per_s
+        self.done_steps = metrics.step - self.first_step
+        line = describe_epoch(metrics)
+        onset = self.curves.overfit_since()
+        if onset is not None:
+            line += f"   [b $warning]overfitting since epoch {onset}[/]: validation loss rising while training loss falls"
+        self.query_one("#metrics-line", Static).update(line)
+
+    def show_progress(self, state: str) -> None:
+        """Progress bar and text: epoch, step, elapsed, ETA, samples/s."""
+        self.query_one(ProgressBar).update(progress=self.done_steps)
+        spe = max(self.curves.steps_per_epoch, 1)
+        absolute = self.first_step + self.done_steps
+        epoch = min(absolute // spe + 1, max(self.total_epochs, 1))
+        elapsed = time.monotonic() - self.started - self.paused_total
+        fraction = self.done_steps / self.total_steps
+        eta = clock(elapsed * (1 - fraction) / fraction) if 0 < fraction < 1 else "-"
+        speed = f"{self.samples_per_s:,.0f} samples/s" if self.samples_per_s else ""
+        self.query_one("#progress-text", Static).update(
+            f"{state}  epoch {epoch}/{self.total_epochs}  step {absolute % spe or spe}/{spe}  "
+            f"{clock(elapsed)} elapsed  ETA {eta}  {speed}")
+
+    def show_curves(self, curves: Curves, note: str) -> None:
+        """Show curves restored from a checkpoint."""
+        self.curves = curves
+        self.query_one("#progress-text", Static).update(note)
+        if curves.epochs:
+            self.query_one("#metrics-line", Static).update(describe_epoch(curves.epochs[-1]))
+        self.redraw()
+
+    def redraw(self) -> None:
+        self.query_one(LossChart).draw(self.curves)
+        self.query_one(MetricChart).draw(self.curves)
