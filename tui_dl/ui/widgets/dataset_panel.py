@@ -41,7 +41,7 @@ class DatasetPanel(Horizontal):
     def compose(self) -> ComposeResult:
         d = self.defaults
         with VerticalScroll(id="data-left"):
-            options = [Option(f"{spec.name:<14} {spec.task[:5]}", id=spec.name) for spec in REGISTRY.values()]
+            options = [Option(f"{spec.name:<14} {spec.task}", id=spec.name) for spec in REGISTRY.values()]
             yield OptionList(*options, id="dataset-list")
             yield Button("Open file... (ctrl+f)", id="open-file", compact=True)
             yield Field("samples", text_input("data", "samples", d.samples), "synthetic sets: how many points")

@@ -1,0 +1,242 @@
+"""Pilot tests of the Textual app: data, model, validation, training control, checkpoints, themes, quit."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from textual.widgets import Input, OptionList, Static
+
+from tui_dl.engine.config import RunConfig
+from tui_dl.ui.app import TuiDLApp, make_app
+from tui_dl.ui.form import Field
+from tui_dl.ui.widgets.charts import LossChart
+from tui_dl.ui.widgets.training_view import TrainingView
+
+SIZE = (120, 40)
+
+
+def small_config(epochs: int = 5, samples: int = 200) -> RunConfig:
+    config = RunConfig()
+    config.data.samples = samples
+    config.train.epochs = epochs
+    return config
+
+
+async def wait_for(pilot, condition, timeout: float = 20.0) -> None:
+    """Let the app run until `condition()` holds (fails the test after `timeout` seconds)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        if loop.time() > deadline:
+            pytest.fail("condition not reached in time")
+        await pilot.pause(0.05)
+
+
+def text_of(app: TuiDLApp, selector: str) -> str:
+    return str(app.query_one(selector, Static).render())
+
+
+async def set_field(pilot, field_id: str, value: str) -> None:
+    widget = pilot.app.query_one(f"#{field_id}", Input)
+    widget.value = value
+    await pilot.pause()
+
+
+async def test_choosing_a_data_set_shows_its_facts(tmp_path: Path):
+    app = make_app(small_config(), runs_root=tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.raw is not None and app.raw.name == "spiral")
+        option_list = app.query_one("#dataset-list", OptionList)
+        option_list.focus()
+        option_list.highlighted = list(option_list._options).index(option_list.get_option("iris"))
+        await wait_for(pilot, lambda: app.raw is not None and app.raw.name == "iris")
+        info = text_of(app, "#dataset-info")
+        assert "150 samples" in info and "4 features" in info and "3 classes" in info
+        assert app.query_one("#dataset-rows").display  # a table of rows, not a scatter, for 4-D data
+        assert not app.query_one("#data-samples-field").display  # synthetic knobs hidden for real data
+
+
+async def test_model_builder_updates_the_architecture_line_live(tmp_path: Path):
+    app = make_app(small_config(), runs_root=tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.raw is not None)
+        await pilot.press("f3")
+        await set_field(pilot, "model-layers", "3")
+        await set_field(pilot, "model-neurons", "32")
+        line = text_of(app, "#architecture")
+        assert "2 -> 32 -> 32 -> 32 -> 2" in line
+        assert "2,274 params" in line
+        await set_field(pilot, "model-neurons", "64,32,8")
+        assert "2 -> 64 -> 32 -> 8 -> 2" in text_of(app, "#architecture")
+
+
+async def test_invalid_values_are_marked_and_block_the_start(tmp_path: Path):
+    app = make_app(small_config(), runs_root=tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.raw is not None)
+        await set_field(pilot, "train-lr", "-1")
+        await set_field(pilot, "train-batch_size", "abc")
+        lr_field = app.query_one("#train-lr-field", Field)
+        assert lr_field.has_class("-invalid")
+        assert "learning rate must be > 0" in str(lr_field.query_one(".error", Static).render())
+        batch_error = str(app.query_one("#train-batch_size-field .error", Static).render())
+        assert "batch size must be a whole number" in batch_error
+        await pilot.press("f5")
+        await pilot.pause(0.2)
+        assert app.session is None
+        assert app.focused is not None and app.focused.id in ("train-lr", "train-batch_size")
+        await set_field(pilot, "train-lr", "0.01")
+        assert not lr_field.has_class("-invalid")
+
+
+async def test_start_shows_epochs_and_stop_ends_the_run(tmp_path: Path):
+    app = make_app(small_config(epochs=100_000), runs_root=tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.raw is not None)
+        await pilot.press("f5")
+        view = app.query_one(TrainingView)
+        await wait_for(pilot, lambda: len(view.curves.epochs) >= 3)
+        assert "epoch" in text_of(app, "#metrics-line")
+        assert "running" in text_of(app, "#progress-text")
+        await pilot.press("f7")
+        await app.workers.wait_for_complete()
+        await wait_for(pilot, lambda: app.run_state == "stopped")
+        assert "stopped" in text_of(app, "#status")
+
+
+async def test_pause_holds_the_run_and_resume_continues(tmp_path: Path):
+    app = make_app(small_config(epochs=100_000), runs_root=tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.raw is not None)
+        await pilot.press("f5")
+        trainer = None
+        await wait_for(pilot, lambda: app.session is not None and len(app.session.trainer.history) >= 2)
+        trainer = app.session.trainer
+        await pilot.press("f6")
+        await wait_for(pilot, lambda: app.run_state == "paused")
+        held = len(trainer.history)
+        await pilot.pause(0.5)
+        assert len(trainer.history) == held
+        await pilot.press("f6")
+        await wait_for(pilot, lambda: len(trainer.history) > held + 1)
+        assert app.run_state == "running"
+        await pilot.press("f7")
+        await app.workers.wait_for_complete()
+
+
+async def test_learning_rate_changes_mid_run(tmp_path: Path):
+    app = make_app(small_config(epochs=100_000), runs_root=tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.raw is not None)
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: app.session is not None and len(app.session.trainer.history) >= 1)
+        await pilot.press("f8")
+        dialog_input = app.screen.query_one("#lr", Input)
+        dialog_input.value = "0.002"
+        await pilot.press("enter")
+        trainer = app.session.trainer
+        await wait_for(pilot, lambda: trainer.history and trainer.history[-1].lr == pytest.approx(0.002))
+        await pilot.press("f7")
+        await app.workers.wait_for_complete()
+
+
+async def test_save_then_load_restores_settings_and_curves_and_continues(tmp_path: Path):
+    config = small_config(epochs=4)
+    config.model.neurons = [8]
+    app = make_app(config, runs_root=tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.raw is not None)
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: app.run_state == "completed")
+        await pilot.press("ctrl+s")
+        save_input = app.screen.query_one("#save-path", Input)
+        target = tmp_path / "saved" / "run.pt"
+        save_input.value = str(target)
+        await pilot.press("enter")
+        await wait_for(pilot, target.exists)
+
+    fresh = make_app(small_config(epochs=4), runs_root=tmp_path)
+    async with fresh.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: fresh.raw is not None)
+        await pilot.press("ctrl+o")
+        await wait_for(pilot, lambda: bool(getattr(fresh.screen, "paths", [])))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: fresh.run_state == "loaded")
+        assert fresh.query_one("#model-neurons", Input).value == "8"
+        view = fresh.query_one(TrainingView)
+        assert [m.epoch for m in view.curves.epochs] == [1, 2, 3, 4]
+        await set_field(pilot, "train-epochs", "6")
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: fresh.run_state == "completed")
+        assert [m.epoch for m in fresh.session.trainer.history] == [1, 2, 3, 4, 5, 6]
+
+
+async def test_loading_a_bad_checkpoint_says_why_and_keeps_the_app_usable(tmp_path: Path):
+    bad = tmp_path / "junk.pt"
+    bad.write_bytes(b"not a checkpoint at all")
+    app = make_app(small_config(), runs_root=tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.raw is not None)
+        app.load_checkpoint_file(bad)
+        await pilot.pause()
+        assert any("junk.pt" in str(n.message) for n in app._notifications)
+        assert app.loaded is None
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: app.run_state == "completed")
+
+
+async def test_theme_switch_keeps_charts_readable(tmp_path: Path):
+    app = make_app(small_config(), runs_root=tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        assert "tui-dl-night" in app.available_themes and "tui-dl-paper" in app.available_themes
+        assert app.theme == "tui-dl-night"
+        chart = app.query_one(LossChart)
+        app.theme = "ansi-dark"
+        await pilot.pause()
+        assert chart.theme == "clear"
+        app.theme = "tui-dl-paper"
+        await pilot.pause()
+        assert chart.theme == "auto"
+
+
+async def test_quitting_mid_training_stops_the_worker_cleanly(tmp_path: Path):
+    app = make_app(small_config(epochs=100_000), runs_root=tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.raw is not None)
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: app.session is not None and len(app.session.trainer.history) >= 1)
+        trainer = app.session.trainer
+        await pilot.press("ctrl+q")
+    assert trainer.state == "stopped"
+    assert app.return_code in (0, None)
+
+
+async def test_global_keys_work_while_a_text_field_has_focus(tmp_path: Path):
+    app = make_app(small_config(), runs_root=tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.raw is not None)
+        await pilot.press("f3")
+        app.query_one("#train-lr", Input).focus()
+        await pilot.press("f1")
+        assert type(app.screen).__name__ == "HelpScreen"
+        await pilot.press("escape")
+        app.query_one("#train-lr", Input).focus()
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: app.run_state == "completed")
+
+
+def _settled(app_size: tuple[int, int]):
+    async def run_before(pilot) -> None:
+        await wait_for(pilot, lambda: pilot.app.raw is not None and pilot.app.device_name != "detecting device...")
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause(0.3)
+    return run_before
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+def test_main_screen_snapshot(snap_compare, size, tmp_path, monkeypatch):
+    monkeypatch.setattr("tui_dl.engine.device.available_devices", lambda: ["auto", "cpu"])
+    monkeypatch.setattr("tui_dl.engine.device.describe_device", lambda device: "cpu")
+    assert snap_compare(make_app(small_config(), runs_root=tmp_path), terminal_size=size, run_before=_settled(size))
