@@ -43,6 +43,11 @@ def _read_text(path: Path) -> str:
     raw = path.read_bytes()
     if not raw.strip():
         raise DataError(f"{path.name} is empty")
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 with a BOM: Excel's "Unicode Text"
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError:
+            raise DataError(f"{path.name} starts like UTF-16 text but does not decode as UTF-16") from None
     if b"\0" in raw[:4096]:
         raise DataError(f"{path.name} is a binary file, not CSV text")
     try:
@@ -76,19 +81,24 @@ def _is_row_number(name: str, values: np.ndarray | None) -> bool:
     return bool(np.array_equal(values, np.arange(len(values)) + values[0]))
 
 
-def _numbers(column: np.ndarray, missing: np.ndarray, decimal_comma: bool) -> tuple[np.ndarray | None, bool]:
+def _numbers(column: list[str], missing: np.ndarray, decimal_comma: bool) -> tuple[np.ndarray | None, bool]:
     """A column as floats (missing cells NaN), or None for text; and whether it was read with decimal commas."""
-    filled = np.where(missing, "nan", column)
+    filled = ["nan" if gone else cell for cell, gone in zip(column, missing)]
     try:
-        return filled.astype(np.float64), False
+        return np.array(filled, dtype=np.float64), False
     except ValueError:
         pass
     if decimal_comma:
         try:
-            return np.char.replace(filled, ",", ".").astype(np.float64), True
+            return np.array([cell.replace(",", ".") for cell in filled], dtype=np.float64), True
         except ValueError:
             pass
     return None, False
+
+
+def _one_hot(values: list[str], categories: list[str]) -> np.ndarray:
+    index = {category: i for i, category in enumerate(categories)}
+    return np.eye(len(categories))[[index[value] for value in values]]
 
 
 def load_csv(path: Path, target: str | None = None, task: str = "auto") -> RawData:
@@ -101,6 +111,8 @@ def load_csv(path: Path, target: str | None = None, task: str = "auto") -> RawDa
         raise DataError(f"{path.name} is not valid CSV: {exc}") from None
     if not rows:
         raise DataError(f"{path.name} holds no values")
+    if all(not row[-1].strip() for row in rows):  # every line ends with a delimiter
+        rows = [row[:-1] for row in rows]
     header = [_column_name(cell, j) for j, cell in enumerate(rows[0])]
     if len(header) < 2:
         raise DataError(f"{path.name} needs a header and at least two columns (features and a target), "
@@ -115,8 +127,10 @@ def load_csv(path: Path, target: str | None = None, task: str = "auto") -> RawDa
         shown = ", ".join(header[:12]) + (", ..." if len(header) > 12 else "")
         raise DataError(f"{path.name} has no column {target_name!r}; columns are: {shown}")
 
-    cells = np.char.strip(np.array(rows[1:], dtype=str))
-    missing = np.isin(np.char.lower(cells), MISSING_MARKERS)
+    # Python strings per column, not one 2-D numpy array: its width would be the longest cell anywhere.
+    cells = [[cell.strip() for cell in column] for column in zip(*rows[1:])]
+    markers = set(MISSING_MARKERS)
+    missing = np.column_stack([[cell.lower() in markers for cell in column] for column in cells])
     notices: list[str] = []
     target_index = header.index(target_name)
     keep = []
@@ -129,7 +143,7 @@ def load_csv(path: Path, target: str | None = None, task: str = "auto") -> RawDa
     columns: dict[int, np.ndarray | None] = {}
     comma_columns = 0
     for j in list(keep):
-        values, comma = _numbers(cells[:, j], missing[:, j], decimal_comma=delimiter != ",")
+        values, comma = _numbers(cells[j], missing[:, j], decimal_comma=delimiter != ",")
         if j != target_index and _is_row_number(header[j], values):
             notices.append(f"ignored column {header[j]!r}: it just numbers the rows")
             keep.remove(j)
@@ -146,7 +160,9 @@ def load_csv(path: Path, target: str | None = None, task: str = "auto") -> RawDa
     if dropped:
         notices.append(f"dropped {dropped} of {len(row_ok)} rows with missing values")
     if row_ok.sum() < MIN_ROWS:
-        raise DataError(f"{path.name}: only {int(row_ok.sum())} rows remain after dropping rows with missing values; at least {MIN_ROWS} are needed")
+        worst = max(keep, key=lambda j: missing[:, j].sum())
+        raise DataError(f"{path.name}: only {int(row_ok.sum())} rows remain after dropping rows with missing values "
+                        f"({header[worst]!r} alone misses {int(missing[:, worst].sum())}); at least {MIN_ROWS} are needed")
 
     parts: list[np.ndarray] = []
     names: list[str] = []
@@ -158,17 +174,18 @@ def load_csv(path: Path, target: str | None = None, task: str = "auto") -> RawDa
             parts.append(values[row_ok].reshape(-1, 1))
             names.append(header[j])
             continue
-        text_values = cells[row_ok, j]
-        categories = np.unique(text_values)
+        text_values = [cell for cell, ok in zip(cells[j], row_ok) if ok]
+        categories = sorted(set(text_values))
         if len(categories) == len(text_values) or len(categories) > max(MAX_CATEGORIES, 0.5 * len(text_values)):
             notices.append(f"ignored column {header[j]!r}: text with {len(categories)} distinct values in {len(text_values)} rows")
             continue
-        parts.append((text_values[:, None] == categories[None, :]).astype(np.float64))
+        parts.append(_one_hot(text_values, categories))
         names.extend(f"{header[j]}={c}" for c in categories)
     if not parts:
-        raise DataError(f"{path.name} has no usable feature columns besides the target {target_name!r}")
+        why = f" ({'; '.join(notices)})" if notices else ""
+        raise DataError(f"{path.name} has no usable feature columns besides the target {target_name!r}{why}")
 
-    target_values = columns[target_index] if columns[target_index] is not None else cells[:, target_index]
+    target_values = columns[target_index] if columns[target_index] is not None else np.array(cells[target_index])
     found_task, y, classes = targets_from_values(target_values[row_ok], task, f"column {target_name!r}")
     return RawData(
         name=path.name,

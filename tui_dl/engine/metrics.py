@@ -7,22 +7,26 @@ from collections.abc import Sequence
 from tui_dl.engine.events import EpochMetrics
 
 OVERFIT_PATIENCE = 5
+OVERFIT_MARGIN = 0.05
 
 
-def overfit_onset(history: Sequence[EpochMetrics], patience: int = OVERFIT_PATIENCE) -> int | None:
+def overfit_onset(history: Sequence[EpochMetrics], patience: int = OVERFIT_PATIENCE,
+                  margin: float = OVERFIT_MARGIN) -> int | None:
     """The epoch after which validation loss turned up while training loss kept falling, or None.
 
-    Overfitting is reported when the best validation epoch lies at least `patience` epochs
-    back, validation loss is now above that best, and training loss is now below its value
-    at the best epoch.
+    Reported when the best validation epoch lies at least `patience` epochs back, the mean
+    validation loss of the last `patience` epochs is more than `margin` (relative) above that
+    best, and their mean training loss is below the training loss at the best epoch.
     """
     scored = [m for m in history if m.val_loss is not None]
     if len(scored) <= patience:
         return None
     best = min(scored, key=lambda m: m.val_loss)
-    last = scored[-1]
-    if last.epoch - best.epoch < patience:
+    recent = scored[-patience:]
+    if recent[0].epoch <= best.epoch:
         return None
-    if last.val_loss > best.val_loss * 1.01 and last.train_loss < best.train_loss:
+    val = sum(m.val_loss for m in recent) / patience
+    train = sum(m.train_loss for m in recent) / patience
+    if val > best.val_loss * (1 + margin) and train < best.train_loss:
         return best.epoch
     return None

@@ -392,7 +392,11 @@ class TuiDLApp(App[None]):
     # navigation and dialogs ---------------------------------------------------------------------
 
     def action_show_tab(self, tab: str) -> None:
+        """Show a tab and put the keyboard focus on its first field."""
         self.query_one(TabbedContent).active = tab
+        editors = [w for w in self.query_one(f"TabPane#{tab}").query("OptionList, Input, Select") if w.focusable]
+        if editors and (self.focused is None or self.focused not in editors):
+            editors[0].focus()
 
     def action_help(self) -> None:
         from tui_dl.ui.screens.help import HelpScreen

@@ -40,7 +40,7 @@ class DatasetPanel(Horizontal):
 
     def compose(self) -> ComposeResult:
         d = self.defaults
-        with VerticalScroll(id="data-left"):
+        with VerticalScroll(id="data-left", can_focus=False):
             options = [Option(f"{spec.name:<14} {spec.task}", id=spec.name) for spec in REGISTRY.values()]
             yield OptionList(*options, id="dataset-list")
             yield Button("Open file... (ctrl+f)", id="open-file", compact=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Input, Select, Static
 
 from tui_dl.engine.config import ACTIVATIONS, OPTIMIZERS, ModelConfig, RunConfig
@@ -16,6 +16,8 @@ OPTIMIZER_LABELS = {"sgd": "SGD (momentum)", "adam": "Adam", "adamw": "AdamW"}
 class SettingsPanel(VerticalScroll):
     """Model builder and hyperparameters."""
 
+    can_focus = False
+
     def __init__(self, defaults: RunConfig, **kwargs):
         super().__init__(**kwargs)
         self.defaults = defaults
@@ -24,7 +26,7 @@ class SettingsPanel(VerticalScroll):
         m, t = self.defaults.model, self.defaults.train
         yield Static("", id="architecture")
         with Horizontal(id="settings-columns"):
-            with VerticalScroll(id="model-fields", classes="settings-column"):
+            with Vertical(id="model-fields", classes="settings-column"):
                 yield Static("[b]Model[/b]", classes="section-title")
                 yield Field("hidden layers", text_input("model", "layers", m.layers), "0 = a linear model")
                 yield Field("neurons", text_input("model", "neurons", m.neurons),
@@ -32,7 +34,7 @@ class SettingsPanel(VerticalScroll):
                 yield Field("activation", choice("model", "activation",
                                                  [(ACTIVATION_LABELS[a], a) for a in ACTIVATIONS], m.activation))
                 yield Field("dropout", text_input("model", "dropout", m.dropout), "0 = off; 0.2 drops 20% in training")
-            with VerticalScroll(id="train-fields", classes="settings-column"):
+            with Vertical(id="train-fields", classes="settings-column"):
                 yield Static("[b]Training[/b]", classes="section-title")
                 yield Field("optimizer", choice("train", "optimizer",
                                                 [(OPTIMIZER_LABELS[o], o) for o in OPTIMIZERS], t.optimizer))
