@@ -161,8 +161,8 @@ def load_csv(path: Path, target: str | None = None, task: str = "auto") -> RawDa
         notices.append(f"dropped {dropped} of {len(row_ok)} rows with missing values")
     if row_ok.sum() < MIN_ROWS:
         worst = max(keep, key=lambda j: missing[:, j].sum())
-        raise DataError(f"{path.name}: only {int(row_ok.sum())} rows remain after dropping rows with missing values "
-                        f"({header[worst]!r} alone misses {int(missing[:, worst].sum())}); at least {MIN_ROWS} are needed")
+        raise DataError(f"{path.name}: only {int(row_ok.sum())} rows remain after dropping rows with missing values; "
+                        f"at least {MIN_ROWS} are needed ({header[worst]!r} alone misses {int(missing[:, worst].sum())})")
 
     parts: list[np.ndarray] = []
     names: list[str] = []

@@ -112,6 +112,7 @@ class TuiDLApp(App[None]):
         self._detect_devices()
         self._validate()
         self._show_status()
+        self.query_one("#dataset-list").focus()
 
     # settings ---------------------------------------------------------------------------------
 
@@ -135,6 +136,7 @@ class TuiDLApp(App[None]):
     @on(Select.Changed)
     def _field_changed(self) -> None:
         self._validate()
+        self._show_status()
 
     @on(DatasetPanel.Loaded)
     def _data_loaded(self, event: DatasetPanel.Loaded) -> None:
@@ -270,7 +272,7 @@ class TuiDLApp(App[None]):
         view = self.query_one(TrainingView)
         for event in events:
             if isinstance(event, RunStarted):
-                curves = self._loaded_curves() if event.start_epoch else None
+                curves = Curves.from_checkpoint(self.session.trainer.checkpoint_state()) if event.start_epoch else None
                 view.begin(event.task, event.steps_per_epoch, event.start_epoch, event.config.train.epochs, curves)
                 self.run_state = "running"
                 self.loaded = None
@@ -306,15 +308,6 @@ class TuiDLApp(App[None]):
             best = f"{event.best_val_loss:.4f}" if event.best_val_loss is not None else "-"
             self.notify(f"{event.epochs_done} epochs in {event.seconds:.1f}s; best loss {best} at epoch "
                         f"{event.best_epoch}. ctrl+s saves.", title=f"run {event.status.replace('_', ' ')}")
-
-    def _loaded_curves(self) -> Curves:
-        from array import array
-
-        from tui_dl.engine.events import EpochMetrics
-
-        state = self.session.trainer.checkpoint_state()
-        return Curves(epochs=[EpochMetrics(**m) for m in state["history"]],
-                      steps=array("f", state["step_losses"].tolist()), best_epoch=state["best_epoch"])
 
     def _show_status(self) -> None:
         data = f"{self.raw.name}" if self.raw else "no data set"
@@ -364,10 +357,7 @@ class TuiDLApp(App[None]):
         """Load `path` into the app (settings, curves); report problems as notifications."""
         if path is None:
             return
-        from array import array
-
         from tui_dl.engine.checkpoint import checkpoint_config, load_checkpoint
-        from tui_dl.engine.events import EpochMetrics
 
         try:
             state = load_checkpoint(path)
@@ -378,12 +368,8 @@ class TuiDLApp(App[None]):
         self.loaded = state
         self.session = None
         self._apply_config(config)
-        curves = Curves(task=state.get("task", "classification"),
-                        steps_per_epoch=max(1, state["step"] // max(state["epoch"], 1)),
-                        epochs=[EpochMetrics(**m) for m in state["history"]],
-                        steps=array("f", state["step_losses"].tolist()), best_epoch=state["best_epoch"])
         self.query_one(TrainingView).show_curves(
-            curves, f"loaded {path.name} at epoch {state['epoch']}: F5 continues (raise epochs to train more)")
+            Curves.from_checkpoint(state), f"loaded {path.name} at epoch {state['epoch']}: F5 continues (raise epochs to train more)")
         self.run_state = "loaded"
         self._show_status()
         self.action_show_tab("training")

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import math
+import warnings
 from array import array
 from dataclasses import dataclass, field
+
+import numpy as np
 
 from textual_plotext import PlotextPlot
 
@@ -17,33 +21,65 @@ BEST_COLOR = "green"
 OVERFIT_COLOR = "red"
 
 
-def downsample(values: array, steps_per_epoch: int, buckets: int) -> tuple[list[float], list[float]]:
-    """Mean of `values` in at most `buckets` equal runs, with x in epochs (cost O(len), output O(buckets))."""
-    import numpy as np
-
-    n = len(values)
+def downsample(x: np.ndarray, y: np.ndarray, buckets: int) -> tuple[list[float], list[float]]:
+    """Means of x and y over at most `buckets` equal runs of points, skipping NaN (cost O(n), output O(buckets))."""
+    n = len(y)
     if n == 0:
         return [], []
-    data = np.frombuffer(values, dtype=np.float32, count=n)
     size = max(1, -(-n // max(buckets, 1)))
-    whole = n - n % size
-    means = data[:whole].reshape(-1, size).mean(axis=1)
-    centres = np.arange(len(means)) * size + (size + 1) / 2
-    if whole < n:
-        means = np.append(means, data[whole:].mean())
-        centres = np.append(centres, (whole + n + 1) / 2)
-    return (centres / steps_per_epoch).tolist(), means.tolist()
+    pad = -n % size
+    if pad:
+        x = np.concatenate([x, np.full(pad, np.nan)])
+        y = np.concatenate([y, np.full(pad, np.nan)])
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        xs = np.nanmean(x.reshape(-1, size), axis=1)
+        ys = np.nanmean(y.reshape(-1, size), axis=1)
+    keep = ~np.isnan(ys)
+    return xs[keep].tolist(), ys[keep].tolist()
+
+
+SERIES = ("train_loss", "val_loss", "train_acc", "val_acc", "val_mae")
 
 
 @dataclass
 class Curves:
-    """Everything the charts draw: epoch metrics and per-step training losses."""
+    """Everything the charts draw: epoch metrics (also as float columns) and per-step training losses."""
 
     task: str = "classification"
     steps_per_epoch: int = 1
     epochs: list[EpochMetrics] = field(default_factory=list)
     steps: array = field(default_factory=lambda: array("f"))
     best_epoch: int = 0
+    columns: dict[str, array] = field(default_factory=lambda: {name: array("d") for name in ("epoch", *SERIES)})
+
+    def __post_init__(self) -> None:
+        history, self.epochs = self.epochs, []
+        for metrics in history:
+            self.add_epoch(metrics)
+
+    @classmethod
+    def from_checkpoint(cls, state: dict) -> Curves:
+        """The curves stored in a checkpoint's state."""
+        return cls(task=state["task"], steps_per_epoch=max(1, state["step"] // max(state["epoch"], 1)),
+                   epochs=[EpochMetrics(**m) for m in state["history"]],
+                   steps=array("f", state["step_losses"].tolist()), best_epoch=state["best_epoch"])
+
+    def add_epoch(self, metrics: EpochMetrics) -> None:
+        self.epochs.append(metrics)
+        self.columns["epoch"].append(metrics.epoch)
+        for name in SERIES:
+            value = getattr(metrics, name)
+            self.columns[name].append(math.nan if value is None else value)
+
+    def series(self, name: str, buckets: int) -> tuple[list[float], list[float]]:
+        """An epoch series downsampled to at most `buckets` points."""
+        return downsample(np.frombuffer(self.columns["epoch"]), np.frombuffer(self.columns[name]), buckets)
+
+    def step_series(self, buckets: int) -> tuple[list[float], list[float]]:
+        """Per-step training loss, x in epochs, downsampled to at most `buckets` points."""
+        y = np.frombuffer(self.steps, dtype=np.float32).astype(np.float64)
+        return downsample((np.arange(len(y)) + 1.0) / self.steps_per_epoch, y, buckets)
 
     def overfit_since(self) -> int | None:
         return overfit_onset(self.epochs)
@@ -68,15 +104,14 @@ class LossChart(ThemedPlot):
         plt = self.plt
         plt.clear_data()
         plt.clear_figure()
-        xs, ys = downsample(curves.steps, curves.steps_per_epoch, max(self.size.width * 2, 20))
-        if xs:
-            plt.plot(xs, ys, color=STEP_COLOR, marker="braille", label="step")
-        if curves.epochs:
-            epochs = [m.epoch for m in curves.epochs]
-            plt.plot(epochs, [m.train_loss for m in curves.epochs], color=TRAIN_COLOR, marker="braille", label="train")
-            val = [(m.epoch, m.val_loss) for m in curves.epochs if m.val_loss is not None]
-            if val:
-                plt.plot([e for e, _ in val], [v for _, v in val], color=VAL_COLOR, marker="braille", label="val")
+        buckets = max(self.size.width * 2, 40)
+        for xs, ys, color, label in (
+            (*curves.step_series(buckets), STEP_COLOR, "step"),
+            (*curves.series("train_loss", buckets), TRAIN_COLOR, "train"),
+            (*curves.series("val_loss", buckets), VAL_COLOR, "val"),
+        ):
+            if xs:
+                plt.plot(xs, ys, color=color, marker="braille", label=label)
         title = "loss"
         if curves.best_epoch:
             plt.vline(curves.best_epoch, BEST_COLOR)
@@ -96,20 +131,17 @@ class MetricChart(ThemedPlot):
         plt = self.plt
         plt.clear_data()
         plt.clear_figure()
-        epochs = curves.epochs
+        buckets = max(self.size.width * 2, 40)
         if curves.task == "classification":
             plt.title("accuracy")
-            if epochs:
-                plt.plot([m.epoch for m in epochs], [m.train_acc or 0.0 for m in epochs], color=TRAIN_COLOR,
-                         marker="braille", label="train")
-                val = [(m.epoch, m.val_acc) for m in epochs if m.val_acc is not None]
-                if val:
-                    plt.plot([e for e, _ in val], [v for _, v in val], color=VAL_COLOR, marker="braille", label="val")
+            lines = (("train_acc", TRAIN_COLOR, "train"), ("val_acc", VAL_COLOR, "val"))
         else:
             plt.title("validation MAE (target units)")
-            val = [(m.epoch, m.val_mae) for m in epochs if m.val_mae is not None]
-            if val:
-                plt.plot([e for e, _ in val], [v for _, v in val], color=VAL_COLOR, marker="braille", label="val")
+            lines = (("val_mae", VAL_COLOR, "val"),)
+        for name, color, label in lines:
+            xs, ys = curves.series(name, buckets)
+            if xs:
+                plt.plot(xs, ys, color=color, marker="braille", label=label)
         if curves.best_epoch:
             plt.vline(curves.best_epoch, BEST_COLOR)
         plt.xlabel("epoch")

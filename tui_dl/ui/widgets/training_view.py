@@ -70,7 +70,7 @@ class TrainingView(Vertical):
         self.done_steps = first_step + len(losses) - self.first_step
 
     def add_epoch(self, metrics: EpochMetrics, best_epoch: int) -> None:
-        self.curves.epochs.append(metrics)
+        self.curves.add_epoch(metrics)
         self.curves.best_epoch = best_epoch
         self.samples_per_s = metrics.samples_per_s
         self.done_steps = metrics.step - self.first_step
