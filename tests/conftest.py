@@ -1,0 +1,85 @@
+"""Shared engine / CLI fixtures. Keep this free of UI imports (no textual)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from tui_dl.engine.config import DataConfig, ModelConfig, RunConfig, TrainConfig
+
+REPO = Path(__file__).resolve().parent.parent
+
+# The test models are tiny: one intra-op thread is faster, and several times faster on a busy 2-core machine.
+torch.set_num_threads(1)
+
+
+def make_config(dataset: str = "circle", samples: int = 120, epochs: int = 3, *, noise: float = 0.1,
+                layers: int = 1, neurons: list[int] | None = None, activation: str = "relu", dropout: float = 0.0,
+                **train) -> RunConfig:
+    """A small, CPU-only run config; extra keyword arguments go to TrainConfig."""
+    train.setdefault("device", "cpu")
+    return RunConfig(
+        DataConfig(dataset=dataset, samples=samples, noise=noise),
+        ModelConfig(layers=layers, neurons=list(neurons or [16]), activation=activation, dropout=dropout),
+        TrainConfig(epochs=epochs, **train),
+    )
+
+
+@pytest.fixture
+def config_factory():
+    """`config_factory(dataset=..., epochs=..., lr=...)` -> a small CPU RunConfig."""
+    return make_config
+
+
+@pytest.fixture
+def cli(capsys):
+    """Run `tui_dl.cli.main(argv)` in-process: returns (exit status, stdout, stderr).
+
+    `train` installs signal handlers; they are put back afterwards so pytest keeps its own.
+    """
+    from tui_dl.cli import main
+
+    saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+
+    def run(*argv: str) -> tuple[int, str, str]:
+        try:
+            code = main(list(argv))
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        finally:
+            for sig, handler in saved.items():
+                signal.signal(sig, handler)
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
+
+
+def cli_env() -> dict[str, str]:
+    """Environment for `python -m tui_dl` subprocesses: the package importable, one torch thread."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
+    env.pop("PYTHONWARNINGS", None)
+    env["OMP_NUM_THREADS"] = "1"  # as in this process (see above)
+    return env
+
+
+def run_cli(*argv: str, cwd: Path, timeout: float = 60, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """Run `python -m tui_dl ARGV` in a subprocess and capture its text output."""
+    return subprocess.run([sys.executable, "-m", "tui_dl", *argv], cwd=cwd, env=env or cli_env(),
+                          capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture
+def subprocess_cli(tmp_path):
+    """`subprocess_cli(*argv)` runs `python -m tui_dl` in tmp_path."""
+    def run(*argv: str, timeout: float = 60, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+        return run_cli(*argv, cwd=tmp_path, timeout=timeout, env=env)
+
+    return run

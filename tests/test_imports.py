@@ -1,0 +1,46 @@
+"""The engine and the headless CLI never pull in Textual (the UI is optional at run time)."""
+
+from __future__ import annotations
+
+import pkgutil
+import subprocess
+import sys
+
+import tui_dl.engine
+
+from conftest import REPO, cli_env
+
+ENGINE_MODULES = sorted(f"tui_dl.engine.{m.name}" for m in pkgutil.iter_modules(tui_dl.engine.__path__))
+HEADLESS_MODULES = ["tui_dl", "tui_dl.engine", "tui_dl.paths", "tui_dl.cli", "tui_dl.headless", "tui_dl.commands"]
+
+
+def test_engine_modules_are_found():
+    for name in ("config", "datasets", "files", "rawdata", "synthetic", "prepare", "model", "trainer",
+                 "events", "checkpoint", "fetch", "device", "errors"):
+        assert f"tui_dl.engine.{name}" in ENGINE_MODULES
+
+
+def test_engine_and_cli_do_not_import_textual():
+    modules = ENGINE_MODULES + HEADLESS_MODULES
+    code = (
+        f"import importlib, sys\n"
+        f"for name in {modules!r}:\n"
+        f"    importlib.import_module(name)\n"
+        f"from tui_dl.cli import build_parser\n"
+        f"build_parser()\n"
+        f"bad = sorted(m for m in sys.modules if m == 'textual' or m.startswith('textual.'))\n"
+        f"assert not bad, bad\n"
+        f"assert 'tui_dl.ui' not in sys.modules\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=cli_env(), capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr
+
+
+def test_config_module_does_not_import_torch():
+    # config.py promises the UI can validate settings instantly, without torch.
+    code = ("import sys, tui_dl.engine.config, tui_dl.engine.errors, tui_dl.engine.events\n"
+            "assert 'torch' not in sys.modules, 'torch imported'\n")
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=cli_env(), capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr
