@@ -129,10 +129,6 @@ def test_toml_round_trip_of_awkward_strings(tmp_path, dataset):
     assert load_toml(tmp_path / "run.toml") == config
 
 
-@pytest.mark.xfail(strict=True, raises=ConfigError,
-                   reason="config.py _toml_value escapes only backslashes and quotes: a newline or "
-                          "other control character is written raw, making a TOML file that "
-                          "load_toml cannot read back")
 def test_toml_round_trip_of_control_characters(tmp_path):
     config = RunConfig(DataConfig(dataset="two\nlines.csv"))
     save_toml(config, tmp_path / "run.toml")
@@ -170,9 +166,6 @@ def test_toml_missing_file(tmp_path):
         load_toml(tmp_path / "nope.toml")
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError,
-                   reason="config.py from_dict: dict('abc') raises ValueError, which load_toml "
-                          "does not turn into a ConfigError (only TypeError is caught)")
 def test_toml_section_that_is_not_a_table(tmp_path):
     path = tmp_path / "run.toml"
     path.write_text('data = "abc"\n')
@@ -180,9 +173,6 @@ def test_toml_section_that_is_not_a_table(tmp_path):
         load_toml(path)
 
 
-@pytest.mark.xfail(strict=True, raises=AttributeError,
-                   reason="config.py DataConfig.problems calls self.dataset.strip() without "
-                          "checking the type: a TOML `dataset = 5` raises AttributeError")
 def test_toml_wrong_type_for_dataset(tmp_path):
     path = tmp_path / "run.toml"
     path.write_text("[data]\ndataset = 5\n")

@@ -146,10 +146,6 @@ def test_csv_ragged_row_names_the_row(tmp_path):
         load_file(path)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="files.py load_csv numbers rows after dropping blank lines "
-                          "(enumerate over the filtered rows), so a blank line before a ragged "
-                          "row makes the reported row number wrong")
 def test_csv_ragged_row_number_counts_blank_lines(tmp_path):
     path = tmp_path / "r.csv"
     lines = ["a,b,y"] + [f"{i},{i},{i % 2}" for i in range(12)]
@@ -264,9 +260,6 @@ def test_npz_that_is_not_a_zip(tmp_path):
         load_file(tmp_path / "fake.npz")
 
 
-@pytest.mark.xfail(strict=True, raises=IndexError,
-                   reason="files.py load_npz compares x.shape[0] with y.shape[0] before checking "
-                          "y.ndim: a 0-d y raises IndexError instead of DataError")
 def test_npz_scalar_y(tmp_path):
     np.savez(tmp_path / "s.npz", x=np.ones((12, 2)), y=np.array(5))
     with pytest.raises(DataError):
@@ -344,9 +337,6 @@ def test_idx_gzip_truncated(tmp_path):
         load_file(image_path)
 
 
-@pytest.mark.xfail(strict=True, raises=zlib.error,
-                   reason="files.py read_idx catches OSError/EOFError from gzip.decompress but not "
-                          "zlib.error, raised for a corrupted deflate stream")
 def test_idx_gzip_corrupted_body(tmp_path):
     _, label_path = write_mnist_pair(tmp_path, gz=True)
     data = bytearray(label_path.read_bytes())

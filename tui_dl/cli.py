@@ -154,10 +154,13 @@ def train(args: argparse.Namespace) -> int:
     from tui_dl.headless import HeadlessRun
 
     run = HeadlessRun(config, resume, args.save, as_json=args.json)
+    previous = {sig: signal.signal(sig, run.interrupt) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
     try:
-        run.trainer.setup()
-    except UserError as exc:
-        fail(str(exc))
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(sig, run.interrupt)
-    return run.execute()
+        try:
+            run.trainer.setup()
+        except UserError as exc:
+            fail(str(exc))
+        return run.execute()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

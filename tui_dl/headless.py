@@ -70,8 +70,8 @@ class HeadlessRun:
             if not self.as_json:
                 self.console.print(f"[bold]{event.config.data.dataset}[/]  {event.summary}  on {event.device}  "
                                    f"({event.train_samples:,} train / {event.val_samples:,} val samples)")
-                for notice in self.trainer.notices:
-                    self.console.print(f"[yellow]note:[/] {notice}")
+            for notice in self.trainer.notices:
+                self.console.print(f"[yellow]note:[/] {notice}")
         elif isinstance(event, StepMetrics) and self.progress is not None:
             self.progress.update(self._task, completed=event.step_in_epoch, epoch=event.epoch)
         elif isinstance(event, EpochEnded):
@@ -86,7 +86,7 @@ class HeadlessRun:
 
     def _finish(self, finished: RunFinished) -> int:
         checkpoint = None
-        if self.save is not None and self.trainer.model is not None:
+        if self.save is not None and self.trainer.epoch > 0:
             try:
                 from tui_dl.engine.checkpoint import save_checkpoint
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 import pickle
+import re
 import tempfile
-import zipfile
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +17,8 @@ from tui_dl.engine.errors import CheckpointError, ConfigError
 
 FORMAT_VERSION = 1
 KIND = "tui-dl checkpoint"
+_BLOCKED_GLOBAL = re.compile(r"unsupported (?:global: )?GLOBAL ([\w.]+)", re.IGNORECASE)
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def save_checkpoint(state: dict, path: str | Path) -> Path:
@@ -48,18 +51,29 @@ def load_checkpoint(path: str | Path) -> dict:
     if not path.is_file():
         raise CheckpointError(f"checkpoint {path} does not exist" if not path.exists() else f"{path} is not a file")
     try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            state = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:
-        reason = str(exc).splitlines()[0] if "Unsupported" in str(exc) or "global" in str(exc) else "unreadable"
-        raise CheckpointError(f"refused {path.name}: it is not a plain tui-dl checkpoint and could run code "
-                              f"when loaded ({reason[:160]})") from None
-    except (RuntimeError, EOFError, OSError, ValueError, zipfile.BadZipFile, UnicodeDecodeError) as exc:
-        raise CheckpointError(f"{path.name} is not a readable checkpoint (damaged or truncated: "
-                              f"{str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__})") from None
+        message = str(exc)
+        blocked = _BLOCKED_GLOBAL.search(message)
+        if blocked:
+            raise CheckpointError(f"refused {path.name}: loading it would run code ({blocked.group(1)}); "
+                                  "only plain tui-dl checkpoints are loaded") from None
+        if "Weights only load failed" in message:
+            raise CheckpointError(f"refused {path.name}: it is a pickle with content the safe loader does not "
+                                  "accept (it could run code), not a tui-dl checkpoint") from None
+        raise CheckpointError(f"{path.name} is not a tui-dl checkpoint (unreadable contents)") from None
+    except Exception as exc:  # noqa: BLE001 - torch raises many kinds for foreign or damaged files
+        detail = _ANSI.sub("", str(exc)).strip().splitlines()
+        raise CheckpointError(f"{path.name} is not a readable checkpoint (damaged, truncated or another "
+                              f"format: {detail[0][:100] if detail else type(exc).__name__})") from None
     if not isinstance(state, dict) or state.get("kind") != KIND:
         raise CheckpointError(f"{path.name} is not a tui-dl checkpoint")
     version = state.get("format_version")
-    if not isinstance(version, int) or version > FORMAT_VERSION:
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise CheckpointError(f"{path.name} has an invalid checkpoint format version {version!r}")
+    if version > FORMAT_VERSION:
         raise CheckpointError(f"{path.name} has checkpoint format {version}, newer than this tui-dl reads "
                               f"({FORMAT_VERSION}); upgrade tui-dl")
     missing = [key for key in ("model", "config", "inputs", "outputs", "epoch", "history") if key not in state]
@@ -67,7 +81,7 @@ def load_checkpoint(path: str | Path) -> dict:
         raise CheckpointError(f"{path.name} is incomplete: it lacks {', '.join(missing)}")
     try:
         RunConfig.from_dict(state["config"]).validate()
-    except (ConfigError, TypeError) as exc:
+    except (ConfigError, TypeError, ValueError, AttributeError) as exc:
         raise CheckpointError(f"{path.name} holds an invalid configuration: {exc}") from None
     return state
 

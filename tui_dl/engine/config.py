@@ -5,6 +5,7 @@ Nothing here imports torch, so the UI can validate and describe settings instant
 
 from __future__ import annotations
 
+import json
 import math
 import tomllib
 from dataclasses import asdict, dataclass, field, fields, replace
@@ -49,8 +50,10 @@ class DataConfig:
     def problems(self) -> list[tuple[str, str]]:
         """Each invalid field with a message saying why."""
         out: list[tuple[str, str]] = []
-        if not self.dataset or not self.dataset.strip():
+        if not isinstance(self.dataset, str) or not self.dataset.strip():
             out.append(("dataset", "data set must be a registered name or a file path, got nothing"))
+        if self.target is not None and not isinstance(self.target, str):
+            out.append(("target", f"target must be a column name, got {self.target!r}"))
         if self.task not in TASKS:
             out.append(("task", f"task must be one of {', '.join(TASKS)}, got {self.task!r}"))
         if not _integer(self.samples) or not 10 <= self.samples <= MAX_SAMPLES:
@@ -59,11 +62,12 @@ class DataConfig:
             out.append(("noise", f"noise must be between 0 and 1, got {self.noise}"))
         if not _integer(self.window) or not 1 <= self.window <= 60:
             out.append(("window", f"window must be a whole number of days from 1 to 60, got {self.window}"))
-        if not _finite(self.val_split) or not 0 <= self.val_split < 0.95:
+        val_ok = _finite(self.val_split) and 0 <= self.val_split < 0.95
+        if not val_ok:
             out.append(("val_split", f"validation split must be at least 0 and below 0.95, got {self.val_split}"))
         if not _finite(self.test_split) or not 0 <= self.test_split < 0.5:
             out.append(("test_split", f"test split must be at least 0 and below 0.5, got {self.test_split}"))
-        elif _finite(self.val_split) and self.val_split + self.test_split >= 0.95:
+        elif val_ok and self.val_split + self.test_split >= 0.95:
             out.append(("test_split", "validation and test splits together must leave at least 5% for training"))
         if not _integer(self.seed) or self.seed < 0:
             out.append(("seed", f"seed must be a whole number >= 0, got {self.seed}"))
@@ -201,7 +205,10 @@ class RunConfig:
             raise ConfigError([("config", f"unknown section [{sorted(unknown)[0]}]; expected data, model, train")])
         built = {}
         for name, kind in sections.items():
-            values = dict(data.get(name, {}))
+            values = data.get(name, {})
+            if not isinstance(values, dict):
+                raise ConfigError([(name, f"[{name}] must be a table of settings, got {values!r}")])
+            values = dict(values)
             known = {f.name for f in fields(kind)}
             extra = set(values) - known
             if extra:
@@ -234,7 +241,7 @@ def load_toml(path: str | Path) -> RunConfig:
         raise ConfigError([("config", f"config file {path} is not valid TOML: {exc}")]) from None
     try:
         return RunConfig.from_dict(data)
-    except TypeError as exc:
+    except (TypeError, ValueError) as exc:
         raise ConfigError([("config", f"config file {path}: {exc}")]) from None
 
 
@@ -244,8 +251,7 @@ def _toml_value(value: Any) -> str:
     if isinstance(value, (int, float)):
         return repr(value)
     if isinstance(value, str):
-        escaped = value.replace("\\", "\\\\").replace('"', '\\"')
-        return f'"{escaped}"'
+        return json.dumps(value, ensure_ascii=False)  # a JSON string is a valid TOML basic string
     if isinstance(value, list):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     raise TypeError(f"cannot write {type(value).__name__} to TOML")

@@ -98,6 +98,8 @@ def load_raw(cfg: DataConfig) -> RawData:
     """Load the configured data set: a registered name, or a CSV / NPZ / IDX path."""
     spec = REGISTRY.get(cfg.dataset)
     if spec is not None:
+        if cfg.target is not None:
+            raise DataError(f"--target applies to CSV files; {spec.name} is a built-in data set")
         raw = spec.load(cfg)
         if cfg.task not in ("auto", raw.task):
             raise DataError(f"{spec.name} is a {raw.task} data set; --task {cfg.task} does not apply")

@@ -7,6 +7,7 @@ import gzip
 import io
 import re
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -105,8 +106,14 @@ def load_csv(path: Path, target: str | None = None, task: str = "auto") -> RawDa
     """A CSV with a header row; the target is `target` or the last column."""
     text = _read_text(path)
     delimiter = _sniff_delimiter(text)
+    rows: list[list[str]] = []
+    line_numbers: list[int] = []
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     try:
-        rows = [row for row in csv.reader(io.StringIO(text), delimiter=delimiter) if any(c.strip() for c in row)]
+        for row in reader:
+            if any(c.strip() for c in row):
+                rows.append(row)
+                line_numbers.append(reader.line_num)
     except csv.Error as exc:
         raise DataError(f"{path.name} is not valid CSV: {exc}") from None
     if not rows:
@@ -117,7 +124,7 @@ def load_csv(path: Path, target: str | None = None, task: str = "auto") -> RawDa
     if len(header) < 2:
         raise DataError(f"{path.name} needs a header and at least two columns (features and a target), "
                         f"separated by commas, semicolons, tabs or |; found {len(header)}")
-    for number, row in enumerate(rows[1:], start=2):
+    for number, row in zip(line_numbers[1:], rows[1:]):
         if len(row) != len(header):
             raise DataError(f"{path.name}: row {number} has {len(row)} fields but the header has {len(header)}")
     if len(rows) - 1 < MIN_ROWS:
@@ -214,7 +221,7 @@ def load_npz(path: Path, task: str = "auto") -> RawData:
         if isinstance(exc, ValueError) and "pickle" in str(exc):
             raise DataError(f"{path.name} holds Python objects; only plain numeric arrays are read") from None
         raise DataError(f"{path.name} is not a valid .npz archive") from None
-    if x.ndim < 2 or x.shape[0] != y.shape[0]:
+    if x.ndim < 2 or y.ndim == 0 or x.shape[0] != y.shape[0]:
         raise DataError(f"{path.name}: x must be N x features and y must have N rows; got x {x.shape}, y {y.shape}")
     if x.dtype.kind not in "biuf":
         raise DataError(f"{path.name}: x must be numeric, got {x.dtype}")
@@ -243,7 +250,7 @@ def read_idx(path: Path) -> np.ndarray:
     if raw[:2] == b"\x1f\x8b":
         try:
             raw = gzip.decompress(raw)
-        except (OSError, EOFError):
+        except (OSError, EOFError, zlib.error):
             raise DataError(f"{path.name} is a damaged gzip file") from None
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in _IDX_TYPES or raw[3] == 0:
         raise DataError(f"{path.name} is not an IDX file (wrong magic number)")
@@ -296,7 +303,8 @@ def load_idx(path: Path, task: str = "auto") -> RawData:
     x = images.reshape(len(images), -1).astype(np.float32)
     if images.dtype == np.uint8:
         x /= 255.0
-    found_task, y, classes = targets_from_values(labels, task, labels_path.name)
+    found_task, y, classes = targets_from_values(labels, "classification" if task == "auto" else task,
+                                                 labels_path.name)
     if "fashion" in str(images_path).lower() and len(classes) == len(FASHION_CLASSES):
         classes = list(FASHION_CLASSES)
     side = images.shape[1:]
