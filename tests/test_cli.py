@@ -347,3 +347,13 @@ def test_help_lists_train_options(cli):
     assert code == 0
     for flag in ("--dataset", "--lr", "--epochs", "--save", "--resume", "--json", "--early-stop"):
         assert flag in out
+
+
+def test_test_split_is_reported_in_the_done_event(cli):
+    code, out, err = cli("train", "--dataset", "iris", "--epochs", "3", "--test-split", "0.2", "--json",
+                         "--device", "cpu")
+    assert code == 0, err
+    done = json_lines(out)[-1]
+    assert done["event"] == "done" and 0 <= done["test_acc"] <= 1 and done["test_loss"] > 0
+    code, out, err = cli("train", "--dataset", "iris", "--epochs", "3", "--json", "--device", "cpu")
+    assert "test_loss" not in json_lines(out)[-1]

@@ -95,17 +95,20 @@ class HeadlessRun:
                 print(f"error: {exc}", file=sys.stderr)
                 return EXIT_FAILED
         status = "interrupted" if self.signal_name else finished.status
+        test = self.trainer.test_metrics() if finished.status in ("completed", "early_stopped") else {}
         if self.as_json:
             print(json.dumps({
                 "event": "done", "status": status, "epochs": finished.epochs_done,
                 "best_epoch": finished.best_epoch, "best_val_loss": finished.best_val_loss,
-                "checkpoint": checkpoint, "seconds": round(finished.seconds, 3),
+                "checkpoint": checkpoint, "seconds": round(finished.seconds, 3), **test,
             }), flush=True)
         else:
             best = f"{finished.best_val_loss:.4f}" if finished.best_val_loss is not None else "-"
             self.console.print(f"{status}: {finished.epochs_done} epochs in {finished.seconds:.1f}s, "
                                f"best loss {best} at epoch {finished.best_epoch}"
                                + (f"; checkpoint {checkpoint}" if checkpoint else ""), highlight=False)
+            if test:
+                self.console.print("test: " + "  ".join(f"{k[5:]} {v:.4g}" for k, v in test.items()), highlight=False)
         if self.signal_name:
             print(f"interrupted by {self.signal_name}; "
                   + (f"saved epoch {finished.epochs_done} to {checkpoint}" if checkpoint else "nothing saved (no --save)"),

@@ -299,16 +299,17 @@ class Trainer:
         self._emit(LrChanged(lr))
 
     @torch.no_grad()
-    def _evaluate(self, epoch: int, step: int, train_loss: float, correct: torch.Tensor | None,
-                  train_seconds: float, seconds: float) -> EpochMetrics:
+    def measure(self, x: torch.Tensor, y: torch.Tensor, extra: torch.Tensor | None = None) -> dict[str, float]:
+        """Loss and accuracy (classification) or MAE in target units and R^2 (regression) on (x, y).
+
+        One host sync; `extra` (a device scalar) is read in the same sync and returned as "extra".
+        """
         data, model = self.data, self.model
         model.eval()
         classification = data.task == "classification"
-        n_train = len(data.x_train)
-        x, y = data.x_val, data.y_val
         totals = torch.zeros(4, dtype=torch.float64, device=self.device)
-        if correct is not None:
-            totals[3] = correct
+        if extra is not None:
+            totals[3] = extra
         outputs = 1 if classification else y.shape[1]
         y_mean = None if classification or not len(y) else y.mean(0)
         for start in range(0, len(x), EVAL_CHUNK):
@@ -320,22 +321,34 @@ class Trainer:
                 totals[0] += nn.functional.mse_loss(out, yb, reduction="sum") / outputs
                 totals[1] += ((out - yb).abs() * data.y_std.to(self.device)).sum() / outputs
                 totals[2] += ((yb - y_mean) ** 2).sum() / outputs
-        val_loss_sum, val_second, val_centred, train_correct = totals.tolist()
-        metrics = EpochMetrics(
-            epoch=epoch, step=step, train_loss=train_loss, val_loss=None,
-            lr=self.optimizer.param_groups[0]["lr"], samples_per_s=n_train / max(train_seconds, 1e-9),
-            seconds=seconds,
-        )
-        if classification:
-            metrics.train_acc = train_correct / n_train
+        loss_sum, second, centred, extra_value = totals.tolist()
+        result = {"extra": extra_value}
         if len(x):
-            metrics.val_loss = val_loss_sum / len(x)
+            result["loss"] = loss_sum / len(x)
             if classification:
-                metrics.val_acc = val_second / len(x)
+                result["acc"] = second / len(x)
             else:
-                metrics.val_mae = val_second / len(x)
-                metrics.val_r2 = 1 - val_loss_sum / max(val_centred, 1e-12)
-        return metrics
+                result["mae"] = second / len(x)
+                result["r2"] = 1 - loss_sum / max(centred, 1e-12)
+        return result
+
+    def _evaluate(self, epoch: int, step: int, train_loss: float, correct: torch.Tensor | None,
+                  train_seconds: float, seconds: float) -> EpochMetrics:
+        n_train = len(self.data.x_train)
+        val = self.measure(self.data.x_val, self.data.y_val, correct)
+        return EpochMetrics(
+            epoch=epoch, step=step, train_loss=train_loss, val_loss=val.get("loss"),
+            lr=self.optimizer.param_groups[0]["lr"], samples_per_s=n_train / max(train_seconds, 1e-9),
+            seconds=seconds, train_acc=val["extra"] / n_train if correct is not None else None,
+            val_acc=val.get("acc"), val_mae=val.get("mae"), val_r2=val.get("r2"),
+        )
+
+    def test_metrics(self) -> dict[str, float]:
+        """Metrics on the held-out test split (empty when there is none), keys prefixed `test_`."""
+        if self.data is None or self.model is None or not len(self.data.x_test):
+            return {}
+        result = self.measure(self.data.x_test, self.data.y_test)
+        return {f"test_{k}": v for k, v in result.items() if k != "extra"}
 
     # state for checkpoints ---------------------------------------------------------------------
 
