@@ -381,7 +381,9 @@ class TuiDLApp(App[None]):
         """Show a tab and put the keyboard focus on its first field."""
         self.query_one(TabbedContent).active = tab
         editors = [w for w in self.query_one(f"TabPane#{tab}").query("OptionList, Input, Select") if w.focusable]
-        if editors and (self.focused is None or self.focused not in editors):
+        if not editors:
+            self.set_focus(None)  # focus left in a hidden tab would pull that tab back into view
+        elif self.focused is None or self.focused not in editors:
             editors[0].focus()
 
     def action_help(self) -> None:

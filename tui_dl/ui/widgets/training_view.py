@@ -60,6 +60,7 @@ class TrainingView(Vertical):
         self.total_steps = max(1, steps_per_epoch * (epochs - start_epoch))
         self.first_step = start_epoch * steps_per_epoch
         self.done_steps = 0
+        self.samples_per_s = 0.0
         self.started, self.paused_total = time.monotonic(), 0.0
         self.query_one(ProgressBar).update(total=self.total_steps, progress=0)
         self.query_one("#metrics-line", Static).update("")
@@ -72,7 +73,8 @@ class TrainingView(Vertical):
     def add_epoch(self, metrics: EpochMetrics, best_epoch: int) -> None:
         self.curves.add_epoch(metrics)
         self.curves.best_epoch = best_epoch
-        self.samples_per_s = metrics.samples_per_s
+        rate = metrics.samples_per_s
+        self.samples_per_s = rate if not self.samples_per_s else 0.8 * self.samples_per_s + 0.2 * rate
         self.done_steps = metrics.step - self.first_step
         line = describe_epoch(metrics)
         onset = self.curves.overfit_since()
