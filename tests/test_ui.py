@@ -240,3 +240,19 @@ def test_main_screen_snapshot(snap_compare, size, tmp_path, monkeypatch):
     monkeypatch.setattr("tui_dl.engine.device.available_devices", lambda: ["auto", "cpu"])
     monkeypatch.setattr("tui_dl.engine.device.describe_device", lambda device: "cpu")
     assert snap_compare(make_app(small_config(), runs_root=tmp_path), terminal_size=size, run_before=_settled(size))
+
+
+async def test_a_diverged_run_is_reported_and_the_app_stays_usable(tmp_path: Path):
+    config = small_config(epochs=20)
+    config.data.dataset = "plane"
+    config.train.optimizer, config.train.lr = "sgd", 100.0
+    app = make_app(config, runs_root=tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.raw is not None)
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: app.run_state == "diverged")
+        assert any("diverged" in str(n.message) and "lower learning rate" in str(n.message)
+                   for n in app._notifications)
+        await set_field(pilot, "train-lr", "0.01")
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: app.run_state == "completed")
