@@ -247,7 +247,8 @@ def test_train_json_in_a_subprocess(subprocess_cli, tmp_path):
     assert "Traceback" not in result.stderr
 
 
-def test_sigint_saves_a_loadable_checkpoint_and_exits_130(tmp_path):
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP], ids=lambda s: s.name)
+def test_a_signal_saves_a_loadable_checkpoint_and_exits_cleanly(tmp_path, sig):
     ckpt = tmp_path / "interrupted.ckpt"
     argv = [sys.executable, "-m", "tui_dl", "train", "--dataset", "spiral", "--samples", "5000", "--epochs", "1000",
             "--batch-size", "32", "--json", "--device", "cpu", "--save", str(ckpt)]
@@ -259,19 +260,19 @@ def test_sigint_saves_a_loadable_checkpoint_and_exits_130(tmp_path):
         first = proc.stdout.readline()
         assert first, proc.stderr.read()
         assert json.loads(first)["event"] == "epoch"
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(sig)
         rest, err = proc.communicate(timeout=30)
     finally:
         watchdog.cancel()
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-    assert proc.returncode == 130, err
+    assert proc.returncode == 128 + sig, err
     assert "Traceback" not in err
     done = json.loads(rest.splitlines()[-1])
     assert done["event"] == "done" and done["status"] == "interrupted"
     assert done["checkpoint"] == str(ckpt) and done["epochs"] >= 1
-    assert f"interrupted by SIGINT; saved epoch {done['epochs']} to {ckpt}" in err
+    assert f"interrupted by {sig.name}; saved epoch {done['epochs']} to {ckpt}" in err
     state = load_checkpoint(ckpt)
     assert state["epoch"] == done["epochs"] < 1000
     assert len(state["history"]) == state["epoch"]

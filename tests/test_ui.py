@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 from pathlib import Path
 
 import pytest
 from textual.widgets import Input, OptionList, Static
 
+from tui_dl.engine.checkpoint import load_checkpoint
 from tui_dl.engine.config import RunConfig
 from tui_dl.ui.app import TuiDLApp, make_app
 from tui_dl.ui.form import Field
@@ -211,6 +214,24 @@ async def test_quitting_mid_training_stops_the_worker_cleanly(tmp_path: Path):
         await pilot.press("ctrl+q")
     assert trainer.state == "stopped"
     assert app.return_code in (0, None)
+    saved = load_checkpoint(next(tmp_path.rglob("last.pt")))
+    assert saved["epoch"] == trainer.epoch >= 1
+    assert "saved to" in app.exit_report
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP], ids=lambda s: s.name)
+async def test_a_signal_during_a_ui_run_saves_the_last_epoch_and_exits(tmp_path: Path, sig):
+    app = make_app(small_config(epochs=100_000), runs_root=tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.raw is not None)
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: app.session is not None and len(app.session.trainer.history) >= 2)
+        os.kill(os.getpid(), sig)
+        await wait_for(pilot, lambda: app.return_code is not None)
+    assert app.return_code == 128 + sig
+    saved = load_checkpoint(next(tmp_path.rglob("last.pt")))
+    assert saved["epoch"] == len(saved["history"]) >= 2
+    assert f"interrupted by {sig.name}" in app.exit_report
 
 
 async def test_global_keys_work_while_a_text_field_has_focus(tmp_path: Path):

@@ -16,7 +16,6 @@ from tui_dl.engine.events import EpochEnded, EpochMetrics, Event, RunFinished, R
 from tui_dl.engine.trainer import Trainer
 
 EXIT_FAILED = 1
-EXIT_INTERRUPTED = 130
 
 
 def format_epoch(m: EpochMetrics, total: int, best: bool) -> str:
@@ -41,7 +40,7 @@ class HeadlessRun:
         self.trainer = Trainer(config, resume=resume)
         self.save = save
         self.as_json = as_json
-        self.signal_name: str | None = None
+        self.signal: signal.Signals | None = None
         self.console = Console(stderr=as_json)
         self.progress: Progress | None = None
         self._task = None
@@ -49,7 +48,7 @@ class HeadlessRun:
 
     def interrupt(self, signum: int, _frame) -> None:
         """Signal handler: stop within one batch; the last finished epoch is saved."""
-        self.signal_name = signal.Signals(signum).name
+        self.signal = signal.Signals(signum)
         self.trainer.stop()
 
     def execute(self) -> int:
@@ -94,7 +93,7 @@ class HeadlessRun:
             except UserError as exc:
                 print(f"error: {exc}", file=sys.stderr)
                 return EXIT_FAILED
-        status = "interrupted" if self.signal_name else finished.status
+        status = "interrupted" if self.signal else finished.status
         test = self.trainer.test_metrics() if finished.status in ("completed", "early_stopped") else {}
         if self.as_json:
             print(json.dumps({
@@ -109,11 +108,11 @@ class HeadlessRun:
                                + (f"; checkpoint {checkpoint}" if checkpoint else ""), highlight=False)
             if test:
                 self.console.print("test: " + "  ".join(f"{k[5:]} {v:.4g}" for k, v in test.items()), highlight=False)
-        if self.signal_name:
-            print(f"interrupted by {self.signal_name}; "
+        if self.signal:
+            print(f"interrupted by {self.signal.name}; "
                   + (f"saved epoch {finished.epochs_done} to {checkpoint}" if checkpoint else "nothing saved (no --save)"),
                   file=sys.stderr)
-            return EXIT_INTERRUPTED
+            return 128 + self.signal
         if finished.status in ("diverged", "failed"):
             print(f"error: {finished.message}", file=sys.stderr)
             return EXIT_FAILED

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import signal
+import sys
 import time
 from collections import deque
 from pathlib import Path
@@ -34,6 +37,7 @@ FIELD_LABELS = {
     "train-seed": "seed", "data-samples": "samples", "data-noise": "noise", "data-window": "window",
     "data-val_split": "validation split", "data-test_split": "test split", "data-seed": "data seed",
 }
+INTERRUPT_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 TAB_OF_SECTION = {"data": "data", "model": "model", "train": "model"}
 
 
@@ -88,6 +92,7 @@ class TuiDLApp(App[None]):
         self.run_state = "idle"
         self.device_name = "detecting device..."
         self.paused_since: float | None = None
+        self.exit_report: str | None = None
 
     def compose(self) -> ComposeResult:
         with TabbedContent(initial="data", id="tabs"):
@@ -113,6 +118,18 @@ class TuiDLApp(App[None]):
         self._validate()
         self._show_status()
         self.query_one("#dataset-list").focus()
+        loop = asyncio.get_running_loop()
+        for sig in INTERRUPT_SIGNALS:
+            loop.add_signal_handler(sig, self._interrupted, sig)
+
+    def on_unmount(self) -> None:
+        loop = asyncio.get_running_loop()
+        for sig in INTERRUPT_SIGNALS:
+            loop.remove_signal_handler(sig)
+
+    def _interrupted(self, sig: signal.Signals) -> None:
+        """SIGINT / SIGTERM / SIGHUP (a closed SSH session): save the last finished epoch, then exit."""
+        self.run_worker(self._save_and_exit(f"interrupted by {sig.name}", 128 + sig), group="exit")
 
     # settings ---------------------------------------------------------------------------------
 
@@ -404,10 +421,25 @@ class TuiDLApp(App[None]):
         self.push_screen(OpenFileDialog(Path.cwd()), chosen)
 
     async def action_quit(self) -> None:
-        """Quit, stopping a run cleanly first."""
-        if self.training:
+        """Quit, stopping a run cleanly first and keeping its last finished epoch."""
+        await self._save_and_exit("quit", 0)
+
+    async def _save_and_exit(self, reason: str, return_code: int) -> None:
+        interrupted_run = self.training
+        if interrupted_run:
             await self._stop_and_wait()
-        self.exit()
+        if interrupted_run and self.session.trainer.epoch > 0:
+            from tui_dl.engine.checkpoint import save_checkpoint
+
+            path = self.runs_root / self.session.name / "last.pt"
+            try:
+                save_checkpoint(self.session.trainer.checkpoint_state(), path)
+                self.exit_report = f"{reason}: epoch {self.session.trainer.epoch} of the run saved to {path}"
+            except UserError as exc:
+                self.exit_report = f"{reason}: could not save the run: {exc}"
+        elif reason != "quit":
+            self.exit_report = reason
+        self.exit(return_code=return_code)
 
 
 def make_app(config: RunConfig | None = None, runs_root: Path | None = None) -> TuiDLApp:
@@ -416,5 +448,8 @@ def make_app(config: RunConfig | None = None, runs_root: Path | None = None) -> 
 
 
 def run_app() -> int:
-    make_app().run()
-    return 0
+    app = make_app()
+    app.run()
+    if app.exit_report:
+        print(app.exit_report, file=sys.stderr)
+    return app.return_code or 0
