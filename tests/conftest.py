@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -83,3 +84,32 @@ def subprocess_cli(tmp_path):
         return run_cli(*argv, cwd=tmp_path, timeout=timeout, env=env)
 
     return run
+
+
+# UI test helpers (plain functions: this file imports no textual) ---------------------------------
+
+SIZE = (120, 40)
+
+
+def small_config(epochs: int = 5, samples: int = 200) -> RunConfig:
+    """The default run on a small spiral, for the app."""
+    config = RunConfig()
+    config.data.samples = samples
+    config.train.epochs = epochs
+    return config
+
+
+async def wait_for(pilot, condition, timeout: float = 20.0) -> None:
+    """Let the app run until `condition()` holds (fails the test after `timeout` seconds)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        if loop.time() > deadline:
+            pytest.fail("condition not reached in time")
+        await pilot.pause(0.05)
+
+
+async def set_field(pilot, field_id: str, value: str) -> None:
+    """Put `value` into the text field `field_id`, as typing would."""
+    pilot.app.query_one(f"#{field_id}").value = value
+    await pilot.pause()

@@ -2,49 +2,23 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
 from pathlib import Path
 
 import pytest
+import torch
 from textual.widgets import Input, OptionList, Static
 
+from conftest import SIZE, set_field, small_config, wait_for
 from tui_dl.engine.checkpoint import load_checkpoint
-from tui_dl.engine.config import RunConfig
 from tui_dl.ui.app import TuiDLApp, make_app
 from tui_dl.ui.form import Field
 from tui_dl.ui.widgets.charts import LossChart
 from tui_dl.ui.widgets.training_view import TrainingView
 
-SIZE = (120, 40)
-
-
-def small_config(epochs: int = 5, samples: int = 200) -> RunConfig:
-    config = RunConfig()
-    config.data.samples = samples
-    config.train.epochs = epochs
-    return config
-
-
-async def wait_for(pilot, condition, timeout: float = 20.0) -> None:
-    """Let the app run until `condition()` holds (fails the test after `timeout` seconds)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        if loop.time() > deadline:
-            pytest.fail("condition not reached in time")
-        await pilot.pause(0.05)
-
-
 def text_of(app: TuiDLApp, selector: str) -> str:
     return str(app.query_one(selector, Static).render())
-
-
-async def set_field(pilot, field_id: str, value: str) -> None:
-    widget = pilot.app.query_one(f"#{field_id}", Input)
-    widget.value = value
-    await pilot.pause()
 
 
 async def test_choosing_a_data_set_shows_its_facts(tmp_path: Path):
@@ -277,3 +251,54 @@ async def test_a_diverged_run_is_reported_and_the_app_stays_usable(tmp_path: Pat
         await set_field(pilot, "train-lr", "0.01")
         await pilot.press("f5")
         await wait_for(pilot, lambda: app.run_state == "completed")
+
+
+@pytest.mark.parametrize(("error", "expected"), [
+    (torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB"), "try a smaller batch size"),
+    (RuntimeError("boom inside the model"), "training failed: RuntimeError: boom inside the model"),
+])
+async def test_a_fault_in_the_worker_is_shown_and_the_app_stays_usable(tmp_path: Path, monkeypatch, error, expected):
+    from tui_dl.engine import trainer as trainer_module
+
+    real_build = trainer_module.build_model
+
+    def build_failing(*args):
+        model = real_build(*args)
+        calls = {"n": 0}
+        forward = model.forward
+
+        def failing(x):
+            calls["n"] += 1
+            if calls["n"] == 3:
+                raise error
+            return forward(x)
+
+        model.forward = failing
+        return model
+
+    app = make_app(small_config(epochs=50), runs_root=tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.raw is not None)
+        monkeypatch.setattr(trainer_module, "build_model", build_failing)
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: app.run_state == "failed")
+        assert any(expected in str(n.message) for n in app._notifications)
+        monkeypatch.setattr(trainer_module, "build_model", real_build)
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: app.run_state == "completed")
+
+
+async def test_resizing_to_40x12_and_back_during_training(tmp_path: Path):
+    app = make_app(small_config(epochs=100_000), runs_root=tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.raw is not None)
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: app.session is not None and len(app.session.trainer.history) >= 2)
+        for size in ((40, 12), (80, 24), (20, 6), (120, 40)):
+            await pilot.resize_terminal(*size)
+            await pilot.pause(0.4)
+            assert app.run_state == "running"
+        held = len(app.session.trainer.history)
+        await wait_for(pilot, lambda: len(app.session.trainer.history) > held)
+        await pilot.press("f7")
+        await app.workers.wait_for_complete()

@@ -31,6 +31,7 @@ def save_checkpoint(state: dict, path: str | Path) -> Path:
     except OSError as exc:
         raise CheckpointError(f"cannot write checkpoint {path}: {exc.strerror or exc}") from None
     try:
+        os.fchmod(fd, 0o644)  # mkstemp makes the file private; a checkpoint is an ordinary file
         with os.fdopen(fd, "wb") as handle:
             torch.save(payload, handle)
             handle.flush()
@@ -61,8 +62,8 @@ def load_checkpoint(path: str | Path) -> dict:
             raise CheckpointError(f"refused {path.name}: loading it would run code ({blocked.group(1)}); "
                                   "only plain tui-dl checkpoints are loaded") from None
         if "Weights only load failed" in message:
-            raise CheckpointError(f"refused {path.name}: it is a pickle with content the safe loader does not "
-                                  "accept (it could run code), not a tui-dl checkpoint") from None
+            raise CheckpointError(f"refused {path.name}: not a tui-dl checkpoint (it holds content the safe "
+                                  "loader does not accept, which could run code)") from None
         raise CheckpointError(f"{path.name} is not a tui-dl checkpoint (unreadable contents)") from None
     except Exception as exc:  # noqa: BLE001 - torch raises many kinds for foreign or damaged files
         detail = _ANSI.sub("", str(exc)).strip().splitlines()

@@ -193,7 +193,7 @@ def load_csv(path: Path, target: str | None = None, task: str = "auto") -> RawDa
         raise DataError(f"{path.name} has no usable feature columns besides the target {target_name!r}{why}")
 
     target_values = columns[target_index] if columns[target_index] is not None else np.array(cells[target_index])
-    found_task, y, classes = targets_from_values(target_values[row_ok], task, f"column {target_name!r}")
+    found_task, y, classes = targets_from_values(target_values[row_ok], task, f"{path.name} column {target_name!r}")
     return RawData(
         name=path.name,
         task=found_task,

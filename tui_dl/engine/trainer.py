@@ -113,6 +113,9 @@ class Trainer:
         if self.data is None:
             self.data = prepare(load_raw(cfg.data), cfg.data, self.device)
         self.notices.extend(self.data.raw.notices)
+        if cfg.train.batch_size > len(self.data.x_train):
+            self.notices.append(f"batch size {cfg.train.batch_size:,} is larger than the {len(self.data.x_train):,} "
+                                "training samples: each epoch is one full batch")
         torch.manual_seed(cfg.train.seed)
         self.model = build_model(cfg.model, self.data.inputs, self.data.outputs).to(self.device)
         self.optimizer = make_optimizer(cfg.train.optimizer, self.model.parameters(), cfg.train.lr,

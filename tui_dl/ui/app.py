@@ -12,6 +12,7 @@ from pathlib import Path
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
+from textual.css.query import NoMatches
 from textual.widgets import Footer, Input, Select, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
@@ -281,7 +282,12 @@ class TuiDLApp(App[None]):
         """Apply the trainer's events to the screen (a few times a second)."""
         if self.session is None:
             return
-        events = self.session.drain()
+        try:
+            self._apply_events(self.session.drain())
+        except NoMatches:  # the timer fired while the app tears its widgets down
+            pass
+
+    def _apply_events(self, events: list[Event]) -> None:
         if not events:
             if self.training and self.run_state == "running":
                 self.query_one(TrainingView).show_progress(self.run_state)

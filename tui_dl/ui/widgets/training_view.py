@@ -42,15 +42,21 @@ class TrainingView(Vertical):
         self.paused_total = 0.0
         self.samples_per_s = 0.0
         self.total_epochs = 0
+        # Held directly: updates arriving while the app shuts down must not depend on a DOM query.
+        self.progress_bar = ProgressBar(total=1, show_eta=False, show_percentage=True, id="progress")
+        self.progress_text = Static("ready: press F5 to train", id="progress-text")
+        self.metrics_line = Static("", id="metrics-line")
+        self.loss_chart = LossChart(id="loss-chart")
+        self.metric_chart = MetricChart(id="metric-chart")
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="progress-row"):
-            yield ProgressBar(total=1, show_eta=False, show_percentage=True, id="progress")
-            yield Static("ready: press F5 to train", id="progress-text")
-        yield Static("", id="metrics-line")
+            yield self.progress_bar
+            yield self.progress_text
+        yield self.metrics_line
         with Horizontal(id="charts"):
-            yield LossChart(id="loss-chart")
-            yield MetricChart(id="metric-chart")
+            yield self.loss_chart
+            yield self.metric_chart
 
     def begin(self, task: str, steps_per_epoch: int, start_epoch: int, epochs: int, curves: Curves | None) -> None:
         """Reset for a run (keeping `curves` when continuing from a checkpoint)."""
@@ -62,8 +68,8 @@ class TrainingView(Vertical):
         self.done_steps = 0
         self.samples_per_s = 0.0
         self.started, self.paused_total = time.monotonic(), 0.0
-        self.query_one(ProgressBar).update(total=self.total_steps, progress=0)
-        self.query_one("#metrics-line", Static).update("")
+        self.progress_bar.update(total=self.total_steps, progress=0)
+        self.metrics_line.update("")
         self.redraw()
 
     def add_steps(self, first_step: int, losses: list[float], epoch: int) -> None:
@@ -80,11 +86,11 @@ class TrainingView(Vertical):
         onset = self.curves.overfit_since()
         if onset is not None:
             line += f"   [b $warning]overfitting since epoch {onset}[/]: validation loss rising while training loss falls"
-        self.query_one("#metrics-line", Static).update(line)
+        self.metrics_line.update(line)
 
     def show_progress(self, state: str) -> None:
         """Progress bar and text: epoch, step, elapsed, ETA, samples/s."""
-        self.query_one(ProgressBar).update(progress=self.done_steps)
+        self.progress_bar.update(progress=self.done_steps)
         spe = max(self.curves.steps_per_epoch, 1)
         absolute = self.first_step + self.done_steps
         epoch = min(absolute // spe + 1, max(self.total_epochs, 1))
@@ -92,18 +98,18 @@ class TrainingView(Vertical):
         fraction = self.done_steps / self.total_steps
         eta = clock(elapsed * (1 - fraction) / fraction) if 0 < fraction < 1 else "-"
         speed = f"{self.samples_per_s:,.0f} samples/s" if self.samples_per_s else ""
-        self.query_one("#progress-text", Static).update(
+        self.progress_text.update(
             f"{state}  epoch {epoch}/{self.total_epochs}  step {absolute % spe or spe}/{spe}  "
             f"{clock(elapsed)} elapsed  ETA {eta}  {speed}")
 
     def show_curves(self, curves: Curves, note: str) -> None:
         """Show curves restored from a checkpoint."""
         self.curves = curves
-        self.query_one("#progress-text", Static).update(note)
+        self.progress_text.update(note)
         if curves.epochs:
-            self.query_one("#metrics-line", Static).update(describe_epoch(curves.epochs[-1]))
+            self.metrics_line.update(describe_epoch(curves.epochs[-1]))
         self.redraw()
 
     def redraw(self) -> None:
-        self.query_one(LossChart).draw(self.curves)
-        self.query_one(MetricChart).draw(self.curves)
+        self.loss_chart.draw(self.curves)
+        self.metric_chart.draw(self.curves)
