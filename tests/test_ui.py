@@ -193,7 +193,7 @@ async def test_quitting_mid_training_stops_the_worker_cleanly(tmp_path: Path):
     assert "saved to" in app.exit_report
 
 
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP], ids=lambda s: s.name)
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP], ids=lambda s: s.name)
 async def test_a_signal_during_a_ui_run_saves_the_last_epoch_and_exits(tmp_path: Path, sig):
     app = make_app(small_config(epochs=100_000), runs_root=tmp_path)
     async with app.run_test(size=SIZE) as pilot:
