@@ -302,3 +302,13 @@ async def test_resizing_to_40x12_and_back_during_training(tmp_path: Path):
         await wait_for(pilot, lambda: len(app.session.trainer.history) > held)
         await pilot.press("f7")
         await app.workers.wait_for_complete()
+
+
+async def test_preview_of_a_class_sorted_set_shows_every_class(tmp_path: Path):
+    app = make_app(small_config(samples=5_000), runs_root=tmp_path)  # spiral: first half one class
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.raw is not None)
+        await pilot.pause(0.3)
+        preview = app.query_one("#dataset-preview")
+        legend = str(preview.render())
+        assert "arm A" in legend and "arm B" in legend

@@ -22,7 +22,7 @@ from tui_dl.engine.events import EpochEnded, Event, LrChanged, RunFinished, RunS
 from tui_dl.engine.rawdata import RawData
 from tui_dl.paths import runs_dir
 from tui_dl.ui.commands import ActionCommands
-from tui_dl.ui.form import SECTIONS, Field, field_id, format_value, read_config
+from tui_dl.ui.form import SECTIONS, field_id, format_value, read_config
 from tui_dl.ui.themes import load_themes
 from tui_dl.ui.widgets.charts import Curves
 from tui_dl.ui.widgets.dataset_panel import DatasetPanel
@@ -94,6 +94,13 @@ class TuiDLApp(App[None]):
         self.device_name = "detecting device..."
         self.paused_since: float | None = None
         self.exit_report: str | None = None
+        self.architecture = ""
+        # Themes are registered and chosen before the first frame: switching later restyles every widget.
+        themes, self.theme_problems = load_themes()
+        for theme in themes:
+            self.register_theme(theme)
+        if DEFAULT_THEME in self.available_themes:
+            self.theme = DEFAULT_THEME
 
     def compose(self) -> ComposeResult:
         with TabbedContent(initial="data", id="tabs"):
@@ -107,15 +114,11 @@ class TuiDLApp(App[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        themes, problems = load_themes()
-        for theme in themes:
-            self.register_theme(theme)
-        for problem in problems:
+        for problem in self.theme_problems:
             self.notify(problem, title="theme not loaded", severity="warning")
-        if DEFAULT_THEME in self.available_themes:
-            self.theme = DEFAULT_THEME
         self.set_interval(UI_REFRESH_S, self._drain)
-        self._detect_devices()
+        # Importing torch takes seconds: do it after the first frame is on screen.
+        self.call_after_refresh(self._detect_devices)
         self._validate()
         self._show_status()
         self.query_one("#dataset-list").focus()
@@ -142,12 +145,14 @@ class TuiDLApp(App[None]):
     def _validate(self) -> tuple[RunConfig, dict[str, str]]:
         """Read every field, mark the invalid ones with their reason, refresh the architecture line."""
         config, errors = read_config(self._field_values(), FIELD_LABELS)
-        for field in self.query(Field):
+        for field in (*self.query_one(DatasetPanel).fields, *self.query_one(SettingsPanel).fields):
             field.show_error(errors.get(field.editor.id))
         model_ok = not any(key.startswith("model-") for key in errors)
         self.query_one(SettingsPanel).show_architecture(
             self.raw.features if self.raw else None, self.raw.outputs if self.raw else None,
             config.model if model_ok else None)
+        self.architecture = config.model.summary(self.raw.features, self.raw.outputs) \
+            if self.raw and model_ok else ""
         return config, errors
 
     @on(Input.Changed)
@@ -334,12 +339,11 @@ class TuiDLApp(App[None]):
 
     def _show_status(self) -> None:
         data = f"{self.raw.name}" if self.raw else "no data set"
-        config, errors = read_config(self._field_values(), FIELD_LABELS)
-        arch = config.model.summary(self.raw.features, self.raw.outputs) if self.raw and not errors else ""
         state = self.run_state.replace("_", " ")
         lr = f"lr {self.session.trainer.config.train.lr:g}" if self.training else ""
         self.query_one("#status", Static).update(
-            "  |  ".join(p for p in (f"[b]{state}[/b]", self.device_name, data, arch, lr) if p))
+            "  |  ".join(p for p in (f"[b]{state}[/b]", self.device_name, data, self.architecture, lr) if p),
+            layout=False)  # one fixed line: no relayout of the screen
 
     # checkpoints ------------------------------------------------------------------------------
 

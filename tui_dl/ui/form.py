@@ -38,17 +38,32 @@ class Field(Vertical):
         self.label = label
         self.editor = editor
         self.editor.tooltip = tooltip
+        self.error = Static("", classes="error")
+        self.message: str | None = None
 
     def compose(self) -> ComposeResult:
         with Horizontal():
             yield Label(self.label, classes="name")
             yield self.editor
-        yield Static("", classes="error")
+        yield self.error
+
+    @property
+    def text(self) -> str:
+        """The editor's current value as text."""
+        return str(self.editor.value)
 
     def show_error(self, message: str | None) -> None:
         """Mark the field invalid with `message`, or clear it with None."""
+        if message == self.message:
+            return
+        self.message = message
         self.set_class(message is not None, "-invalid")
-        self.query_one(".error", Static).update(message or "")
+        self.error.update(message or "")
+
+
+def field_texts(fields: list[Field]) -> dict[str, str]:
+    """Each field's text keyed by its editor's id (the `section-name` of `field_id`)."""
+    return {f.editor.id: f.text for f in fields}
 
 
 def text_input(section: str, name: str, value: Any, placeholder: str = "") -> Input:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -16,7 +17,7 @@ from textual.worker import get_current_worker
 from tui_dl.engine.config import DataConfig
 from tui_dl.engine.datasets import REGISTRY
 from tui_dl.engine.rawdata import RawData
-from tui_dl.ui.form import Field, choice, text_input
+from tui_dl.ui.form import Field, choice, field_texts, text_input
 from tui_dl.ui.widgets.charts import ThemedPlot
 
 PREVIEW_POINTS = 1500
@@ -59,6 +60,7 @@ class DatasetPanel(Horizontal):
             yield DataTable(id="dataset-rows", show_cursor=False, zebra_stripes=True)
 
     def on_mount(self) -> None:
+        self.fields = list(self.query(Field))
         names = list(REGISTRY)
         option_list = self.query_one("#dataset-list", OptionList)
         if self.file_path is None:
@@ -109,12 +111,7 @@ class DatasetPanel(Horizontal):
 
     def config_values(self) -> dict[str, str]:
         """Text of every data field keyed by field id, plus the data set."""
-        values = {"data-dataset": self.dataset}
-        for widget in self.query(Input):
-            if widget.id and widget.id.startswith("data-"):
-                values[widget.id] = widget.value
-        values["data-task"] = str(self.query_one("#data-task", Select).value)
-        return values
+        return {"data-dataset": self.dataset, **field_texts(self.fields)}
 
     def reload(self) -> None:
         """Load the chosen data set in the background and refresh facts and preview."""
@@ -171,19 +168,25 @@ class DatasetPanel(Horizontal):
         plt = plot.plt
         plt.clear_data()
         plt.clear_figure()
-        x, y = raw.x[:PREVIEW_POINTS], raw.y[:PREVIEW_POINTS]
         if raw.name == "daily-views":
-            days = min(len(x), 120)
-            plt.plot(list(range(days)), y[:days, 0].tolist(), marker="braille", color="orange")
+            days = min(raw.samples, 120)
+            plt.plot(list(range(days)), raw.y[:days, 0].tolist(), marker="braille", color="orange")
             plt.title("daily views (first 120 days): the weekly cycle")
             plt.xlabel("day")
-        elif raw.features == 1:
+            plot.refresh()
+            return
+        # An even spread of at most PREVIEW_POINTS samples: files are often sorted by class.
+        pick = np.unique(np.linspace(0, raw.samples - 1, min(raw.samples, PREVIEW_POINTS)).astype(int))
+        x, y = raw.x[pick], raw.y[pick]
+        if raw.features == 1:
             plt.scatter(x[:, 0].tolist(), y[:, 0].tolist(), marker="dot", color="orange")
             plt.title("y against x")
         else:
             colors = ("cyan", "orange", "green", "magenta", "red", "blue")
             for index, name in enumerate(raw.class_names):
                 mask = y == index
+                if not mask.any():
+                    continue
                 plt.scatter(x[mask, 0].tolist(), x[mask, 1].tolist(), marker="dot", label=name,
                             color=colors[index % len(colors)])
             plt.title("x1 against x2, by class")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Input, Select, Static
+from textual.widgets import Select, Static
 
 from tui_dl.engine.config import ACTIVATIONS, OPTIMIZERS, ModelConfig, RunConfig
-from tui_dl.ui.form import Field, choice, field_id, text_input
+from tui_dl.ui.form import Field, choice, field_id, field_texts, text_input
 
 ACTIVATION_LABELS = {"sigmoid": "sigmoid", "relu": "ReLU", "tanh": "tanh", "gelu": "GELU", "leaky_relu": "LeakyReLU"}
 OPTIMIZER_LABELS = {"sgd": "SGD (momentum)", "adam": "Adam", "adamw": "AdamW"}
@@ -49,11 +49,12 @@ class SettingsPanel(VerticalScroll):
                 yield Field("device", choice("train", "device", [(t.device, t.device)], t.device),
                             "auto = CUDA if present, else MPS, else CPU")
 
+    def on_mount(self) -> None:
+        self.fields = list(self.query(Field))
+
     def config_values(self) -> dict[str, str]:
         """Text of every model and training field keyed by field id."""
-        values = {w.id: w.value for w in self.query(Input) if w.id}
-        values.update({w.id: str(w.value) for w in self.query(Select) if w.id})
-        return values
+        return field_texts(self.fields)
 
     def set_devices(self, names: list[str]) -> None:
         """Offer the devices detected on this machine."""
@@ -66,8 +67,9 @@ class SettingsPanel(VerticalScroll):
         """Update the live architecture line (`2 -> 16 -> 16 -> 2, relu, 354 params`)."""
         line = self.query_one("#architecture", Static)
         if model is None:
-            line.update("[b]architecture[/b]  [red]fix the model fields below[/]")
+            text = "[b]architecture[/b]  [red]fix the model fields below[/]"
         elif inputs is None:
-            line.update("[b]architecture[/b]  (waiting for the data set)")
+            text = "[b]architecture[/b]  (waiting for the data set)"
         else:
-            line.update(f"[b]architecture[/b]  {model.summary(inputs, outputs)}")
+            text = f"[b]architecture[/b]  {model.summary(inputs, outputs)}"
+        line.update(text, layout=False)  # one fixed line: no relayout while typing

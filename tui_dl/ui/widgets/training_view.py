@@ -69,7 +69,7 @@ class TrainingView(Vertical):
         self.samples_per_s = 0.0
         self.started, self.paused_total = time.monotonic(), 0.0
         self.progress_bar.update(total=self.total_steps, progress=0)
-        self.metrics_line.update("")
+        self.metrics_line.update("", layout=False)
         self.redraw()
 
     def add_steps(self, first_step: int, losses: list[float], epoch: int) -> None:
@@ -86,7 +86,7 @@ class TrainingView(Vertical):
         onset = self.curves.overfit_since()
         if onset is not None:
             line += f"   [b $warning]overfitting since epoch {onset}[/]: validation loss rising while training loss falls"
-        self.metrics_line.update(line)
+        self.metrics_line.update(line, layout=False)
 
     def show_progress(self, state: str) -> None:
         """Progress bar and text: epoch, step, elapsed, ETA, samples/s."""
@@ -100,14 +100,14 @@ class TrainingView(Vertical):
         speed = f"{self.samples_per_s:,.0f} samples/s" if self.samples_per_s else ""
         self.progress_text.update(
             f"{state}  epoch {epoch}/{self.total_epochs}  step {absolute % spe or spe}/{spe}  "
-            f"{clock(elapsed)} elapsed  ETA {eta}  {speed}")
+            f"{clock(elapsed)} elapsed  ETA {eta}  {speed}", layout=False)
 
     def show_curves(self, curves: Curves, note: str) -> None:
         """Show curves restored from a checkpoint."""
         self.curves = curves
-        self.progress_text.update(note)
+        self.progress_text.update(note, layout=False)
         if curves.epochs:
-            self.metrics_line.update(describe_epoch(curves.epochs[-1]))
+            self.metrics_line.update(describe_epoch(curves.epochs[-1]), layout=False)
         self.redraw()
 
     def redraw(self) -> None:
