@@ -1,12 +1,14 @@
 """The training variants compared: the classic tutorial loop, a hand-tight loop, and the tui-dl engine.
 
-Each `measure_*` function sets up, trains one warm-up epoch, then times one epoch and returns
-training samples per second.
+Each `measure_*` function sets up, trains one warm-up epoch, then times TIMED_EPOCHS epochs and
+returns training samples per second of the median epoch.
 """
 
 from __future__ import annotations
 
+import statistics
 import time
+from contextlib import contextmanager
 
 import numpy as np
 import torch
@@ -14,6 +16,21 @@ from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
 from benchmarks.workload import Workload, make_model, seeded
+
+
+TIMED_EPOCHS = 3
+
+
+def _median_rate(samples: int, epoch, device: torch.device) -> float:
+    epoch()
+    times = []
+    for _ in range(TIMED_EPOCHS):
+        _sync(device)
+        started = time.perf_counter()
+        epoch()
+        _sync(device)
+        times.append(time.perf_counter() - started)
+    return samples / statistics.median(times)
 
 
 def _sync(device: torch.device) -> None:
@@ -51,10 +68,7 @@ def measure_seed_loop(w: Workload, x: np.ndarray, y: np.ndarray, device: torch.d
             opt.step()
             total += loss.item()
 
-    epoch()
-    started = time.perf_counter()
-    epoch()
-    return len(y) / (time.perf_counter() - started)
+    return _median_rate(len(y), epoch, device)
 
 
 def measure_tight_loop(w: Workload, x: np.ndarray, y: np.ndarray, device: torch.device) -> float:
@@ -77,76 +91,72 @@ def measure_tight_loop(w: Workload, x: np.ndarray, y: np.ndarray, device: torch.
             losses.append(loss.detach())
         return torch.stack(losses).mean().item()
 
-    epoch()
-    _sync(device)
-    started = time.perf_counter()
-    epoch()
-    return n / (time.perf_counter() - started)
+    return _median_rate(n, epoch, device)
 
 
-def engine_data(w: Workload, x: np.ndarray, y: np.ndarray, device: torch.device):
-    """The workload as the engine's prepared data (no validation split: training is what is timed)."""
-    from tui_dl.engine.config import DataConfig
-    from tui_dl.engine.prepare import prepare
+BENCH_DATASET = "benchmark"
+
+
+@contextmanager
+def registered(w: Workload, x: np.ndarray, y: np.ndarray):
+    """Register the workload's arrays as a data set, so the engine loads and prepares them itself,
+    on its own thread, as it does for any data set."""
+    from tui_dl.engine.datasets import REGISTRY, DatasetSpec
     from tui_dl.engine.rawdata import RawData
 
     raw = RawData(w.name, "classification", x, y, [f"x{i}" for i in range(w.features)],
                   [str(c) for c in range(w.classes)], "benchmark")
-    return prepare(raw, DataConfig(dataset="benchmark", val_split=0.0), device)
+    REGISTRY[BENCH_DATASET] = DatasetSpec(BENCH_DATASET, "classification", w.name, "benchmark", (), lambda cfg: raw)
+    try:
+        yield
+    finally:
+        del REGISTRY[BENCH_DATASET]
 
 
 def engine_config(w: Workload, device: torch.device, epochs: int):
     from tui_dl.engine.config import RunConfig
 
     config = RunConfig()
-    config.data.val_split = 0.0
+    config.data.dataset, config.data.val_split = BENCH_DATASET, 0.0
     config.model.layers, config.model.neurons = len(w.hidden), list(w.hidden)
     config.train.optimizer, config.train.lr, config.train.momentum = "sgd", w.lr, 0.0
     config.train.batch_size, config.train.epochs, config.train.device = w.batch_size, epochs, str(device)
     return config
 
 
+def _engine_rate(samples: int, history) -> float:
+    return samples / statistics.median(m.seconds for m in history[1:])
+
+
 def measure_engine(w: Workload, x: np.ndarray, y: np.ndarray, device: torch.device) -> float:
-    """tui-dl's Trainer, headless: the second epoch's wall time (training and the epoch-end metrics)."""
+    """tui-dl's Trainer, headless: wall time of each epoch (training and the epoch-end metrics)."""
     from tui_dl.engine.trainer import Trainer
 
-    trainer = Trainer(engine_config(w, device, epochs=2), data=engine_data(w, x, y, device))
-    trainer.run()
-    return len(y) / trainer.history[1].seconds
+    with registered(w, x, y):
+        trainer = Trainer(engine_config(w, device, epochs=1 + TIMED_EPOCHS))
+        trainer.run()
+    return _engine_rate(len(y), trainer.history)
 
 
 def measure_engine_in_ui(w: Workload, x: np.ndarray, y: np.ndarray, device: torch.device) -> float:
-    """The same Trainer driven by the running Textual app (charts live), under `run_test`."""
+    """The same Trainer started with F5 in the running Textual app (Training tab, charts live), under `run_test`."""
     import asyncio
 
-    from tui_dl.ui import app as app_module
-    from tui_dl.engine.trainer import Trainer
+    from tui_dl.ui.app import make_app
 
-    data = engine_data(w, x, y, device)
-    result: dict[str, float] = {}
-
-    class BenchSession(app_module.TrainingSession):
-        def __init__(self, config, resume):
-            super().__init__(config, resume)
-            self.trainer = Trainer(config, data=data)
-            self.trainer.subscribe(self.events.append)
-
-    async def drive() -> None:
-        app = app_module.make_app(engine_config(w, device, epochs=2))
+    async def drive() -> float:
+        app = make_app(engine_config(w, device, epochs=1 + TIMED_EPOCHS))
         async with app.run_test(size=(120, 40)) as pilot:
             await pilot.pause(0.5)
-            original, app_module.TrainingSession = app_module.TrainingSession, BenchSession
-            try:
-                await pilot.press("f5")
-            finally:
-                app_module.TrainingSession = original
-            await pilot.press("f4")
+            await pilot.press("f5")
             while app.run_state not in ("completed", "failed", "diverged"):
-                await pilot.pause(0.05)
-            result["rate"] = len(y) / app.session.trainer.history[1].seconds
+                await asyncio.sleep(0.5)  # not pilot.pause(), which forces a screen refresh each call
+            if app.run_state != "completed":
+                raise RuntimeError(f"the UI run ended {app.run_state}")
+            return _engine_rate(len(y), app.session.trainer.history)
 
-    asyncio.run(drive())
-    return result["rate"]
+    with registered(w, x, y):
+        return asyncio.run(drive())
 
 
 def measure_lightning(w: Workload, x: np.ndarray, y: np.ndarray, device: torch.device) -> float | None:
@@ -186,8 +196,8 @@ def measure_lightning(w: Workload, x: np.ndarray, y: np.ndarray, device: torch.d
             _sync(device)
             times[-1] = time.perf_counter() - times[-1]
 
-    trainer = pl.Trainer(max_epochs=2, accelerator="gpu" if device.type == "cuda" else "cpu", devices=1,
+    trainer = pl.Trainer(max_epochs=1 + TIMED_EPOCHS, accelerator="gpu" if device.type == "cuda" else "cpu", devices=1,
                          logger=False, enable_checkpointing=False, enable_progress_bar=False,
                          enable_model_summary=False, callbacks=[Timer()])
     trainer.fit(Module(), loader)
-    return len(y) / times[1]
+    return len(y) / statistics.median(times[1:])

@@ -9,7 +9,11 @@ from tui_dl.engine.config import RunConfig
 
 @dataclass
 class EpochMetrics:
-    """Metrics of one finished epoch. Accuracy for classification, MAE / R^2 for regression."""
+    """Metrics of one finished epoch. Accuracy for classification, MAE / R^2 for regression.
+
+    `train_loss` is the mean loss of the epoch's batches; `train_acc` is measured after the epoch, in
+    eval mode, on up to 2,048 training samples; validation metrics use the whole validation split.
+    """
 
     epoch: int
     step: int

@@ -32,6 +32,7 @@ from tui_dl.engine.model import build_model, parameter_count
 from tui_dl.engine.prepare import PreparedData, prepare
 
 EVAL_CHUNK = 65_536
+TRAIN_ACC_SAMPLE = 2_048  # training accuracy is measured on (at most) this many training samples
 
 
 def make_optimizer(name: str, params, lr: float, momentum: float, weight_decay: float) -> torch.optim.Optimizer:
@@ -222,7 +223,6 @@ class Trainer:
         epoch = self.epoch + 1
         model.train()
         order = torch.randperm(n, device=self.device, generator=self._generator)
-        correct = torch.zeros((), dtype=torch.int64, device=self.device) if classification else None
         pending: list[torch.Tensor] = []
         epoch_losses: list[float] = []
         first_pending = 0
@@ -243,8 +243,6 @@ class Trainer:
             loss.backward()
             opt.step()
             pending.append(loss.detach())
-            if correct is not None:
-                correct += (out.detach().argmax(1) == yb).sum()
             now = time.perf_counter()
             if now - last_report >= self.report_interval and i + 1 < steps:
                 values = torch.stack(pending).tolist()
@@ -259,7 +257,7 @@ class Trainer:
         epoch_losses += values
         last = n - (steps - 1) * batch
         train_loss = (sum(epoch_losses[:-1]) * batch + epoch_losses[-1] * last) / n
-        metrics = self._evaluate(epoch, self.step + steps, train_loss, correct, train_seconds,
+        metrics = self._evaluate(epoch, self.step + steps, train_loss, train_seconds,
                                  time.perf_counter() - started - paused_for)
         if not all(math.isfinite(v) for v in (metrics.train_loss, metrics.val_loss or 0.0)):
             return self._diverged(epoch)
@@ -302,17 +300,15 @@ class Trainer:
         self._emit(LrChanged(lr))
 
     @torch.no_grad()
-    def measure(self, x: torch.Tensor, y: torch.Tensor, extra: torch.Tensor | None = None) -> dict[str, float]:
+    def measure(self, x: torch.Tensor, y: torch.Tensor) -> dict[str, float]:
         """Loss and accuracy (classification) or MAE in target units and R^2 (regression) on (x, y).
 
-        One host sync; `extra` (a device scalar) is read in the same sync and returned as "extra".
+        Reduced on the device and read with one host sync.
         """
         data, model = self.data, self.model
         model.eval()
         classification = data.task == "classification"
-        totals = torch.zeros(4, dtype=torch.float64, device=self.device)
-        if extra is not None:
-            totals[3] = extra
+        totals = torch.zeros(3, dtype=torch.float64, device=self.device)
         outputs = 1 if classification else y.shape[1]
         y_mean = None if classification or not len(y) else y.mean(0)
         for start in range(0, len(x), EVAL_CHUNK):
@@ -324,34 +320,35 @@ class Trainer:
                 totals[0] += nn.functional.mse_loss(out, yb, reduction="sum") / outputs
                 totals[1] += ((out - yb).abs() * data.y_std.to(self.device)).sum() / outputs
                 totals[2] += ((yb - y_mean) ** 2).sum() / outputs
-        loss_sum, second, centred, extra_value = totals.tolist()
-        result = {"extra": extra_value}
-        if len(x):
-            result["loss"] = loss_sum / len(x)
-            if classification:
-                result["acc"] = second / len(x)
-            else:
-                result["mae"] = second / len(x)
-                result["r2"] = 1 - loss_sum / max(centred, 1e-12)
+        loss_sum, second, centred = totals.tolist()
+        if not len(x):
+            return {}
+        result = {"loss": loss_sum / len(x)}
+        if classification:
+            result["acc"] = second / len(x)
+        else:
+            result["mae"] = second / len(x)
+            result["r2"] = 1 - loss_sum / max(centred, 1e-12)
         return result
 
-    def _evaluate(self, epoch: int, step: int, train_loss: float, correct: torch.Tensor | None,
-                  train_seconds: float, seconds: float) -> EpochMetrics:
-        n_train = len(self.data.x_train)
-        val = self.measure(self.data.x_val, self.data.y_val, correct)
+    def _evaluate(self, epoch: int, step: int, train_loss: float, train_seconds: float,
+                  seconds: float) -> EpochMetrics:
+        data = self.data
+        val = self.measure(data.x_val, data.y_val)
+        train_acc = None
+        if data.task == "classification":  # in eval mode on a fixed sample: no per-step cost in the loop
+            train_acc = self.measure(data.x_train[:TRAIN_ACC_SAMPLE], data.y_train[:TRAIN_ACC_SAMPLE])["acc"]
         return EpochMetrics(
             epoch=epoch, step=step, train_loss=train_loss, val_loss=val.get("loss"),
-            lr=self.optimizer.param_groups[0]["lr"], samples_per_s=n_train / max(train_seconds, 1e-9),
-            seconds=seconds, train_acc=val["extra"] / n_train if correct is not None else None,
-            val_acc=val.get("acc"), val_mae=val.get("mae"), val_r2=val.get("r2"),
+            lr=self.optimizer.param_groups[0]["lr"], samples_per_s=len(data.x_train) / max(train_seconds, 1e-9),
+            seconds=seconds, train_acc=train_acc, val_acc=val.get("acc"), val_mae=val.get("mae"), val_r2=val.get("r2"),
         )
 
     def test_metrics(self) -> dict[str, float]:
         """Metrics on the held-out test split (empty when there is none), keys prefixed `test_`."""
         if self.data is None or self.model is None or not len(self.data.x_test):
             return {}
-        result = self.measure(self.data.x_test, self.data.y_test)
-        return {f"test_{k}": v for k, v in result.items() if k != "extra"}
+        return {f"test_{k}": v for k, v in self.measure(self.data.x_test, self.data.y_test).items()}
 
     # state for checkpoints ---------------------------------------------------------------------
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import signal
 import sys
+import threading
 import time
 from collections import deque
 from pathlib import Path
@@ -29,7 +30,7 @@ from tui_dl.ui.widgets.dataset_panel import DatasetPanel
 from tui_dl.ui.widgets.settings_panel import SettingsPanel
 from tui_dl.ui.widgets.training_view import TrainingView
 
-UI_REFRESH_S = 0.25
+UI_REFRESH_S = 0.5
 DEFAULT_THEME = "tui-dl-night"
 FIELD_LABELS = {
     "model-layers": "hidden layers", "model-neurons": "neurons", "model-dropout": "dropout",
@@ -63,7 +64,7 @@ class TrainingSession:
 class TuiDLApp(App[None]):
     """Build, train and watch a neural network from the keyboard."""
 
-    CSS_PATH = "app.tcss"
+    CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute, so subclasses elsewhere find it
     TITLE = "tui-dl"
     COMMANDS = App.COMMANDS | {ActionCommands}
     BINDINGS = [
@@ -122,14 +123,16 @@ class TuiDLApp(App[None]):
         self._validate()
         self._show_status()
         self.query_one("#dataset-list").focus()
-        loop = asyncio.get_running_loop()
-        for sig in INTERRUPT_SIGNALS:
-            loop.add_signal_handler(sig, self._interrupted, sig)
+        if threading.current_thread() is threading.main_thread():  # signals reach the main thread only
+            loop = asyncio.get_running_loop()
+            for sig in INTERRUPT_SIGNALS:
+                loop.add_signal_handler(sig, self._interrupted, sig)
 
     def on_unmount(self) -> None:
-        loop = asyncio.get_running_loop()
-        for sig in INTERRUPT_SIGNALS:
-            loop.remove_signal_handler(sig)
+        if threading.current_thread() is threading.main_thread():
+            loop = asyncio.get_running_loop()
+            for sig in INTERRUPT_SIGNALS:
+                loop.remove_signal_handler(sig)
 
     def _interrupted(self, sig: signal.Signals) -> None:
         """SIGINT / SIGTERM / SIGHUP (a closed SSH session): save the last finished epoch, then exit."""
@@ -293,11 +296,13 @@ class TuiDLApp(App[None]):
             pass
 
     def _apply_events(self, events: list[Event]) -> None:
+        view = self.query_one(TrainingView)
+        finished = False
         if not events:
             if self.training and self.run_state == "running":
-                self.query_one(TrainingView).show_progress(self.run_state)
+                view.show_progress(self.run_state)
+                view.redraw_if_due()
             return
-        view = self.query_one(TrainingView)
         for event in events:
             if isinstance(event, RunStarted):
                 curves = Curves.from_checkpoint(self.session.trainer.checkpoint_state()) if event.start_epoch else None
@@ -316,8 +321,12 @@ class TuiDLApp(App[None]):
                 self.query_one(f"#{field_id('train', 'lr')}", Input).value = f"{event.lr:g}"
             elif isinstance(event, RunFinished):
                 self._finished(event)
+                finished = True
         view.show_progress(self.run_state)
-        view.redraw()
+        if finished:
+            view.redraw()  # the final curves, at once
+        else:
+            view.redraw_if_due()
         self._show_status()
 
     def _paused(self, paused: bool, view: TrainingView) -> None:

@@ -11,6 +11,8 @@ from textual.widgets import ProgressBar, Static
 from tui_dl.engine.events import EpochMetrics
 from tui_dl.ui.widgets.charts import Curves, LossChart, MetricChart
 
+CHART_REFRESH_S = 1.0
+
 
 def clock(seconds: float) -> str:
     seconds = int(max(seconds, 0))
@@ -42,6 +44,7 @@ class TrainingView(Vertical):
         self.paused_total = 0.0
         self.samples_per_s = 0.0
         self.total_epochs = 0
+        self.stale, self.drawn_at = False, 0.0
         # Held directly: updates arriving while the app shuts down must not depend on a DOM query.
         self.progress_bar = ProgressBar(total=1, show_eta=False, show_percentage=True, id="progress")
         self.progress_text = Static("ready: press F5 to train", id="progress-text")
@@ -74,11 +77,13 @@ class TrainingView(Vertical):
 
     def add_steps(self, first_step: int, losses: list[float], epoch: int) -> None:
         self.curves.steps.extend(losses)
+        self.stale = True
         self.done_steps = first_step + len(losses) - self.first_step
 
     def add_epoch(self, metrics: EpochMetrics, best_epoch: int) -> None:
         self.curves.add_epoch(metrics)
         self.curves.best_epoch = best_epoch
+        self.stale = True
         rate = metrics.samples_per_s
         self.samples_per_s = rate if not self.samples_per_s else 0.8 * self.samples_per_s + 0.2 * rate
         self.done_steps = metrics.step - self.first_step
@@ -111,5 +116,15 @@ class TrainingView(Vertical):
         self.redraw()
 
     def redraw(self) -> None:
+        """Draw both charts now."""
         self.loss_chart.draw(self.curves)
         self.metric_chart.draw(self.curves)
+        self.stale, self.drawn_at = False, time.monotonic()
+
+    def redraw_if_due(self) -> None:
+        """Draw the charts if their data changed and CHART_REFRESH_S has passed since the last draw.
+
+        Plotting is the costliest thing the UI does while training; once a second keeps it cheap.
+        """
+        if self.stale and time.monotonic() - self.drawn_at >= CHART_REFRESH_S:
+            self.redraw()
