@@ -109,52 +109,57 @@ class ThemedPlot(PlotextPlot):
         self.refresh()
 
 
-class LossChart(ThemedPlot):
-    """Training loss per step (downsampled), training and validation loss per epoch, the best epoch."""
+class EpochChart(ThemedPlot):
+    """A chart of curves over epochs, with the best epoch marked: what both training charts share."""
 
-    def draw(self, curves: Curves) -> None:
+    def plot_curves(self, curves: Curves, title: str,
+                    lines: list[tuple[tuple[list[float], list[float]], str, str]]) -> None:
+        """Replace the plot with `lines` ((xs, ys), color, label), the best-epoch line and `title`."""
         plt = self.plt
         plt.clear_data()
         plt.clear_figure()
-        buckets = max(self.size.width, 40)
-        for xs, ys, color, label in (
-            (*curves.step_series(buckets), STEP_COLOR, "step"),
-            (*curves.series("train_loss", buckets), TRAIN_COLOR, "train"),
-            (*curves.series("val_loss", buckets), VAL_COLOR, "val"),
-        ):
+        for (xs, ys), color, label in lines:
             if xs:
                 plt.plot(xs, ys, color=color, marker=MARKER, label=label)
-        title = "loss"
         if curves.best_epoch:
             plt.vline(curves.best_epoch, BEST_COLOR)
-            title += f" | best epoch {curves.best_epoch}"
-        onset = curves.overfit_since()
-        if onset is not None:
-            title += f" | overfitting since {onset}"
         plt.title(title)
         plt.xlabel("epoch")
         self.refresh()
 
+    @property
+    def buckets(self) -> int:
+        """Points per series: one per column."""
+        return max(self.size.width, 40)
 
-class MetricChart(ThemedPlot):
+
+class LossChart(EpochChart):
+    """Training loss per step (downsampled), training and validation loss per epoch, the best epoch."""
+
+    def draw(self, curves: Curves) -> None:
+        title = "loss"
+        if curves.best_epoch:
+            title += f" | best epoch {curves.best_epoch}"
+        onset = curves.overfit_since()
+        if onset is not None:
+            title += f" | overfitting since {onset}"
+        self.plot_curves(curves, title, [
+            (curves.step_series(self.buckets), STEP_COLOR, "step"),
+            (curves.series("train_loss", self.buckets), TRAIN_COLOR, "train"),
+            (curves.series("val_loss", self.buckets), VAL_COLOR, "val"),
+        ])
+
+
+class MetricChart(EpochChart):
     """Accuracy (classification) or validation MAE (regression) per epoch."""
 
     def draw(self, curves: Curves) -> None:
-        plt = self.plt
-        plt.clear_data()
-        plt.clear_figure()
-        buckets = max(self.size.width, 40)
         if curves.task == "classification":
-            plt.title("accuracy")
-            lines = (("train_acc", TRAIN_COLOR, "train"), ("val_acc", VAL_COLOR, "val"))
+            self.plot_curves(curves, "accuracy", [
+                (curves.series("train_acc", self.buckets), TRAIN_COLOR, "train"),
+                (curves.series("val_acc", self.buckets), VAL_COLOR, "val"),
+            ])
         else:
-            plt.title("validation MAE (target units)")
-            lines = (("val_mae", VAL_COLOR, "val"),)
-        for name, color, label in lines:
-            xs, ys = curves.series(name, buckets)
-            if xs:
-                plt.plot(xs, ys, color=color, marker=MARKER, label=label)
-        if curves.best_epoch:
-            plt.vline(curves.best_epoch, BEST_COLOR)
-        plt.xlabel("epoch")
-        self.refresh()
+            self.plot_curves(curves, "validation MAE (target units)", [
+                (curves.series("val_mae", self.buckets), VAL_COLOR, "val"),
+            ])
