@@ -41,7 +41,7 @@ class HeadlessRun:
         self.save = save
         self.as_json = as_json
         self.signal: signal.Signals | None = None
-        self.console = Console(stderr=as_json)
+        self.console = Console(stderr=as_json, soft_wrap=True)  # one line per epoch, also in log files
         self.progress: Progress | None = None
         self._task = None
         self.trainer.subscribe(self._on_event)
