@@ -90,10 +90,6 @@ REGISTRY: dict[str, DatasetSpec] = {
 }
 
 
-def is_registered(name: str) -> bool:
-    return name in REGISTRY
-
-
 def load_raw(cfg: DataConfig) -> RawData:
     """Load the configured data set: a registered name, or a CSV / NPZ / IDX path."""
     spec = REGISTRY.get(cfg.dataset)

@@ -312,7 +312,7 @@ class TuiDLApp(App[None]):
                 for notice in self.session.trainer.notices:
                     self.notify(notice, title="data")
             elif isinstance(event, StepMetrics):
-                view.add_steps(event.first_step, event.losses, event.epoch)
+                view.add_steps(event.first_step, event.losses)
             elif isinstance(event, EpochEnded):
                 view.add_epoch(event.metrics, event.best_epoch)
             elif isinstance(event, StateChanged):

@@ -18,7 +18,6 @@ TRAIN_COLOR = "cyan"
 VAL_COLOR = "orange"
 STEP_COLOR = "gray"
 BEST_COLOR = "green"
-OVERFIT_COLOR = "red"
 # Quarter-block markers draw a curve at half the cost of braille; one point per column is enough.
 MARKER = "hd"
 

@@ -75,7 +75,7 @@ class TrainingView(Vertical):
         self.metrics_line.update("", layout=False)
         self.redraw()
 
-    def add_steps(self, first_step: int, losses: list[float], epoch: int) -> None:
+    def add_steps(self, first_step: int, losses: list[float]) -> None:
         self.curves.steps.extend(losses)
         self.stale = True
         self.done_steps = first_step + len(losses) - self.first_step
