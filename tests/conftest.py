@@ -113,3 +113,12 @@ async def set_field(pilot, field_id: str, value: str) -> None:
     """Put `value` into the text field `field_id`, as typing would."""
     pilot.app.query_one(f"#{field_id}").value = value
     await pilot.pause()
+
+
+async def start_training(pilot, epochs: int = 1):
+    """Once the data set has loaded, press F5 and wait for `epochs` finished epochs; return the trainer."""
+    app = pilot.app
+    await wait_for(pilot, lambda: app.raw is not None)
+    await pilot.press("f5")
+    await wait_for(pilot, lambda: app.session is not None and len(app.session.trainer.history) >= epochs)
+    return app.session.trainer

@@ -10,7 +10,7 @@ import pytest
 import torch
 from textual.widgets import Input, OptionList, Static
 
-from conftest import SIZE, set_field, small_config, wait_for
+from conftest import SIZE, set_field, small_config, start_training, wait_for
 from tui_dl.engine.checkpoint import load_checkpoint
 from tui_dl.ui.app import TuiDLApp, make_app
 from tui_dl.ui.form import Field
@@ -86,11 +86,7 @@ async def test_start_shows_epochs_and_stop_ends_the_run(tmp_path: Path):
 async def test_pause_holds_the_run_and_resume_continues(tmp_path: Path):
     app = make_app(small_config(epochs=100_000), runs_root=tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.raw is not None)
-        await pilot.press("f5")
-        trainer = None
-        await wait_for(pilot, lambda: app.session is not None and len(app.session.trainer.history) >= 2)
-        trainer = app.session.trainer
+        trainer = await start_training(pilot, epochs=2)
         await pilot.press("f6")
         await wait_for(pilot, lambda: app.run_state == "paused")
         held = len(trainer.history)
@@ -106,9 +102,7 @@ async def test_pause_holds_the_run_and_resume_continues(tmp_path: Path):
 async def test_learning_rate_changes_mid_run(tmp_path: Path):
     app = make_app(small_config(epochs=100_000), runs_root=tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.raw is not None)
-        await pilot.press("f5")
-        await wait_for(pilot, lambda: app.session is not None and len(app.session.trainer.history) >= 1)
+        await start_training(pilot, epochs=1)
         await pilot.press("f8")
         dialog_input = app.screen.query_one("#lr", Input)
         dialog_input.value = "0.002"
@@ -181,10 +175,7 @@ async def test_theme_switch_keeps_charts_readable(tmp_path: Path):
 async def test_quitting_mid_training_stops_the_worker_cleanly(tmp_path: Path):
     app = make_app(small_config(epochs=100_000), runs_root=tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.raw is not None)
-        await pilot.press("f5")
-        await wait_for(pilot, lambda: app.session is not None and len(app.session.trainer.history) >= 1)
-        trainer = app.session.trainer
+        trainer = await start_training(pilot, epochs=1)
         await pilot.press("ctrl+q")
     assert trainer.state == "stopped"
     assert app.return_code in (0, None)
@@ -197,9 +188,7 @@ async def test_quitting_mid_training_stops_the_worker_cleanly(tmp_path: Path):
 async def test_a_signal_during_a_ui_run_saves_the_last_epoch_and_exits(tmp_path: Path, sig):
     app = make_app(small_config(epochs=100_000), runs_root=tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.raw is not None)
-        await pilot.press("f5")
-        await wait_for(pilot, lambda: app.session is not None and len(app.session.trainer.history) >= 2)
+        await start_training(pilot, epochs=2)
         os.kill(os.getpid(), sig)
         await wait_for(pilot, lambda: app.return_code is not None)
     assert app.return_code == 128 + sig
@@ -291,9 +280,7 @@ async def test_a_fault_in_the_worker_is_shown_and_the_app_stays_usable(tmp_path:
 async def test_resizing_to_40x12_and_back_during_training(tmp_path: Path):
     app = make_app(small_config(epochs=100_000), runs_root=tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.raw is not None)
-        await pilot.press("f5")
-        await wait_for(pilot, lambda: app.session is not None and len(app.session.trainer.history) >= 2)
+        await start_training(pilot, epochs=2)
         for size in ((40, 12), (80, 24), (20, 6), (120, 40)):
             await pilot.resize_terminal(*size)
             await pilot.pause(0.4)
