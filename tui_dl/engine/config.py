@@ -33,6 +33,13 @@ def _integer(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def learning_rate_problem(lr: object) -> str | None:
+    """Why `lr` is not a usable learning rate, or None (shared by the config, the trainer and the UI)."""
+    if not _finite(lr) or not 0 < lr <= 100:
+        return f"learning rate must be > 0 and at most 100, got {lr}"
+    return None
+
+
 @dataclass
 class DataConfig:
     """Which data set to use and how to split it."""
@@ -140,8 +147,8 @@ class TrainConfig:
         out: list[tuple[str, str]] = []
         if self.optimizer not in OPTIMIZERS:
             out.append(("optimizer", f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {self.optimizer!r}"))
-        if not _finite(self.lr) or not 0 < self.lr <= 100:
-            out.append(("lr", f"learning rate must be > 0 and at most 100, got {self.lr}"))
+        if (problem := learning_rate_problem(self.lr)) is not None:
+            out.append(("lr", problem))
         if not _finite(self.momentum) or not 0 <= self.momentum < 1:
             out.append(("momentum", f"momentum must be at least 0 and below 1, got {self.momentum}"))
         if not _finite(self.weight_decay) or not 0 <= self.weight_decay <= 10:

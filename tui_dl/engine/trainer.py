@@ -14,7 +14,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from tui_dl.engine.config import RunConfig
+from tui_dl.engine.config import RunConfig, learning_rate_problem
 from tui_dl.engine.datasets import load_raw
 from tui_dl.engine.device import describe_device, resolve_device
 from tui_dl.engine.errors import CheckpointError, UserError
@@ -93,8 +93,9 @@ class Trainer:
 
     def set_lr(self, lr: float) -> None:
         """Change the learning rate; it takes effect at the next batch."""
-        if not (isinstance(lr, (int, float)) and math.isfinite(lr) and 0 < lr <= 100):
-            raise UserError(f"learning rate must be > 0 and at most 100, got {lr}")
+        problem = learning_rate_problem(lr)
+        if problem is not None:
+            raise UserError(problem)
         with self._lock:
             self._pending_lr = float(lr)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -12,6 +11,8 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DirectoryTree, Input, Label, Static
+
+from tui_dl.engine.config import learning_rate_problem
 
 DATA_SUFFIXES = (".csv", ".tsv", ".txt", ".npz", ".gz", "-ubyte")
 
@@ -75,8 +76,10 @@ class LearningRateDialog(ModalScreen[float | None]):
         try:
             value = float(event.value)
         except ValueError:
-            value = float("nan")
-        if not math.isfinite(value) or not 0 < value <= 100:
-            self.query_one("#lr-error", Static).update(f"learning rate must be > 0 and at most 100, got {event.value!r}")
+            self.query_one("#lr-error", Static).update(f"learning rate must be a number, got {event.value!r}")
+            return
+        problem = learning_rate_problem(value)
+        if problem is not None:
+            self.query_one("#lr-error", Static).update(problem)
             return
         self.dismiss(value)
