@@ -32,6 +32,14 @@ def make_config(dataset: str = "circle", samples: int = 120, epochs: int = 3, *,
     )
 
 
+@pytest.fixture(autouse=True)
+def runs_folder(tmp_path, monkeypatch) -> Path:
+    """Runs are recorded under the test's tmp_path, never in the working directory."""
+    folder = tmp_path / "runs"
+    monkeypatch.setenv("TUI_DL_RUNS_DIR", str(folder))
+    return folder
+
+
 @pytest.fixture
 def config_factory():
     """`config_factory(dataset=..., epochs=..., lr=...)` -> a small CPU RunConfig."""

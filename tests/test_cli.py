@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -19,8 +20,9 @@ from tui_dl.engine.datasets import REGISTRY
 
 from conftest import REPO, cli_env
 
-EPOCH_KEYS = {"event", "epoch", "step", "train_loss", "val_loss", "lr", "samples_per_s", "seconds"}
-DONE_KEYS = {"event", "status", "epochs", "best_epoch", "best_val_loss", "checkpoint", "seconds"}
+EPOCH_KEYS = {"event", "epoch", "step", "train_loss", "val_loss", "lr", "samples_per_s", "seconds",
+              "weight_norms", "grad_norms"}
+DONE_KEYS = {"event", "status", "epochs", "best_epoch", "best_val_loss", "checkpoint", "run", "seconds"}
 
 
 def json_lines(out: str) -> list[dict]:
@@ -115,7 +117,7 @@ def test_save_then_resume_continues_the_epoch_count(cli, tmp_path):
     done = json_lines(out)[-1]
     assert done["checkpoint"] == str(first) and done["epochs"] == 2
     assert load_checkpoint(first)["epoch"] == 2
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["first.ckpt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["first.ckpt", "runs"]
 
     second = tmp_path / "second.ckpt"
     code, out, err = cli("train", "--resume", str(first), "--epochs", "4", "--json", "--save", str(second))
@@ -272,11 +274,16 @@ def test_a_signal_saves_a_loadable_checkpoint_and_exits_cleanly(tmp_path, sig):
     done = json.loads(rest.splitlines()[-1])
     assert done["event"] == "done" and done["status"] == "interrupted"
     assert done["checkpoint"] == str(ckpt) and done["epochs"] >= 1
-    assert f"interrupted by {sig.name}; saved epoch {done['epochs']} to {ckpt}" in err
+    last = Path(done["run"]) / "last.pt"
+    assert f"interrupted by {sig.name}; saved epoch {done['epochs']} to {ckpt} and {last}" in err
     state = load_checkpoint(ckpt)
     assert state["epoch"] == done["epochs"] < 1000
     assert len(state["history"]) == state["epoch"]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["interrupted.ckpt"]
+    assert load_checkpoint(last)["epoch"] == done["epochs"]
+    summary = json.loads((last.parent / "summary.json").read_text())
+    assert summary["status"] == "interrupted" and summary["message"] == f"interrupted by {sig.name}"
+    assert summary["epochs"] == done["epochs"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["interrupted.ckpt", "runs"]
 
 
 def test_datasets_lists_every_registered_name(cli):

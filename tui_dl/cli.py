@@ -12,6 +12,8 @@ from typing import NoReturn
 from tui_dl import __version__
 from tui_dl.engine.config import ACTIVATIONS, OPTIMIZERS, TASKS, RunConfig, load_toml
 
+SORT_KEYS = ("started", "name", "dataset", "val_loss", "val_acc", "epochs", "seconds", "status")
+
 EXIT_USAGE = 2
 
 
@@ -56,8 +58,23 @@ def build_parser() -> Parser:
     parser.add_argument("--version", action="version", version=f"tui-dl {__version__}")
     commands = parser.add_subparsers(dest="command", parser_class=Parser)
 
-    commands.add_parser("ui", help="open the terminal UI (the default)")
+    parser.add_argument("--runs-dir", type=Path, metavar="DIR",
+                        help="folder of run records (default: $TUI_DL_RUNS_DIR or ./runs)")
+    ui = commands.add_parser("ui", help="open the terminal UI (the default)")
+    ui.add_argument("--runs-dir", type=Path, metavar="DIR", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     commands.add_parser("datasets", help="list the built-in and shipped data sets")
+
+    runs = commands.add_parser("runs", help="list recorded runs")
+    runs.add_argument("--runs-dir", type=Path, metavar="DIR", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    runs.add_argument("--sort", choices=SORT_KEYS, default="started", help="order of the list (default: newest first)")
+    runs.add_argument("--json", action="store_true", help="one JSON object per run")
+
+    export = commands.add_parser("export", help="write a run's metrics as CSV or TensorBoard event files")
+    export.add_argument("run", help="a run name (or unique prefix) under the runs folder, or a run folder")
+    export.add_argument("--runs-dir", type=Path, metavar="DIR", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    export.add_argument("--csv", nargs="?", const="-", metavar="FILE", help="write CSV to FILE (default: stdout)")
+    export.add_argument("--tensorboard", type=Path, metavar="LOGDIR",
+                        help="write TensorBoard event files to LOGDIR/RUN (needs the tensorboard package)")
 
     fetch = commands.add_parser("fetch", help="download MNIST or Fashion-MNIST (IDX files)")
     fetch.add_argument("name", choices=["mnist", "fashion-mnist"])
@@ -93,6 +110,9 @@ def build_parser() -> Parser:
     files.add_argument("--config", type=Path, metavar="FILE.toml", help="read settings from a TOML file")
     files.add_argument("--save", type=Path, metavar="CKPT", help="save a checkpoint here at the end (and on Ctrl+C)")
     files.add_argument("--resume", type=Path, metavar="CKPT", help="continue from a checkpoint")
+    files.add_argument("--runs-dir", type=Path, metavar="DIR", default=argparse.SUPPRESS,
+                       help="record the run under DIR (default: $TUI_DL_RUNS_DIR or ./runs)")
+    files.add_argument("--run-name", metavar="NAME", help="the run folder's name (default: date-time-dataset)")
     train.add_argument("--json", action="store_true", help="print one JSON object per epoch and one at the end")
     return parser
 
@@ -119,10 +139,13 @@ def config_from_args(args: argparse.Namespace, base: RunConfig) -> RunConfig:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from tui_dl.paths import runs_dir
+
+    runs_root = args.runs_dir or runs_dir()
     if args.command in (None, "ui"):
         from tui_dl.ui.app import run_app
 
-        return run_app()
+        return run_app(runs_root)
     if args.command == "datasets":
         from tui_dl.commands import list_datasets
 
@@ -131,10 +154,20 @@ def main(argv: list[str] | None = None) -> int:
         from tui_dl.commands import fetch_dataset
 
         return fetch_dataset(args.name, args.folder)
-    return train(args)
+    if args.command == "runs":
+        from tui_dl.commands import list_runs
+
+        return list_runs(runs_root, args.sort, args.json)
+    if args.command == "export":
+        from tui_dl.commands import export_run
+
+        if args.csv is None and args.tensorboard is None:
+            fail("export needs --csv [FILE] or --tensorboard LOGDIR")
+        return export_run(runs_root, args.run, args.csv, args.tensorboard)
+    return train(args, runs_root)
 
 
-def train(args: argparse.Namespace) -> int:
+def train(args: argparse.Namespace, runs_root: Path) -> int:
     """Headless training; see `tui-dl train --help`."""
     from tui_dl.engine.checkpoint import checkpoint_config, load_checkpoint
     from tui_dl.engine.errors import UserError
@@ -153,7 +186,8 @@ def train(args: argparse.Namespace) -> int:
 
     from tui_dl.headless import HeadlessRun
 
-    run = HeadlessRun(config, resume, args.save, as_json=args.json)
+    run = HeadlessRun(config, resume, args.save, as_json=args.json, runs_root=runs_root, run_name=args.run_name,
+                      resumed_from=str(args.resume) if args.resume else "")
     previous = {sig: signal.signal(sig, run.interrupt) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
     try:
         try:

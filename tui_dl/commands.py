@@ -1,4 +1,4 @@
-"""Small headless commands: `tui-dl datasets` and `tui-dl fetch`."""
+"""Small headless commands: `tui-dl datasets`, `fetch`, `runs` and `export`."""
 
 from __future__ import annotations
 
@@ -6,6 +6,14 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
+
+PIPE_WIDTH = 160  # a table written to a file or pipe is not cut to 80 columns
+
+
+def table_console() -> Console:
+    """A console for tables: the terminal's width, or PIPE_WIDTH when output is not a terminal."""
+    console = Console()
+    return console if console.is_terminal else Console(width=PIPE_WIDTH)
 
 
 def list_datasets() -> int:
@@ -20,8 +28,9 @@ def list_datasets() -> int:
         raw = spec.load(DataConfig(dataset=spec.name))
         classes = str(len(raw.class_names)) if raw.class_names else "-"
         table.add_row(spec.name, spec.task, f"{raw.samples:,}", str(raw.features), classes, spec.source)
-    Console().print(table)
-    Console().print("Also: any CSV with a header, .npz with x/y arrays, or MNIST-style IDX files "
+    console = table_console()
+    console.print(table)
+    console.print("Also: any CSV with a header, .npz with x/y arrays, or MNIST-style IDX files "
                     "(--dataset PATH); `tui-dl fetch mnist` downloads MNIST.")
     return 0
 
@@ -40,4 +49,56 @@ def fetch_dataset(name: str, folder: Path | None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     print(f"done: train with  tui-dl train --dataset {target}")
+    return 0
+
+
+def list_runs(root: Path, sort: str, as_json: bool) -> int:
+    """Print the recorded runs under `root` as a table (or JSON lines)."""
+    import json
+
+    from tui_dl.engine import runs
+
+    found = runs.sort_runs(runs.list_runs(root), sort)
+    if as_json:
+        for run in found:
+            print(json.dumps({**run.to_dict(), "status": run.live_status, "path": str(run.path)}))
+        return 0
+    console = table_console()
+    if not found:
+        console.print(f"no runs in {root} yet: `tui-dl train` or the UI (F5) records one there", highlight=False)
+        return 0
+    table = Table(title=f"runs in {root}", title_justify="left")
+    for column in runs.RUN_COLUMNS:
+        table.add_column(column, no_wrap=column in ("run", "epochs", "time"),
+                         justify="right" if column in ("epochs", "best val loss", "best val acc", "time") else "left")
+    for run in found:
+        table.add_row(*runs.summary_cells(run))
+    console.print(table)
+    return 0
+
+
+def export_run(root: Path, name: str, csv: str | None, tensorboard: Path | None) -> int:
+    """Write a run's metrics as CSV (to a file or stdout) and/or TensorBoard event files."""
+    import sys
+
+    from tui_dl.engine import runs
+
+    try:
+        folder = runs.find_run(root, name)
+        if csv == "-":
+            runs.export_csv(folder, sys.stdout)
+        elif csv is not None:
+            with open(csv, "w", encoding="utf-8", newline="") as out:
+                rows = runs.export_csv(folder, out)
+            print(f"{rows} epochs of {folder.name} written to {csv}", file=sys.stderr)
+        if tensorboard is not None:
+            target = runs.export_tensorboard(folder, tensorboard)
+            print(f"TensorBoard events of {folder.name} written to {target}: tensorboard --logdir {tensorboard}",
+                  file=sys.stderr)
+    except runs.RunError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"error: cannot write {csv}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
     return 0

@@ -13,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from tui_dl.engine.config import RunConfig
 from tui_dl.engine.errors import UserError
 from tui_dl.engine.events import EpochEnded, EpochMetrics, Event, RunFinished, RunStarted, StepMetrics
+from tui_dl.engine.runs import RunRecorder
 from tui_dl.engine.trainer import Trainer
 
 EXIT_FAILED = 1
@@ -36,8 +37,10 @@ def format_epoch(m: EpochMetrics, total: int, best: bool) -> str:
 class HeadlessRun:
     """One headless training run: output, signals and the final checkpoint."""
 
-    def __init__(self, config: RunConfig, resume: dict | None, save: Path | None, as_json: bool):
+    def __init__(self, config: RunConfig, resume: dict | None, save: Path | None, as_json: bool,
+                 runs_root: Path, run_name: str | None = None, resumed_from: str = ""):
         self.trainer = Trainer(config, resume=resume)
+        self.recorder = RunRecorder(self.trainer, runs_root, run_name, resumed_from)
         self.save = save
         self.as_json = as_json
         self.signal: signal.Signals | None = None
@@ -69,6 +72,7 @@ class HeadlessRun:
             if not self.as_json:
                 self.console.print(f"[bold]{event.config.data.dataset}[/]  {event.summary}  on {event.device}  "
                                    f"({event.train_samples:,} train / {event.val_samples:,} val samples)")
+                self.console.print(f"run folder: {self.recorder.folder}", highlight=False)
             for notice in self.trainer.notices:
                 self.console.print(f"[yellow]note:[/] {notice}")
         elif isinstance(event, StepMetrics) and self.progress is not None:
@@ -83,6 +87,12 @@ class HeadlessRun:
                 if self.progress is not None:
                     self.progress.update(self._task, completed=0, epoch=min(m.epoch + 1, total))
 
+    def _last_checkpoint(self) -> Path | None:
+        from tui_dl.engine.runs import LAST
+
+        folder = self.recorder.folder
+        return folder / LAST if folder is not None and (folder / LAST).is_file() else None
+
     def _finish(self, finished: RunFinished) -> int:
         checkpoint = None
         if self.save is not None and self.trainer.epoch > 0:
@@ -94,12 +104,17 @@ class HeadlessRun:
                 print(f"error: {exc}", file=sys.stderr)
                 return EXIT_FAILED
         status = "interrupted" if self.signal else finished.status
+        if self.signal:
+            self.recorder.mark_interrupted(f"interrupted by {self.signal.name}")
+        for problem in self.recorder.errors:
+            print(f"warning: {problem}", file=sys.stderr)
+        folder = str(self.recorder.folder) if self.recorder.folder else None
         test = self.trainer.test_metrics() if finished.status in ("completed", "early_stopped") else {}
         if self.as_json:
             print(json.dumps({
                 "event": "done", "status": status, "epochs": finished.epochs_done,
                 "best_epoch": finished.best_epoch, "best_val_loss": finished.best_val_loss,
-                "checkpoint": checkpoint, "seconds": round(finished.seconds, 3), **test,
+                "checkpoint": checkpoint, "run": folder, "seconds": round(finished.seconds, 3), **test,
             }), flush=True)
         else:
             best = f"{finished.best_val_loss:.4f}" if finished.best_val_loss is not None else "-"
@@ -109,8 +124,9 @@ class HeadlessRun:
             if test:
                 self.console.print("test: " + "  ".join(f"{k[5:]} {v:.4g}" for k, v in test.items()), highlight=False)
         if self.signal:
+            kept = [str(p) for p in (checkpoint, self._last_checkpoint()) if p]
             print(f"interrupted by {self.signal.name}; "
-                  + (f"saved epoch {finished.epochs_done} to {checkpoint}" if checkpoint else "nothing saved (no --save)"),
+                  + (f"saved epoch {finished.epochs_done} to {' and '.join(kept)}" if kept else "nothing to save yet"),
                   file=sys.stderr)
             return 128 + self.signal
         if finished.status in ("diverged", "failed"):

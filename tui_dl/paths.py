@@ -39,5 +39,6 @@ def user_themes_dir() -> Path:
 
 
 def runs_dir() -> Path:
-    """Default folder for runs and checkpoints: `runs/` in the working directory."""
-    return Path.cwd() / "runs"
+    """Default folder for runs and checkpoints: `$TUI_DL_RUNS_DIR`, else `runs/` in the working directory."""
+    chosen = os.environ.get("TUI_DL_RUNS_DIR")
+    return Path(chosen).expanduser() if chosen else Path.cwd() / "runs"

@@ -51,7 +51,7 @@ def _daily_views(cfg: DataConfig) -> RawData:
     x, y = views_windows(cfg.samples, cfg.window, cfg.noise, np.random.default_rng(cfg.seed))
     names = [f"views t-{cfg.window - i}" for i in range(cfg.window)]
     return RawData("daily-views", "regression", x.astype(np.float32), y.astype(np.float32), names, [], LECTURE,
-                   [f"input: views of the last {cfg.window} day(s), thousands"])
+                   [f"input: views of the last {cfg.window} day(s), thousands"], ordered=True)
 
 
 def _shipped(name: str, file: str, target: str, task: str, description: str, source: str) -> DatasetSpec:

@@ -26,6 +26,8 @@ class EpochMetrics:
     val_acc: float | None = None
     val_mae: float | None = None
     val_r2: float | None = None
+    weight_norms: list[float] | None = None  # per Linear layer, input side first
+    grad_norms: list[float] | None = None  # of the epoch's last batch
 
     def to_dict(self) -> dict:
         """As a dict without the metrics that do not apply to this task."""
@@ -88,4 +90,13 @@ class RunFinished:
     seconds: float
 
 
-Event = RunStarted | StepMetrics | EpochEnded | StateChanged | LrChanged | RunFinished
+@dataclass
+class InsightsReady:
+    """Insight views' data (see `engine.insights`) computed after `epoch`, keyed by insight name."""
+
+    epoch: int
+    insights: dict
+    error: str = ""
+
+
+Event = RunStarted | StepMetrics | EpochEnded | StateChanged | LrChanged | InsightsReady | RunFinished

@@ -23,6 +23,7 @@ class RawData:
     class_names: list[str] = field(default_factory=list)
     source: str = ""
     notices: list[str] = field(default_factory=list)
+    ordered: bool = False  # samples are consecutive in time (daily-views): plots keep their order
 
     @property
     def samples(self) -> int:

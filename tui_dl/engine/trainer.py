@@ -22,17 +22,21 @@ from tui_dl.engine.events import (
     EpochEnded,
     EpochMetrics,
     Event,
+    InsightsReady,
     LrChanged,
     RunFinished,
     RunStarted,
     StateChanged,
     StepMetrics,
 )
+from tui_dl.engine.insights import compute as compute_insights
+from tui_dl.engine.insights import layer_norms
 from tui_dl.engine.model import build_model, parameter_count
 from tui_dl.engine.prepare import PreparedData, prepare
 
 EVAL_CHUNK = 65_536
 TRAIN_ACC_SAMPLE = 2_048  # training accuracy is measured on (at most) this many training samples
+PROBE_INTERVAL_S = 0.5  # insight views are recomputed at most this often during training
 
 
 def make_optimizer(name: str, params, lr: float, momentum: float, weight_decay: float) -> torch.optim.Optimizer:
@@ -47,7 +51,9 @@ def make_optimizer(name: str, params, lr: float, momentum: float, weight_decay: 
 class Trainer:
     """Trains one run. `run()` blocks; `pause`, `resume`, `stop` and `set_lr` may be called from other threads.
 
-    Subscribers receive events on the training thread and must return quickly.
+    Subscribers receive events on the training thread and must return quickly. Set `probes` (a frozenset
+    of insight names, see `engine.insights`) and `probe_size` from any thread to receive InsightsReady
+    events at most every PROBE_INTERVAL_S and when the run ends.
     """
 
     def __init__(self, config: RunConfig, data: PreparedData | None = None, resume: dict | None = None,
@@ -75,6 +81,9 @@ class Trainer:
         self.device: torch.device | None = None
         self.epoch = 0
         self.step = 0
+        self.probes: frozenset[str] = frozenset()
+        self.probe_size: tuple[int, int] = (80, 40)
+        self._probed_at = -math.inf
 
     # control (any thread) ----------------------------------------------------------------------
 
@@ -171,6 +180,8 @@ class Trainer:
             self.state = "running"
             self._emit(self._started_event())
             status, message = self._loop()
+            if self.epoch > 0 and status != "diverged":
+                self._probe(force=True)
         except UserError as exc:
             status, message = "failed", str(exc)
         except torch.OutOfMemoryError:
@@ -258,8 +269,10 @@ class Trainer:
         epoch_losses += values
         last = n - (steps - 1) * batch
         train_loss = (sum(epoch_losses[:-1]) * batch + epoch_losses[-1] * last) / n
+        weight_norms, grad_norms = layer_norms(model)
         metrics = self._evaluate(epoch, self.step + steps, train_loss, train_seconds,
                                  time.perf_counter() - started - paused_for)
+        metrics.weight_norms, metrics.grad_norms = weight_norms, grad_norms
         if not all(math.isfinite(v) for v in (metrics.train_loss, metrics.val_loss or 0.0)):
             return self._diverged(epoch)
         self.epoch, self.step = epoch, self.step + steps
@@ -269,7 +282,25 @@ class Trainer:
             self.best_epoch, self.best_val_loss = epoch, watched
         self._take_snapshot()
         self._emit(EpochEnded(metrics, self.best_epoch, self.best_val_loss))
+        self._probe(force=False)
         return None
+
+    def _probe(self, force: bool) -> None:
+        probes = self.probes
+        now = time.perf_counter()
+        if probes and (force or now - self._probed_at >= PROBE_INTERVAL_S):
+            self._probed_at = now
+            try:
+                insights, error = self.insights(probes), ""
+            except torch.OutOfMemoryError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - a view that cannot be drawn must not end the run
+                insights, error = {}, f"{type(exc).__name__}: {exc}"
+            self._emit(InsightsReady(self.epoch, insights, error))
+
+    def insights(self, kinds: frozenset[str]) -> dict:
+        """The insight views' data for the current weights (call from the training thread, or when idle)."""
+        return compute_insights(self.model, self.data, kinds, self.probe_size)
 
     def _report_steps(self, epoch: int, first: int, values: list[float], steps: int, done: int) -> bool:
         if not all(math.isfinite(v) for v in values):
@@ -369,9 +400,17 @@ class Trainer:
             "best_val_loss": self.best_val_loss,
         }
 
-    def checkpoint_state(self) -> dict:
-        """Everything a checkpoint holds, as of the last finished epoch."""
-        snap, data = self._snapshot, self.data
+    @property
+    def snapshot(self) -> dict[str, Any] | None:
+        """The state as of the last finished epoch; replaced (never changed) after each epoch."""
+        return self._snapshot
+
+    def checkpoint_state(self, snapshot: dict[str, Any] | None = None) -> dict:
+        """Everything a checkpoint holds, as of `snapshot` (default: the last finished epoch).
+
+        Safe to call from another thread while training runs.
+        """
+        snap, data = snapshot or self._snapshot, self.data
         if snap is None:
             raise CheckpointError("nothing to save yet: the run has not been set up")
         return {

@@ -44,15 +44,16 @@ TAB_OF_SECTION = {"data": "data", "model": "model", "train": "model"}
 
 
 class TrainingSession:
-    """A trainer and the events it has emitted but the UI has not drawn yet (thread-safe deque)."""
+    """A trainer, the recorder of its run folder, and the events the UI has not drawn yet (thread-safe deque)."""
 
-    def __init__(self, config: RunConfig, resume: dict | None):
+    def __init__(self, config: RunConfig, resume: dict | None, runs_root: Path, resumed_from: str = ""):
+        from tui_dl.engine.runs import RunRecorder
         from tui_dl.engine.trainer import Trainer
 
         self.trainer = Trainer(config, resume=resume)
+        self.recorder = RunRecorder(self.trainer, runs_root, resumed_from=resumed_from)
         self.events: deque[Event] = deque()
         self.trainer.subscribe(self.events.append)
-        self.name = f"{time.strftime('%Y%m%d-%H%M%S')}-{Path(config.data.dataset).stem}"
 
     def drain(self) -> list[Event]:
         drained = []
@@ -91,6 +92,7 @@ class TuiDLApp(App[None]):
         self.worker: Worker | None = None
         self.raw: RawData | None = None
         self.loaded: dict | None = None
+        self.loaded_path: Path | None = None
         self.run_state = "idle"
         self.device_name = "detecting device..."
         self.paused_since: float | None = None
@@ -220,7 +222,8 @@ class TuiDLApp(App[None]):
             return
         if self.training:
             await self._stop_and_wait()
-        self.session = TrainingSession(config, resume or None)
+        self.session = TrainingSession(config, resume or None, self.runs_root,
+                                       str(self.loaded_path) if resume else "")
         self.run_state = "starting"
         self.worker = self.run_worker(self.session.trainer.run, name="train", group="train", thread=True,
                                       exclusive=True, exit_on_error=False)
@@ -364,7 +367,7 @@ class TuiDLApp(App[None]):
             self.notify("nothing to save yet: train first (F5) or load a checkpoint", severity="warning")
             return
         state = self.session.trainer.checkpoint_state()
-        default = self.runs_root / self.session.name / "checkpoint.pt"
+        default = (self.session.recorder.folder or self.runs_root) / "checkpoint.pt"
 
         def save(path: Path | None) -> None:
             if path is None:
@@ -401,7 +404,7 @@ class TuiDLApp(App[None]):
         except UserError as exc:
             self.notify(str(exc), title="not loaded", severity="error", timeout=15)
             return
-        self.loaded = state
+        self.loaded, self.loaded_path = state, path
         self.session = None
         self._apply_config(config)
         self.query_one(TrainingView).show_curves(
@@ -448,14 +451,15 @@ class TuiDLApp(App[None]):
         if interrupted_run:
             await self._stop_and_wait()
         if interrupted_run and self.session.trainer.epoch > 0:
-            from tui_dl.engine.checkpoint import save_checkpoint
+            from tui_dl.engine.runs import LAST
 
-            path = self.runs_root / self.session.name / "last.pt"
-            try:
-                save_checkpoint(self.session.trainer.checkpoint_state(), path)
+            recorder = self.session.recorder  # it wrote last.pt when the run stopped
+            recorder.mark_interrupted(f"interrupted: {reason}")
+            path = recorder.folder / LAST
+            if path.is_file():
                 self.exit_report = f"{reason}: epoch {self.session.trainer.epoch} of the run saved to {path}"
-            except UserError as exc:
-                self.exit_report = f"{reason}: could not save the run: {exc}"
+            else:
+                self.exit_report = f"{reason}: could not save the run: {'; '.join(recorder.errors) or 'unknown'}"
         elif reason != "quit":
             self.exit_report = reason
         self.exit(return_code=return_code)
@@ -466,8 +470,8 @@ def make_app(config: RunConfig | None = None, runs_root: Path | None = None) -> 
     return TuiDLApp(config, runs_root)
 
 
-def run_app() -> int:
-    app = make_app()
+def run_app(runs_root: Path | None = None) -> int:
+    app = make_app(runs_root=runs_root)
     app.run()
     if app.exit_report:
         print(app.exit_report, file=sys.stderr)

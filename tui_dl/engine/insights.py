@@ -1,0 +1,195 @@
+"""What the insight views draw, computed on the training device from a model and its data.
+
+Decision boundary (2-D classification), regression fit, confusion matrix, and per-layer weight and
+gradient norms. Each function reads the device once; results are host numpy arrays in data units.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from torch import nn
+
+from tui_dl.engine.prepare import PreparedData
+
+BOUNDARY_POINTS = 600  # data points drawn over the boundary
+FIT_POINTS = 600  # points of a regression fit
+CHUNK = 65_536
+
+
+@dataclass
+class Boundary:
+    """The predicted class and its probability on a grid over the data's plane (row 0 is the top)."""
+
+    x_range: tuple[float, float]
+    y_range: tuple[float, float]
+    classes: np.ndarray  # rows x cols, int
+    confidence: np.ndarray  # rows x cols, probability of the predicted class
+    points: np.ndarray  # n x 2, data units
+    labels: np.ndarray  # n
+    class_names: list[str] = field(default_factory=list)
+    feature_names: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Fit:
+    """True and predicted targets: over x (`curve`), over time (`series`) or against each other (`scatter`)."""
+
+    kind: str
+    x: np.ndarray
+    true: np.ndarray
+    predicted: np.ndarray
+    x_label: str
+    y_label: str
+
+
+@dataclass
+class Confusion:
+    """Counts of (true class, predicted class) on the validation split (the training split without one)."""
+
+    matrix: np.ndarray  # classes x classes: rows true, columns predicted
+    class_names: list[str]
+    split: str
+
+    @property
+    def per_class_accuracy(self) -> np.ndarray:
+        """Fraction of each true class predicted right (NaN for a class with no samples)."""
+        totals = self.matrix.sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(totals > 0, np.diag(self.matrix) / totals, np.nan)
+
+    @property
+    def accuracy(self) -> float:
+        total = self.matrix.sum()
+        return float(np.trace(self.matrix) / total) if total else float("nan")
+
+
+def why_not(kind: str, task: str, inputs: int) -> str | None:
+    """Why the insight `kind` does not apply to a data set, or None when it does."""
+    if kind == "boundary":
+        if task != "classification":
+            return "the decision boundary is for classification data sets (this one is regression)"
+        if inputs != 2:
+            return f"the decision boundary needs 2 input features (this data set has {inputs})"
+    if kind == "fit" and task != "regression":
+        return "the regression fit is for regression data sets (this one is classification)"
+    if kind == "confusion" and task != "classification":
+        return "the confusion matrix is for classification data sets (this one is regression)"
+    return None
+
+
+def layer_norms(model: nn.Module) -> tuple[list[float], list[float]]:
+    """L2 norms of each Linear layer's weights and of their latest gradients (0 before any backward)."""
+    weights = [m.weight for m in model.modules() if isinstance(m, nn.Linear)]
+    if not weights:
+        return [], []
+    grads = [w.grad if w.grad is not None else torch.zeros_like(w) for w in weights]
+    norms = torch.stack([torch.linalg.vector_norm(t.detach()) for t in weights + grads]).tolist()
+    return norms[:len(weights)], norms[len(weights):]
+
+
+class _Eval:
+    """Eval mode and no autograd for a block, restoring the model's previous mode."""
+
+    def __init__(self, model: nn.Module):
+        self.model, self.was_training = model, model.training
+        self.no_grad = torch.no_grad()
+
+    def __enter__(self) -> nn.Module:
+        self.no_grad.__enter__()
+        self.model.eval()
+        return self.model
+
+    def __exit__(self, *exc) -> None:
+        self.model.train(self.was_training)
+        self.no_grad.__exit__(*exc)
+
+
+def _predict(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    with _Eval(model):
+        return torch.cat([model(x[i:i + CHUNK]) for i in range(0, len(x), CHUNK)]) if len(x) else model(x)
+
+
+def _standardize(data: PreparedData, x: np.ndarray) -> torch.Tensor:
+    t = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32))
+    return ((t - data.x_mean) / data.x_std).to(data.device)
+
+
+def _spread(n: int, most: int) -> np.ndarray:
+    """At most `most` indices spread evenly over range(n)."""
+    return np.unique(np.linspace(0, n - 1, num=min(n, most)).astype(np.int64)) if n else np.zeros(0, np.int64)
+
+
+def boundary(model: nn.Module, data: PreparedData, cols: int, rows: int) -> Boundary:
+    """The model's prediction over a `cols` x `rows` grid spanning the data (with a 5% margin)."""
+    raw = data.raw
+    lo, hi = raw.x.min(axis=0).astype(np.float64), raw.x.max(axis=0).astype(np.float64)
+    margin = np.maximum((hi - lo) * 0.05, 1e-3)
+    lo, hi = lo - margin, hi + margin
+    gx = np.linspace(lo[0], hi[0], cols)
+    gy = np.linspace(hi[1], lo[1], rows)  # top row first
+    grid = np.stack(np.meshgrid(gx, gy), axis=-1).reshape(-1, 2)
+    probabilities = torch.softmax(_predict(model, _standardize(data, grid)), dim=1)
+    confidence, classes = probabilities.max(dim=1)
+    both = torch.stack([confidence, classes.to(confidence.dtype)]).cpu().numpy()
+    pick = np.random.default_rng(0).permutation(raw.samples)[:BOUNDARY_POINTS]
+    return Boundary((float(lo[0]), float(hi[0])), (float(lo[1]), float(hi[1])),
+                    both[1].reshape(rows, cols).astype(np.int64), both[0].reshape(rows, cols),
+                    raw.x[pick].astype(np.float64), np.asarray(raw.y)[pick], list(raw.class_names),
+                    list(raw.feature_names))
+
+
+def fit(model: nn.Module, data: PreparedData) -> Fit:
+    """True vs predicted first target: along x for one input, along time for ordered data, else a scatter."""
+    raw = data.raw
+    if raw.features == 1 or raw.ordered:
+        if raw.ordered:
+            index = _spread(raw.samples, FIT_POINTS)
+            kind, x, x_label = "series", index.astype(np.float64), "sample (in time order)"
+        else:
+            order = np.argsort(raw.x[:, 0], kind="stable")
+            index = order[_spread(raw.samples, FIT_POINTS)]
+            kind, x, x_label = "curve", raw.x[index, 0].astype(np.float64), raw.feature_names[0]
+        true = raw.y[index, 0].astype(np.float64)
+        inputs = _standardize(data, raw.x[index])
+    else:
+        x_eval, y_eval, _ = _evaluation_split(data)
+        index = torch.from_numpy(_spread(len(x_eval), FIT_POINTS)).to(data.device)
+        inputs = x_eval[index]
+        true = (y_eval[index, 0].cpu().double() * data.y_std[0] + data.y_mean[0]).numpy()
+        kind, x_label = "scatter", "true"
+        x = true
+    predicted = (_predict(model, inputs)[:, 0].cpu().double() * data.y_std[0] + data.y_mean[0]).numpy()
+    return Fit(kind, x, true, predicted, x_label, "predicted" if kind == "scatter" else "target")
+
+
+def _evaluation_split(data: PreparedData) -> tuple[torch.Tensor, torch.Tensor, str]:
+    if len(data.x_val):
+        return data.x_val, data.y_val, "validation"
+    return data.x_train, data.y_train, "training"
+
+
+def confusion(model: nn.Module, data: PreparedData) -> Confusion:
+    """The confusion matrix on the validation split (the training split when there is none)."""
+    x, y, split = _evaluation_split(data)
+    classes = data.outputs
+    predicted = _predict(model, x).argmax(dim=1)
+    counts = torch.bincount(y * classes + predicted, minlength=classes * classes)
+    return Confusion(counts.cpu().numpy().reshape(classes, classes), list(data.raw.class_names), split)
+
+
+def compute(model: nn.Module, data: PreparedData, kinds: frozenset[str], size: tuple[int, int]) -> dict:
+    """The insights in `kinds` that apply to `data`, by name; `size` is the boundary grid (cols, rows)."""
+    result: dict[str, Boundary | Fit | Confusion] = {}
+    for kind in kinds:
+        if why_not(kind, data.task, data.inputs) is not None:
+            continue
+        if kind == "boundary":
+            result[kind] = boundary(model, data, *size)
+        elif kind == "fit":
+            result[kind] = fit(model, data)
+        elif kind == "confusion":
+            result[kind] = confusion(model, data)
+    return result

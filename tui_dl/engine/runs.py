@@ -1,0 +1,391 @@
+"""Run folders: each training run's config, metrics, checkpoints and summary, written as it trains.
+
+A run folder holds `config.toml`, `metrics.jsonl` (one line per epoch, appended), `best.pt`, `last.pt`
+and `summary.json`. Checkpoints and the summary are written by a background thread, so recording costs
+the training loop one short file append per epoch.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import threading
+import time
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any, TextIO
+
+from tui_dl.engine.config import dump_toml
+from tui_dl.engine.errors import UserError
+from tui_dl.engine.events import EpochEnded, Event, LrChanged, RunFinished, RunStarted
+
+CONFIG, METRICS, SUMMARY, BEST, LAST = "config.toml", "metrics.jsonl", "summary.json", "best.pt", "last.pt"
+LAST_EVERY_S = 60.0  # last.pt is refreshed this often during a run, and written when it ends
+SUMMARY_EVERY_S = 2.0  # summary.json is refreshed this often during a run
+METRIC_COLUMNS = ("epoch", "step", "train_loss", "val_loss", "train_acc", "val_acc", "val_mae", "val_r2", "lr",
+                  "samples_per_s", "seconds")
+
+
+class RunError(UserError):
+    """A run folder could not be found or read."""
+
+
+@dataclass
+class RunSummary:
+    """What the runs list shows of one run (the contents of `summary.json`)."""
+
+    name: str
+    dataset: str = ""
+    task: str = ""
+    architecture: str = ""
+    optimizer: str = ""
+    lr: float = 0.0
+    activation: str = ""
+    epochs: int = 0
+    epochs_total: int = 0
+    best_epoch: int = 0
+    best_val_loss: float | None = None
+    best_val_acc: float | None = None
+    seconds: float = 0.0
+    status: str = "running"
+    message: str = ""
+    started: str = ""
+    device: str = ""
+    parameters: int = 0
+    resumed_from: str = ""
+    pid: int = 0
+    host: str = ""
+    path: Path | None = field(default=None, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.pop("path")
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], path: Path) -> RunSummary:
+        """From `summary.json` contents, ignoring unknown keys."""
+        known = {f.name for f in fields(cls)} - {"path"}
+        return cls(**{k: v for k, v in data.items() if k in known}, path=path)
+
+    @property
+    def live_status(self) -> str:
+        """`status`, except "interrupted" for a run marked running whose process on this host is gone."""
+        if self.status != "running" or self.host != socket.gethostname() or not self.pid:
+            return self.status
+        try:
+            os.kill(self.pid, 0)
+        except ProcessLookupError:
+            return "interrupted"
+        except PermissionError:
+            pass
+        return self.status
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def unique_folder(root: Path, name: str) -> Path:
+    """`root/name`, or `root/name-2`, `-3`, ... when taken; created."""
+    root.mkdir(parents=True, exist_ok=True)
+    for n in range(1, 10_000):
+        folder = root / (name if n == 1 else f"{name}-{n}")
+        try:
+            folder.mkdir()
+            return folder
+        except FileExistsError:
+            continue
+    raise RunError(f"too many runs named {name} in {root}")
+
+
+def default_run_name(dataset: str) -> str:
+    """`YYYYMMDD-HHMMSS-dataset` (the data set's file stem for a path)."""
+    return f"{time.strftime('%Y%m%d-%H%M%S')}-{Path(dataset).stem}"
+
+
+class RunRecorder:
+    """Records a trainer's run into a folder under `root`, created when the run starts.
+
+    Write failures (a full disk, a removed folder) never stop training; they are kept in `errors`.
+    """
+
+    def __init__(self, trainer, root: Path, name: str | None = None, resumed_from: str = ""):
+        self.trainer = trainer
+        self.root = Path(root).expanduser()
+        self.name = name
+        self.resumed_from = resumed_from
+        self.folder: Path | None = None
+        self.errors: list[str] = []
+        self.summary: RunSummary | None = None
+        self._metrics: TextIO | None = None
+        self._writer: _Writer | None = None
+        self._last_at = self._summary_at = 0.0
+        trainer.subscribe(self._on_event)
+
+    def _on_event(self, event: Event) -> None:
+        try:
+            if isinstance(event, RunStarted):
+                self._started(event)
+            elif self.folder is None:
+                return
+            elif isinstance(event, EpochEnded):
+                self._epoch(event)
+            elif isinstance(event, LrChanged):
+                self.summary.lr = event.lr
+            elif isinstance(event, RunFinished):
+                self._finished(event)
+        except OSError as exc:
+            self.errors.append(f"run folder {self.folder or self.root}: {exc.strerror or exc}")
+
+    def _started(self, event: RunStarted) -> None:
+        cfg = event.config
+        self.folder = unique_folder(self.root, self.name or default_run_name(cfg.data.dataset))
+        (self.folder / CONFIG).write_text(dump_toml(cfg), encoding="utf-8")
+        self._metrics = open(self.folder / METRICS, "w", encoding="utf-8")  # noqa: SIM115 - closed at the end
+        history = self.trainer.history
+        self.summary = RunSummary(
+            name=self.folder.name, dataset=cfg.data.dataset, task=event.task,
+            architecture=event.summary.split(",")[0], optimizer=cfg.train.optimizer, lr=cfg.train.lr,
+            activation=cfg.model.activation, epochs_total=cfg.train.epochs, started=time.strftime("%Y-%m-%d %H:%M:%S"),
+            device=event.device, parameters=event.parameters, resumed_from=self.resumed_from, pid=os.getpid(),
+            host=socket.gethostname(), path=self.folder)
+        for metrics in history:
+            self._metrics.write(json.dumps(metrics.to_dict()) + "\n")
+            self._update(metrics, self.trainer.best_epoch, self.trainer.best_val_loss)
+        self._metrics.flush()
+        _write_atomic(self.folder / SUMMARY, json.dumps(self.summary.to_dict(), indent=1))
+        self._writer = _Writer(self.trainer, self.folder, self.errors)
+        self._last_at = self._summary_at = time.monotonic()
+
+    def _update(self, metrics, best_epoch: int, best_val_loss: float | None) -> None:
+        s = self.summary
+        s.epochs, s.best_epoch, s.best_val_loss = metrics.epoch, best_epoch, best_val_loss
+        s.seconds += metrics.seconds
+        if metrics.val_acc is not None and (s.best_val_acc is None or metrics.val_acc > s.best_val_acc):
+            s.best_val_acc = metrics.val_acc
+
+    def _epoch(self, event: EpochEnded) -> None:
+        metrics = event.metrics
+        self._metrics.write(json.dumps(metrics.to_dict()) + "\n")
+        self._metrics.flush()
+        self._update(metrics, event.best_epoch, event.best_val_loss)
+        now = time.monotonic()
+        snapshot = self.trainer.snapshot
+        if event.best_epoch == metrics.epoch:
+            self._writer.submit(BEST, snapshot)
+        if now - self._last_at >= LAST_EVERY_S:
+            self._writer.submit(LAST, snapshot)
+            self._last_at = now
+        if now - self._summary_at >= SUMMARY_EVERY_S:
+            self._writer.submit(SUMMARY, self.summary.to_dict())
+            self._summary_at = now
+
+    def _finished(self, event: RunFinished) -> None:
+        self.summary.status, self.summary.message = event.status, event.message
+        if self.trainer.epoch > 0:
+            self._writer.submit(LAST, self.trainer.snapshot)
+        self._writer.submit(SUMMARY, self.summary.to_dict())
+        self._writer.close()
+        self._metrics.close()
+
+    def mark_interrupted(self, reason: str) -> None:
+        """Record that a signal or a quit ended the run (after the run has finished)."""
+        if self.folder is None or self.summary is None:
+            return
+        self.summary.status, self.summary.message = "interrupted", reason
+        try:
+            _write_atomic(self.folder / SUMMARY, json.dumps(self.summary.to_dict(), indent=1))
+        except OSError as exc:
+            self.errors.append(f"run folder {self.folder}: {exc.strerror or exc}")
+
+
+class _Writer(threading.Thread):
+    """Writes checkpoints and the summary off the training thread; a newer item replaces a pending one."""
+
+    def __init__(self, trainer, folder: Path, errors: list[str]):
+        super().__init__(name="tui-dl run writer", daemon=True)
+        self.trainer, self.folder, self.errors = trainer, folder, errors
+        self.pending: dict[str, Any] = {}
+        self.closing = False
+        self.changed = threading.Condition()
+        self.start()
+
+    def submit(self, file: str, item: Any) -> None:
+        with self.changed:
+            self.pending[file] = item
+            self.changed.notify()
+
+    def close(self) -> None:
+        """Write what is pending, then end the thread."""
+        with self.changed:
+            self.closing = True
+            self.changed.notify()
+        self.join()
+
+    def run(self) -> None:
+        while True:
+            with self.changed:
+                while not self.pending and not self.closing:
+                    self.changed.wait()
+                work, self.pending = self.pending, {}
+                done = self.closing and not work
+            if done:
+                return
+            for file, item in work.items():
+                self._write(file, item)
+
+    def _write(self, file: str, item: Any) -> None:
+        from tui_dl.engine.checkpoint import save_checkpoint
+
+        try:
+            if file == SUMMARY:
+                _write_atomic(self.folder / SUMMARY, json.dumps(item, indent=1))
+            else:
+                save_checkpoint(self.trainer.checkpoint_state(item), self.folder / file)
+        except (OSError, UserError) as exc:
+            self.errors.append(f"{self.folder / file}: {getattr(exc, 'strerror', None) or exc}")
+
+
+# reading runs ---------------------------------------------------------------------------------
+
+
+def read_summary(folder: Path) -> RunSummary:
+    """The summary of the run in `folder` (RunError when it is missing or damaged)."""
+    try:
+        data = json.loads((folder / SUMMARY).read_text(encoding="utf-8"))
+        if not isinstance(data, dict):
+            raise ValueError("not an object")
+        return RunSummary.from_dict(data, folder)
+    except FileNotFoundError:
+        raise RunError(f"{folder} is not a tui-dl run (no {SUMMARY})") from None
+    except (OSError, ValueError, TypeError) as exc:
+        raise RunError(f"{folder / SUMMARY} is unreadable: {exc}") from None
+
+
+RUN_COLUMNS = ("run", "data set", "model", "optimizer", "epochs", "best val loss", "best val acc", "time", "status")
+SORTS: dict[str, Any] = {  # sort name -> key; missing values sort last
+    "started": lambda r: r.started,
+    "name": lambda r: r.name,
+    "dataset": lambda r: Path(r.dataset).name,
+    "val_loss": lambda r: (r.best_val_loss is None, r.best_val_loss or 0.0),
+    "val_acc": lambda r: (r.best_val_acc is None, -(r.best_val_acc or 0.0)),
+    "epochs": lambda r: -r.epochs,
+    "seconds": lambda r: -r.seconds,
+    "status": lambda r: r.live_status,
+}
+
+
+def summary_cells(run: RunSummary) -> tuple[str, ...]:
+    """The RUN_COLUMNS of one run as text."""
+    loss = f"{run.best_val_loss:.4f}" if run.best_val_loss is not None else "-"
+    acc = f"{run.best_val_acc:.1%}" if run.best_val_acc is not None else "-"
+    minutes, seconds = divmod(int(run.seconds), 60)
+    epochs = f"{run.epochs}/{run.epochs_total}" if run.epochs_total else str(run.epochs)
+    return (run.name, Path(run.dataset).name, f"{run.architecture.replace(' -> ', '-')} {run.activation}".strip(),
+            f"{run.optimizer} {run.lr:g}" if run.optimizer else "", epochs, loss, acc,
+            f"{minutes}:{seconds:02d}", run.live_status.replace("_", " "))
+
+
+def sort_runs(runs: list[RunSummary], by: str, reverse: bool = False) -> list[RunSummary]:
+    """`runs` ordered by a SORTS key (started: newest first; losses: lowest first; others: largest first)."""
+    return sorted(runs, key=SORTS[by], reverse=(by == "started") != reverse)
+
+
+def list_runs(root: Path) -> list[RunSummary]:
+    """The runs under `root`, newest first; folders without a summary are skipped."""
+    root = Path(root).expanduser()
+    if not root.is_dir():
+        return []
+    runs = []
+    for folder in root.iterdir():
+        if folder.is_dir() and (folder / SUMMARY).is_file():
+            try:
+                runs.append(read_summary(folder))
+            except RunError as exc:
+                runs.append(RunSummary(folder.name, status="unreadable", message=str(exc), path=folder))
+    return sorted(runs, key=lambda r: (r.started, r.name), reverse=True)
+
+
+def find_run(root: Path, run: str) -> Path:
+    """The folder of `run`: a path to a run folder, or a run name (or unique name prefix) under `root`."""
+    path = Path(run).expanduser()
+    if (path / SUMMARY).is_file():
+        return path
+    root = Path(root).expanduser()
+    if (root / run / SUMMARY).is_file():
+        return root / run
+    matches = [r.path for r in list_runs(root) if r.name.startswith(run)]
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        raise RunError(f"{run!r} matches {len(matches)} runs in {root}: "
+                       + ", ".join(m.name for m in matches[:5]) + (" ..." if len(matches) > 5 else ""))
+    raise RunError(f"no run {run!r} in {root} (`tui-dl runs` lists them)")
+
+
+def read_metrics(folder: Path) -> list[dict[str, Any]]:
+    """The epoch records of a run; a torn last line (a run killed mid-write) is skipped."""
+    try:
+        lines = (folder / METRICS).read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return []
+    except OSError as exc:
+        raise RunError(f"cannot read {folder / METRICS}: {exc.strerror or exc}") from None
+    records = []
+    for line in lines:
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(record, dict) and "epoch" in record:
+            records.append(record)
+    return records
+
+
+def export_csv(folder: Path, out: TextIO) -> int:
+    """Write a run's metrics as CSV (per-layer norms as numbered columns); returns the rows written."""
+    import csv
+
+    records = read_metrics(folder)
+    layers = max((len(r.get("grad_norms") or ()) for r in records), default=0)
+    columns = [c for c in METRIC_COLUMNS if any(c in r for r in records)]
+    norms = [f"{kind}_norm_{i + 1}" for kind in ("weight", "grad") for i in range(layers)]
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns + norms)
+    for r in records:
+        row = [r.get(c, "") for c in columns]
+        for kind in ("weight", "grad"):
+            values = r.get(f"{kind}_norms") or []
+            row += [values[i] if i < len(values) else "" for i in range(layers)]
+        writer.writerow(row)
+    return len(records)
+
+
+def export_tensorboard(folder: Path, logdir: Path) -> Path:
+    """Write a run's metrics as TensorBoard event files under `logdir/<run name>`; needs `tensorboard`."""
+    try:
+        from torch.utils.tensorboard import SummaryWriter
+    except ImportError:
+        raise RunError("TensorBoard export needs the tensorboard package: pip install tensorboard") from None
+    target = Path(logdir).expanduser() / folder.name
+    writer = SummaryWriter(log_dir=str(target))
+    elapsed = 0.0
+    try:
+        for r in read_metrics(folder):
+            step = int(r["epoch"])
+            elapsed += float(r.get("seconds", 0.0))
+            for key in METRIC_COLUMNS[2:]:
+                if key in r and isinstance(r[key], (int, float)):
+                    group = "loss" if key.endswith("loss") else "metrics"
+                    writer.add_scalar(f"{group}/{key}", r[key], step)
+            for kind in ("weight", "grad"):
+                for i, value in enumerate(r.get(f"{kind}_norms") or []):
+                    writer.add_scalar(f"{kind}_norm/layer_{i + 1}", value, step)
+            writer.add_scalar("time/seconds", elapsed, step)
+    finally:
+        writer.close()
+    return target
