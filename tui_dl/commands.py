@@ -83,6 +83,7 @@ def export_run(root: Path, name: str, csv: str | None, tensorboard: Path | None)
 
     from tui_dl.engine import runs
 
+    writing = csv
     try:
         folder = runs.find_run(root, name)
         if csv == "-":
@@ -92,6 +93,7 @@ def export_run(root: Path, name: str, csv: str | None, tensorboard: Path | None)
                 rows = runs.export_csv(folder, out)
             print(f"{rows} epochs of {folder.name} written to {csv}", file=sys.stderr)
         if tensorboard is not None:
+            writing = tensorboard
             target = runs.export_tensorboard(folder, tensorboard)
             print(f"TensorBoard events of {folder.name} written to {target}: tensorboard --logdir {tensorboard}",
                   file=sys.stderr)
@@ -99,6 +101,6 @@ def export_run(root: Path, name: str, csv: str | None, tensorboard: Path | None)
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:
-        print(f"error: cannot write {csv}: {exc.strerror or exc}", file=sys.stderr)
+        print(f"error: cannot write {writing}: {exc.strerror or exc}", file=sys.stderr)
         return 2
     return 0

@@ -130,7 +130,7 @@ class RunRecorder:
         try:
             if isinstance(event, RunStarted):
                 self._started(event)
-            elif self.folder is None:
+            elif self._writer is None:  # no run folder, or setting it up failed part way
                 return
             elif isinstance(event, EpochEnded):
                 self._epoch(event)

@@ -19,7 +19,16 @@ from textual.worker import Worker, WorkerState
 
 from tui_dl.engine.config import RunConfig
 from tui_dl.engine.errors import UserError
-from tui_dl.engine.events import EpochEnded, Event, LrChanged, RunFinished, RunStarted, StateChanged, StepMetrics
+from tui_dl.engine.events import (
+    EpochEnded,
+    Event,
+    InsightsReady,
+    LrChanged,
+    RunFinished,
+    RunStarted,
+    StateChanged,
+    StepMetrics,
+)
 from tui_dl.engine.rawdata import RawData
 from tui_dl.paths import runs_dir
 from tui_dl.ui.commands import ActionCommands
@@ -27,10 +36,13 @@ from tui_dl.ui.form import SECTIONS, field_id, format_value, read_config
 from tui_dl.ui.themes import load_themes
 from tui_dl.ui.widgets.charts import Curves
 from tui_dl.ui.widgets.dataset_panel import DatasetPanel
+from tui_dl.ui.widgets.insight_views import InsightsPanel
+from tui_dl.ui.widgets.runs_panel import RunsPanel
 from tui_dl.ui.widgets.settings_panel import SettingsPanel
 from tui_dl.ui.widgets.training_view import TrainingView
 
 UI_REFRESH_S = 0.5
+SYSTEM_SAMPLE_S = 1.0
 DEFAULT_THEME = "tui-dl-night"
 FIELD_LABELS = {
     "model-layers": "hidden layers", "model-neurons": "neurons", "model-dropout": "dropout",
@@ -41,6 +53,8 @@ FIELD_LABELS = {
 }
 INTERRUPT_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 TAB_OF_SECTION = {"data": "data", "model": "model", "train": "model"}
+# Where the keyboard goes when a tab is shown (default: its first field).
+TAB_FOCUS = {"training": "#training-view", "insights": "#insight-tabs Tabs", "runs": "#runs-table"}
 
 
 class TrainingSession:
@@ -76,6 +90,8 @@ class TuiDLApp(App[None]):
         Binding("f2", "show_tab('data')", "Data", priority=True, id="tab_data"),
         Binding("f3", "show_tab('model')", "Model", priority=True, id="tab_model"),
         Binding("f4", "show_tab('training')", "Train", priority=True, id="tab_training"),
+        Binding("f9", "show_tab('insights')", "Insights", priority=True, id="tab_insights"),
+        Binding("f10", "show_tab('runs')", "Runs", priority=True, id="tab_runs"),
         Binding("ctrl+s", "save", "Save", priority=True, id="save"),
         Binding("ctrl+o", "load", "Load", priority=True, id="load"),
         Binding("ctrl+f", "open_file", "Open file", priority=True, show=False, id="open_file"),
@@ -98,6 +114,8 @@ class TuiDLApp(App[None]):
         self.paused_since: float | None = None
         self.exit_report: str | None = None
         self.architecture = ""
+        self.system_monitor = None
+        self.inspector = None  # a trainer built from a loaded checkpoint, for the insight views
         # Themes are registered and chosen before the first frame: switching later restyles every widget.
         themes, self.theme_problems = load_themes()
         for theme in themes:
@@ -113,6 +131,10 @@ class TuiDLApp(App[None]):
                 yield SettingsPanel(self.initial, id="settings-panel")
             with TabPane("Training (F4)", id="training"):
                 yield TrainingView(id="training-view")
+            with TabPane("Insights (F9)", id="insights"):
+                yield InsightsPanel(id="insights-panel")
+            with TabPane("Runs (F10)", id="runs"):
+                yield RunsPanel(self.runs_root, id="runs-panel")
         yield Static("", id="status")
         yield Footer()
 
@@ -120,6 +142,7 @@ class TuiDLApp(App[None]):
         for problem in self.theme_problems:
             self.notify(problem, title="theme not loaded", severity="warning")
         self.set_interval(UI_REFRESH_S, self._drain)
+        self.set_interval(SYSTEM_SAMPLE_S, self._sample_system)
         # Importing torch takes seconds: do it after the first frame is on screen.
         self.call_after_refresh(self._detect_devices)
         self._validate()
@@ -131,6 +154,8 @@ class TuiDLApp(App[None]):
                 loop.add_signal_handler(sig, self._interrupted, sig)
 
     def on_unmount(self) -> None:
+        if self.system_monitor is not None:
+            self.system_monitor.close()
         if threading.current_thread() is threading.main_thread():
             loop = asyncio.get_running_loop()
             for sig in INTERRUPT_SIGNALS:
@@ -169,6 +194,7 @@ class TuiDLApp(App[None]):
     @on(DatasetPanel.Loaded)
     def _data_loaded(self, event: DatasetPanel.Loaded) -> None:
         self.raw = event.raw
+        self.query_one(InsightsPanel).set_data(event.raw.task, event.raw.features)
         self._validate()
         self._show_status()
 
@@ -192,14 +218,32 @@ class TuiDLApp(App[None]):
     def _detect_devices(self) -> None:
         from tui_dl.engine.device import available_devices, describe_device, resolve_device
 
+        from tui_dl.engine.system import SystemMonitor
+
         names = available_devices()
         described = describe_device(resolve_device("auto"))
-        self.call_from_thread(self._devices_found, names, described)
+        monitor = SystemMonitor()
+        monitor.sample()  # the first sample imports NVML: off the UI thread
+        self.call_from_thread(self._devices_found, names, described, monitor)
 
-    def _devices_found(self, names: list[str], described: str) -> None:
+    def _devices_found(self, names: list[str], described: str, monitor) -> None:
         self.query_one(SettingsPanel).set_devices(names)
         self.device_name = described
+        self.system_monitor = monitor
         self._show_status()
+
+    def _sample_system(self) -> None:
+        """CPU, RAM and GPU load: a line on the Training tab, history in the System view."""
+        if self.system_monitor is None:
+            return
+        from tui_dl.engine.system import format_compact
+
+        stats = self.system_monitor.sample()
+        try:
+            self.query_one(TrainingView).show_system(format_compact(stats))
+            self.query_one(InsightsPanel).add_system_sample(stats)
+        except NoMatches:
+            pass
 
     # training ---------------------------------------------------------------------------------
 
@@ -224,6 +268,8 @@ class TuiDLApp(App[None]):
             await self._stop_and_wait()
         self.session = TrainingSession(config, resume or None, self.runs_root,
                                        str(self.loaded_path) if resume else "")
+        self.inspector = None
+        self._update_probes()
         self.run_state = "starting"
         self.worker = self.run_worker(self.session.trainer.run, name="train", group="train", thread=True,
                                       exclusive=True, exit_on_error=False)
@@ -311,6 +357,7 @@ class TuiDLApp(App[None]):
                 curves = Curves.from_checkpoint(self.session.trainer.checkpoint_state()) if event.start_epoch else None
                 view.begin(event.task, event.steps_per_epoch, event.start_epoch, event.config.train.epochs, curves)
                 self.run_state = "running"
+                self.query_one(RunsPanel).reload()
                 self.loaded = None
                 for notice in self.session.trainer.notices:
                     self.notify(notice, title="data")
@@ -322,6 +369,8 @@ class TuiDLApp(App[None]):
                 self._paused(event.state == "paused", view)
             elif isinstance(event, LrChanged):
                 self.query_one(f"#{field_id('train', 'lr')}", Input).value = f"{event.lr:g}"
+            elif isinstance(event, InsightsReady):
+                self.query_one(InsightsPanel).show_insights(event.epoch, event.insights, event.error)
             elif isinstance(event, RunFinished):
                 self._finished(event)
                 finished = True
@@ -330,6 +379,8 @@ class TuiDLApp(App[None]):
             view.redraw()  # the final curves, at once
         else:
             view.redraw_if_due()
+        if self.query_one("#tabs", TabbedContent).active == "insights" and any(isinstance(e, EpochEnded) for e in events):
+            self.query_one(InsightsPanel).draw_norms(view.curves)
         self._show_status()
 
     def _paused(self, paused: bool, view: TrainingView) -> None:
@@ -342,6 +393,9 @@ class TuiDLApp(App[None]):
 
     def _finished(self, event: RunFinished) -> None:
         self.run_state = event.status
+        self.query_one(RunsPanel).reload()
+        for problem in self.session.recorder.errors:
+            self.notify(problem, title="run record incomplete", severity="warning", timeout=15)
         if event.status in ("failed", "diverged"):
             self.notify(event.message, title=f"run {event.status}", severity="error", timeout=15)
         else:
@@ -405,7 +459,7 @@ class TuiDLApp(App[None]):
             self.notify(str(exc), title="not loaded", severity="error", timeout=15)
             return
         self.loaded, self.loaded_path = state, path
-        self.session = None
+        self.session, self.inspector = None, None
         self._apply_config(config)
         self.query_one(TrainingView).show_curves(
             Curves.from_checkpoint(state), f"loaded {path.name} at epoch {state['epoch']}: F5 continues (raise epochs to train more)")
@@ -414,11 +468,84 @@ class TuiDLApp(App[None]):
         self.action_show_tab("training")
         self.notify(f"{state.get('dataset', '?')}, epoch {state['epoch']}", title="checkpoint loaded")
 
+    # insight views and runs ---------------------------------------------------------------------
+
+    @on(TabbedContent.TabActivated, "#tabs")
+    def _tab_shown(self, event: TabbedContent.TabActivated) -> None:
+        if event.pane.id == "runs":
+            self.query_one(RunsPanel).reload()
+        self.call_after_refresh(self._update_probes)  # after layout: the boundary grid fits the view
+
+    @on(InsightsPanel.ViewChanged)
+    def _view_changed(self) -> None:
+        self.call_after_refresh(self._update_probes)
+
+    def _update_probes(self) -> None:
+        """Ask the trainer for what the visible insight view needs (nothing when it is hidden)."""
+        panel = self.query_one(InsightsPanel)
+        visible = self.query_one("#tabs", TabbedContent).active == "insights"
+        wanted = panel.probes if visible else frozenset()
+        if visible and panel.view == "norms":
+            panel.draw_norms(self.query_one(TrainingView).curves)
+        if self.session is not None:
+            self.session.trainer.probe_size = panel.boundary_view.grid_size
+            self.session.trainer.probes = wanted
+        if wanted and not self.training:
+            self._inspect(wanted, panel.boundary_view.grid_size)
+
+    @work(thread=True, exclusive=True, group="inspect", exit_on_error=False)
+    def _inspect(self, kinds: frozenset[str], size: tuple[int, int]) -> None:
+        """Insights of the finished run's model, or of a loaded checkpoint's (built here once)."""
+        trainer = self.session.trainer if self.session is not None and self.session.trainer.model else self.inspector
+        if trainer is None and self.loaded is not None:
+            from tui_dl.engine.checkpoint import checkpoint_config
+            from tui_dl.engine.trainer import Trainer
+
+            trainer = Trainer(checkpoint_config(self.loaded), resume=self.loaded)
+            try:
+                trainer.setup()
+            except UserError as exc:
+                self.call_from_thread(self.notify, str(exc), title="insights unavailable", severity="warning")
+                return
+            self.inspector = trainer
+        if trainer is None:
+            return
+        trainer.probe_size = size
+        insights = trainer.insights(kinds)
+        self.call_from_thread(self.query_one(InsightsPanel).show_insights, trainer.epoch, insights)
+
+    @on(RunsPanel.Fork)
+    def _fork(self, event: RunsPanel.Fork) -> None:
+        """Put a past run's settings into the builder."""
+        from tui_dl.engine.config import load_toml
+        from tui_dl.engine.runs import CONFIG
+
+        try:
+            config = load_toml(event.folder / CONFIG)
+        except UserError as exc:
+            self.notify(str(exc), title="not forked", severity="error")
+            return
+        self.loaded = None
+        self._apply_config(config)
+        self.action_show_tab("model")
+        self.notify(f"settings of {event.folder.name}: change what you like, then F5 trains a new run",
+                    title="forked")
+
+    @on(RunsPanel.Continue)
+    def _continue(self, event: RunsPanel.Continue) -> None:
+        if self.training:
+            self.notify("stop the run first (F7)", severity="warning")
+            return
+        self.load_checkpoint_file(event.checkpoint)
+
     # navigation and dialogs ---------------------------------------------------------------------
 
     def action_show_tab(self, tab: str) -> None:
         """Show a tab and put the keyboard focus on its first field."""
-        self.query_one(TabbedContent).active = tab
+        self.query_one("#tabs", TabbedContent).active = tab
+        if tab in TAB_FOCUS:
+            self.query_one(TAB_FOCUS[tab]).focus()
+            return
         editors = [w for w in self.query_one(f"TabPane#{tab}").query("OptionList, Input, Select") if w.focusable]
         if not editors:
             self.set_focus(None)  # focus left in a hidden tab would pull that tab back into view

@@ -17,6 +17,8 @@ ACTIONS = (
     ("Show Data tab", "F2", "show_tab('data')"),
     ("Show Model tab", "F3", "show_tab('model')"),
     ("Show Training tab", "F4", "show_tab('training')"),
+    ("Show Insights tab", "F9: decision boundary, fit, confusion matrix, layer norms, system", "show_tab('insights')"),
+    ("Show Runs tab", "F10: past runs, compare, fork, continue", "show_tab('runs')"),
     ("Help", "F1: keys and what the charts show", "help"),
 )
 

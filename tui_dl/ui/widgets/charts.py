@@ -1,4 +1,8 @@
-"""Live training charts: loss (per step and per epoch) and accuracy / error, drawn with plotext."""
+"""Live training charts: loss (per step and per epoch), accuracy / error, and run overlays, drawn with plotext.
+
+Every chart follows the shared ChartOptions (smoothing, log y, x axis, zoom) and plots at most one point per
+column per curve, so its cost depends on its width, not on how many steps were recorded.
+"""
 
 from __future__ import annotations
 
@@ -13,11 +17,16 @@ from textual_plotext import PlotextPlot
 
 from tui_dl.engine.events import EpochMetrics
 from tui_dl.engine.metrics import overfit_onset
+from tui_dl.ui.series import ChartOptions, Timeline, shape_line, y_ticks
 
-TRAIN_COLOR = "cyan"
-VAL_COLOR = "orange"
-STEP_COLOR = "gray"
+Color = str | tuple[int, int, int]
+# (bright, faint): the faint shade draws the raw curve behind its smoothed line.
+TRAIN_COLOR: tuple[Color, Color] = ("cyan", (40, 110, 130))
+VAL_COLOR: tuple[Color, Color] = ("orange", (140, 95, 50))
+STEP_COLOR: tuple[Color, Color] = ((200, 200, 200), (105, 105, 105))
 BEST_COLOR = "green"
+# Colours of overlaid runs, in selection order.
+RUN_COLORS: tuple[Color, ...] = ("cyan", "orange", "magenta", "green", "yellow", "blue", "red", "white")
 # Quarter-block markers draw a curve at half the cost of braille; one point per column is enough.
 MARKER = "hd"
 
@@ -52,7 +61,8 @@ class Curves:
     epochs: list[EpochMetrics] = field(default_factory=list)
     steps: array = field(default_factory=lambda: array("f"))
     best_epoch: int = 0
-    columns: dict[str, array] = field(default_factory=lambda: {name: array("d") for name in ("epoch", *SERIES)})
+    columns: dict[str, array] = field(
+        default_factory=lambda: {name: array("d") for name in ("epoch", "step", "seconds", *SERIES)})
 
     def __post_init__(self) -> None:
         history, self.epochs = self.epochs, []
@@ -68,28 +78,41 @@ class Curves:
 
     def add_epoch(self, metrics: EpochMetrics) -> None:
         self.epochs.append(metrics)
-        self.columns["epoch"].append(metrics.epoch)
+        for name in ("epoch", "step", "seconds"):
+            self.columns[name].append(getattr(metrics, name))
         for name in SERIES:
             value = getattr(metrics, name)
             self.columns[name].append(math.nan if value is None else value)
 
-    def series(self, name: str, buckets: int) -> tuple[list[float], list[float]]:
-        """An epoch series downsampled to at most `buckets` points."""
-        return downsample(np.frombuffer(self.columns["epoch"]), np.frombuffer(self.columns[name]), buckets)
+    @property
+    def latest_epoch(self) -> float:
+        """The last finished epoch, or how far the recorded steps reach when none has finished."""
+        return max(self.columns["epoch"][-1] if self.epochs else 0.0, len(self.steps) / self.steps_per_epoch)
 
-    def step_series(self, buckets: int) -> tuple[list[float], list[float]]:
-        """Per-step training loss (always finite), x in epochs, as at most `buckets` bucket means."""
+    def timeline(self) -> Timeline:
+        return Timeline.from_columns(self.columns["epoch"], self.columns["step"], self.columns["seconds"])
+
+    def series(self, name: str, buckets: int, since: float = -math.inf) -> tuple[list[float], list[float]]:
+        """An epoch series after epoch `since`, downsampled to at most `buckets` points."""
+        epochs = np.frombuffer(self.columns["epoch"])
+        first = int(np.searchsorted(epochs, since, side="right"))
+        return downsample(epochs[first:], np.frombuffer(self.columns[name])[first:], buckets)
+
+    def step_series(self, buckets: int, since: float = -math.inf) -> tuple[list[float], list[float]]:
+        """Per-step training loss (always finite) after epoch `since`, x in epochs, as at most `buckets` means."""
         n = len(self.steps)
-        if n == 0:
+        first = min(n, max(0, math.floor(since * self.steps_per_epoch))) if math.isfinite(since) else 0
+        if n - first <= 0:
             return [], []
-        losses = np.frombuffer(self.steps, dtype=np.float32, count=n)
-        size = -(-n // buckets)
-        whole = n - n % size
+        losses = np.frombuffer(self.steps, dtype=np.float32, count=n)[first:]
+        count = n - first
+        size = -(-count // buckets)
+        whole = count - count % size
         means = losses[:whole].reshape(-1, size).mean(axis=1, dtype=np.float64)
-        centres = np.arange(len(means)) * size + (size + 1) / 2
-        if whole < n:
+        centres = first + np.arange(len(means)) * size + (size + 1) / 2
+        if whole < count:
             means = np.append(means, losses[whole:].mean(dtype=np.float64))
-            centres = np.append(centres, (whole + n + 1) / 2)
+            centres = np.append(centres, first + (whole + count + 1) / 2)
         return (centres / self.steps_per_epoch).tolist(), means.tolist()
 
     def overfit_since(self) -> int | None:
@@ -108,32 +131,69 @@ class ThemedPlot(PlotextPlot):
         self.refresh()
 
 
-class EpochChart(ThemedPlot):
-    """A chart of curves over epochs, with the best epoch marked: what both training charts share."""
+@dataclass
+class Curve:
+    """One curve to draw: points in epochs (fractional for steps) and how to place them on other x axes."""
 
-    def plot_curves(self, curves: Curves, title: str,
-                    lines: list[tuple[tuple[list[float], list[float]], str, str]]) -> None:
-        """Replace the plot with `lines` ((xs, ys), color, label), the best-epoch line and `title`."""
-        plt = self.plt
-        plt.clear_data()
-        plt.clear_figure()
-        for (xs, ys), color, label in lines:
-            if xs:
-                plt.plot(xs, ys, color=color, marker=MARKER, label=label)
-        if curves.best_epoch:
-            plt.vline(curves.best_epoch, BEST_COLOR)
-        plt.title(title)
-        plt.xlabel("epoch")
-        self.refresh()
+    points: tuple[list[float], list[float]]
+    colors: tuple[Color, Color]
+    label: str
+    timeline: Timeline
+    steps_per_epoch: int = 1
+
+
+class OptionsChart(ThemedPlot):
+    """A chart of curves drawn under the shared ChartOptions, with optional vertical marks (in epochs)."""
+
+    def __init__(self, options: ChartOptions | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.options = options or ChartOptions()
 
     @property
     def buckets(self) -> int:
-        """Points per series: one per column."""
+        """Points per curve: one per column."""
         return max(self.size.width, 40)
 
+    def since(self, latest_epoch: float) -> float:
+        """The epoch after which points are shown (the zoom)."""
+        return latest_epoch - self.options.last_epochs if self.options.last_epochs else -math.inf
 
-class LossChart(EpochChart):
-    """Training loss per step (downsampled), training and validation loss per epoch, the best epoch."""
+    def plot(self, title: str, curves: list[Curve], marks: list[tuple[float, Timeline]] = (),
+             y_label: str = "") -> None:
+        """Replace the plot with `curves`: each raw (faint when smoothed) and smoothed, legend on the bright one."""
+        plt, options = self.plt, self.options
+        plt.clear_data()
+        plt.clear_figure()
+        lows, highs = [], []
+        for curve in curves:
+            xs, ys = downsample(np.asarray(curve.points[0], dtype=np.float64),
+                                np.asarray(curve.points[1], dtype=np.float64), self.buckets)
+            line = shape_line(xs, ys, options, curve.timeline, math.inf, curve.steps_per_epoch)
+            raw_x, raw_y = line.raw
+            if not raw_x:
+                continue
+            bright, faint = curve.colors
+            if line.smooth is not None:
+                plt.plot(raw_x, raw_y, color=faint, marker=MARKER)
+                plt.plot(*line.smooth, color=bright, marker=MARKER, label=curve.label)
+            else:
+                plt.plot(raw_x, raw_y, color=bright, marker=MARKER, label=curve.label)
+            lows.append(min(raw_y))
+            highs.append(max(raw_y))
+        for epoch, timeline in marks:
+            plt.vline(float(timeline.convert([epoch], options.x_axis)[0]), BEST_COLOR)
+        ticks = y_ticks(min(lows), max(highs), options.log_y) if lows else None
+        if ticks is not None:
+            plt.yticks(*ticks)
+        plt.title(title)
+        plt.xlabel(Timeline.label(options.x_axis))
+        if y_label:
+            plt.ylabel(y_label + (" (log)" if options.log_y else ""))
+        self.refresh()
+
+
+class LossChart(OptionsChart):
+    """Training loss per step, training and validation loss per epoch, the best epoch."""
 
     def draw(self, curves: Curves) -> None:
         title = "loss"
@@ -142,23 +202,26 @@ class LossChart(EpochChart):
         onset = curves.overfit_since()
         if onset is not None:
             title += f" | overfitting since {onset}"
-        self.plot_curves(curves, title, [
-            (curves.step_series(self.buckets), STEP_COLOR, "step"),
-            (curves.series("train_loss", self.buckets), TRAIN_COLOR, "train"),
-            (curves.series("val_loss", self.buckets), VAL_COLOR, "val"),
-        ])
+        since, timeline, spe = self.since(curves.latest_epoch), curves.timeline(), curves.steps_per_epoch
+        self.plot(title, [
+            Curve(curves.step_series(self.buckets, since), STEP_COLOR, "step", timeline, spe),
+            Curve(curves.series("train_loss", self.buckets, since), TRAIN_COLOR, "train", timeline, spe),
+            Curve(curves.series("val_loss", self.buckets, since), VAL_COLOR, "val", timeline, spe),
+        ], [(curves.best_epoch, timeline)] if curves.best_epoch > since else [])
 
 
-class MetricChart(EpochChart):
+class MetricChart(OptionsChart):
     """Accuracy (classification) or validation MAE (regression) per epoch."""
 
     def draw(self, curves: Curves) -> None:
+        since, timeline, spe = self.since(curves.latest_epoch), curves.timeline(), curves.steps_per_epoch
+        marks = [(curves.best_epoch, timeline)] if curves.best_epoch > since else []
         if curves.task == "classification":
-            self.plot_curves(curves, "accuracy", [
-                (curves.series("train_acc", self.buckets), TRAIN_COLOR, "train"),
-                (curves.series("val_acc", self.buckets), VAL_COLOR, "val"),
-            ])
+            self.plot("accuracy", [
+                Curve(curves.series("train_acc", self.buckets, since), TRAIN_COLOR, "train", timeline, spe),
+                Curve(curves.series("val_acc", self.buckets, since), VAL_COLOR, "val", timeline, spe),
+            ], marks)
         else:
-            self.plot_curves(curves, "validation MAE (target units)", [
-                (curves.series("val_mae", self.buckets), VAL_COLOR, "val"),
-            ])
+            self.plot("validation MAE (target units)", [
+                Curve(curves.series("val_mae", self.buckets, since), VAL_COLOR, "val", timeline, spe),
+            ], marks)

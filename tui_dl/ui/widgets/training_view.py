@@ -1,4 +1,4 @@
-"""The Training tab: progress, the latest metrics, the overfitting note, and live charts."""
+"""The Training tab: progress, the latest metrics, the overfitting note, system load, and live charts."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import ProgressBar, Static
 
 from tui_dl.engine.events import EpochMetrics
+from tui_dl.ui.series import ChartOptions
+from tui_dl.ui.widgets.chart_keys import CHART_BINDINGS, ChartKeys
 from tui_dl.ui.widgets.charts import Curves, LossChart, MetricChart
 
 CHART_REFRESH_S = 1.0
@@ -31,12 +33,15 @@ def describe_epoch(m: EpochMetrics) -> str:
     return "  ".join(parts)
 
 
-class TrainingView(Vertical):
-    """Progress bar and text, metrics line, and the loss and metric charts."""
+class TrainingView(ChartKeys, Vertical, can_focus=True):
+    """Progress bar and text, metrics line, system line, chart options and the loss and metric charts."""
+
+    BINDINGS = CHART_BINDINGS
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.curves = Curves()
+        self.chart_options = ChartOptions()
         self.total_steps = 1
         self.done_steps = 0
         self.first_step = 0
@@ -49,17 +54,35 @@ class TrainingView(Vertical):
         self.progress_bar = ProgressBar(total=1, show_eta=False, show_percentage=True, id="progress")
         self.progress_text = Static("ready: press F5 to train", id="progress-text")
         self.metrics_line = Static("", id="metrics-line")
-        self.loss_chart = LossChart(id="loss-chart")
-        self.metric_chart = MetricChart(id="metric-chart")
+        self.system_line = Static("", id="system-line")
+        self.options_line = Static("", id="chart-options")
+        self.loss_chart = LossChart(self.chart_options, id="loss-chart")
+        self.metric_chart = MetricChart(self.chart_options, id="metric-chart")
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="progress-row"):
             yield self.progress_bar
             yield self.progress_text
         yield self.metrics_line
+        yield self.system_line
+        yield self.options_line
         with Horizontal(id="charts"):
             yield self.loss_chart
             yield self.metric_chart
+
+    def on_mount(self) -> None:
+        self._show_options()
+
+    def _show_options(self) -> None:
+        self.options_line.update(f"[dim]charts:[/] {self.chart_options.describe()}   "
+                                 "[dim]\\[ ] smoothing  l log y  x x-axis  z zoom[/]", layout=False)
+
+    def options_changed(self) -> None:
+        self._show_options()
+        self.redraw()
+
+    def show_system(self, line: str) -> None:
+        self.system_line.update(line, layout=False)
 
     def begin(self, task: str, steps_per_epoch: int, start_epoch: int, epochs: int, curves: Curves | None) -> None:
         """Reset for a run (keeping `curves` when continuing from a checkpoint)."""

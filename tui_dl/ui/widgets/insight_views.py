@@ -1,0 +1,333 @@
+"""The Insights tab: decision boundary, regression fit, confusion matrix, layer norms and system load."""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+
+import numpy as np
+from rich.color import Color
+from rich.style import Style
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widget import Widget
+from textual.widgets import Static, TabbedContent, TabPane
+
+from tui_dl.engine.insights import Boundary, Confusion, Fit, why_not
+from tui_dl.ui.series import y_ticks
+from tui_dl.ui.widgets.charts import MARKER, RUN_COLORS, Curves, ThemedPlot, downsample
+
+# Class colours (RGB) of the boundary view, TensorFlow Playground's orange and blue first.
+CLASS_RGB = ((245, 147, 34), (8, 119, 189), (80, 200, 120), (220, 80, 160), (230, 220, 60), (150, 110, 230),
+             (60, 210, 220), (240, 90, 70), (170, 170, 170), (120, 160, 60))
+BACKGROUND_RGB = (24, 24, 28)
+SYSTEM_HISTORY = 120  # samples (seconds) kept for the system charts
+VIEWS = ("boundary", "fit", "confusion", "norms", "system")
+PROBED = frozenset({"boundary", "fit", "confusion"})  # computed by the trainer; the others come from metrics
+
+
+SHADES = 8  # confidence levels drawn: few distinct styles keep rendering cheap
+
+
+def _shade(class_index: int, level: int) -> Color:
+    """Class colour at confidence `level` (0..SHADES-1): 15% .. 65% of the way from the background."""
+    amount = 0.15 + 0.5 * level / (SHADES - 1)
+    r, g, b = (round(bg + (c - bg) * amount) for c, bg in zip(CLASS_RGB[class_index % len(CLASS_RGB)], BACKGROUND_RGB))
+    return Color.from_rgb(r, g, b)
+
+
+def boundary_text(b: Boundary, width: int, height: int) -> Text:
+    """The boundary as half-block cells (two grid rows per line) with the data points on top."""
+    rows, cols = b.classes.shape
+    floor = 1.0 / max(len(b.class_names), 2)  # the lowest possible confidence of the predicted class
+    levels = np.clip(((b.confidence - floor) / (1 - floor) * SHADES).astype(int), 0, SHADES - 1)
+    marks: dict[tuple[int, int], int] = {}
+    (x0, x1), (y0, y1) = b.x_range, b.y_range
+    for (px, py), label in zip(b.points, b.labels):
+        col = int((px - x0) / (x1 - x0) * (cols - 1) + 0.5)
+        line = int((y1 - py) / (y1 - y0) * (rows - 1) + 0.5) // 2
+        marks[(line, col)] = int(label)
+    styles: dict[tuple, Style] = {}
+    text = Text(no_wrap=True, overflow="crop")
+    for line in range(min(rows // 2, height)):
+        for col in range(min(cols, width)):
+            below = (int(b.classes[2 * line + 1, col]), int(levels[2 * line + 1, col]))
+            label = marks.get((line, col))
+            key = (label, below) if label is not None else ((int(b.classes[2 * line, col]), int(levels[2 * line, col])), below)
+            style = styles.get(key)
+            if style is None:
+                if label is not None:
+                    style = Style(color=Color.from_rgb(*CLASS_RGB[label % len(CLASS_RGB)]), bgcolor=_shade(*below), bold=True)
+                else:
+                    style = Style(color=_shade(*key[0]), bgcolor=_shade(*below))
+                styles[key] = style
+            text.append("●" if label is not None else "▀", style)
+        text.append("\n")
+    return text
+
+
+class BoundaryView(Widget):
+    """The model's predicted class over the plane, shaded by confidence, with the data points."""
+
+    DEFAULT_CSS = "BoundaryView { height: 1fr; }"
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.boundary: Boundary | None = None
+        self.note = "the decision boundary appears here while a 2-D classification set trains"
+
+    @property
+    def grid_size(self) -> tuple[int, int]:
+        """The grid (cols, rows) that fills this widget: two grid rows per terminal line."""
+        return max(self.size.width, 20), max(2 * (self.size.height - 1), 10)
+
+    def show(self, boundary: Boundary | None, note: str) -> None:
+        self.boundary, self.note = boundary, note
+        self.refresh()
+
+    def render(self) -> Text:
+        if self.boundary is None:
+            return Text(self.note)
+        text = boundary_text(self.boundary, self.size.width, self.size.height - 1)
+        legend = Text(self.note + "   ")
+        for i, name in enumerate(self.boundary.class_names):
+            legend.append("● ", Style(color=Color.from_rgb(*CLASS_RGB[i % len(CLASS_RGB)])))
+            legend.append(f"{name}  ")
+        return text + legend
+
+
+class FitChart(ThemedPlot):
+    """True (red) and predicted (blue) targets: along x or time, or predicted against true."""
+
+    def show(self, fit: Fit | None, note: str) -> None:
+        plt = self.plt
+        plt.clear_data()
+        plt.clear_figure()
+        plt.title(note)
+        if fit is not None:
+            if fit.kind == "scatter":
+                plt.scatter(fit.true.tolist(), fit.predicted.tolist(), color="blue", marker=MARKER, label="samples")
+                lo, hi = float(min(fit.true.min(), fit.predicted.min())), float(max(fit.true.max(), fit.predicted.max()))
+                plt.plot([lo, hi], [lo, hi], color="red", marker=MARKER, label="perfect (predicted = true)")
+            else:
+                plt.plot(fit.x.tolist(), fit.true.tolist(), color="red", marker=MARKER, label="real")
+                plt.plot(fit.x.tolist(), fit.predicted.tolist(), color="blue", marker=MARKER, label="predicted")
+            plt.xlabel(fit.x_label)
+            plt.ylabel(fit.y_label)
+        self.refresh()
+
+
+def confusion_table(c: Confusion) -> Table:
+    """Counts with true classes as rows, shaded by each row's share, and per-class accuracy."""
+    names = c.class_names or [str(i) for i in range(len(c.matrix))]
+    table = Table(title=f"confusion matrix on the {c.split} split: accuracy {c.accuracy:.1%}  "
+                        "(rows: true class, columns: predicted)", title_justify="left", expand=False)
+    table.add_column("true \\ predicted", style="bold")
+    for name in names:
+        table.add_column(name[:10], justify="right")
+    table.add_column("class accuracy", justify="right")
+    totals = c.matrix.sum(axis=1)
+    for i, name in enumerate(names):
+        cells = []
+        for j in range(len(names)):
+            count = int(c.matrix[i, j])
+            share = count / totals[i] if totals[i] else 0.0
+            style = ("bold green" if i == j else "bold red") if share >= 0.05 else "dim"
+            cells.append(Text(str(count), style=style if count else "dim"))
+        accuracy = c.per_class_accuracy[i]
+        cells.append(Text("-" if math.isnan(accuracy) else f"{accuracy:.1%}"))
+        table.add_row(name, *cells)
+    return table
+
+
+class NormsChart(ThemedPlot):
+    """One line per layer over epochs, log scale: weight or gradient norms."""
+
+    def __init__(self, key: str, title: str, **kwargs):
+        super().__init__(**kwargs)
+        self.key, self.title = key, title
+
+    def draw(self, curves: Curves) -> None:
+        plt = self.plt
+        plt.clear_data()
+        plt.clear_figure()
+        rows = [(m.epoch, getattr(m, self.key)) for m in curves.epochs if getattr(m, self.key)]
+        plt.title(self.title)
+        plt.xlabel("epoch")
+        if rows:
+            epochs = np.array([r[0] for r in rows], dtype=np.float64)
+            layers = min(len(r[1]) for r in rows)
+            values = np.array([r[1][:layers] for r in rows], dtype=np.float64)
+            with np.errstate(divide="ignore"):
+                logs = np.log10(values)
+            for layer in range(layers):
+                xs, ys = downsample(epochs, np.where(np.isfinite(logs[:, layer]), logs[:, layer], np.nan),
+                                    max(self.size.width, 40))
+                name = "output" if layer == layers - 1 else f"layer {layer + 1}"
+                plt.plot(xs, ys, color=RUN_COLORS[layer % len(RUN_COLORS)], marker=MARKER, label=name)
+            finite = logs[np.isfinite(logs)]
+            ticks = y_ticks(float(finite.min()), float(finite.max()), True) if finite.size else None
+            if ticks is not None:
+                plt.yticks(*ticks)
+        self.refresh()
+
+
+def gradient_note(curves: Curves) -> str:
+    """How much gradient reaches the first layer compared with the output layer, in words."""
+    latest = next((m for m in reversed(curves.epochs) if m.grad_norms), None)
+    if latest is None or len(latest.grad_norms) < 2:
+        return "per-layer norms appear after the first epoch"
+    first, last = latest.grad_norms[0], latest.grad_norms[-1]
+    ratio = first / last if last > 0 else math.inf
+    verdict = ("[b $error]vanishing[/]: the first layers barely learn (saturated sigmoids? try ReLU)" if ratio < 0.01
+               else "[b $warning]shrinking[/] towards the input" if ratio < 0.1
+               else "[b $success]healthy[/]: it reaches the first layer")
+    return (f"epoch {latest.epoch}: gradient at layer 1 = {ratio:.3g}x the output layer's "
+            f"({first:.3g} vs {last:.3g}), {verdict}")
+
+
+def system_text(stats) -> str:
+    """The System view's facts, one per line."""
+    from tui_dl.engine.system import format_bytes_gib
+
+    lines = [f"[b]CPU[/] {stats.cpu_percent:.0f}% of {stats.cpu_count} cores   tui-dl {stats.process_cpu_percent:.0f}%",
+             f"[b]RAM[/] {format_bytes_gib(stats.ram_used)}/{format_bytes_gib(stats.ram_total)} GiB   "
+             f"tui-dl {format_bytes_gib(stats.process_rss)} GiB"]
+    for g in stats.gpus:
+        parts = [f"[b]GPU{g.index}[/] {g.name}"]
+        if g.utilization is not None:
+            parts.append(f"utilization {g.utilization:.0f}%")
+        if g.memory_total:
+            parts.append(f"memory {format_bytes_gib(g.memory_used)}/{format_bytes_gib(g.memory_total)} GiB")
+        if g.temperature is not None:
+            parts.append(f"{g.temperature:.0f}°C")
+        if g.power_w is not None:
+            parts.append(f"{g.power_w:.0f}" + (f"/{g.power_limit_w:.0f}" if g.power_limit_w else "") + " W")
+        lines.append("   ".join(parts))
+    if stats.gpu_note:
+        lines.append(f"[dim]GPU: {stats.gpu_note}[/]")
+    return "\n".join(lines)
+
+
+class SystemChart(ThemedPlot):
+    """CPU (and GPU) utilization over the last SYSTEM_HISTORY seconds."""
+
+    def draw(self, cpu: deque, gpu: deque) -> None:
+        plt = self.plt
+        plt.clear_data()
+        plt.clear_figure()
+        plt.title("utilization % (last 2 minutes)")
+        if cpu:
+            plt.plot(list(range(-len(cpu) + 1, 1)), list(cpu), color="cyan", marker=MARKER, label="CPU")
+        if gpu:
+            plt.plot(list(range(-len(gpu) + 1, 1)), list(gpu), color="green", marker=MARKER, label="GPU")
+        plt.ylim(0, 100)
+        plt.xlabel("seconds")
+        self.refresh()
+
+
+class InsightsPanel(Vertical):
+    """Five views of what the model is doing; keys 1-5 switch between them."""
+
+    BINDINGS = [Binding(str(i + 1), f"view('{name}')", name.capitalize(), show=False) for i, name in enumerate(VIEWS)]
+
+    class ViewChanged(Message):
+        """The visible view changed: the app asks the trainer for what it needs."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.cpu_history: deque[float] = deque(maxlen=SYSTEM_HISTORY)
+        self.gpu_history: deque[float] = deque(maxlen=SYSTEM_HISTORY)
+        self.boundary_view = BoundaryView(id="boundary-view")
+        self.fit_chart = FitChart(id="fit-chart")
+        self.confusion_view = Static("the confusion matrix appears here while a classification set trains",
+                                     id="confusion-view")
+        self.grad_chart = NormsChart("grad_norms", "gradient norm per layer (log)", id="grad-norms")
+        self.weight_chart = NormsChart("weight_norms", "weight norm per layer (log)", id="weight-norms")
+        self.norms_note = Static("per-layer norms appear after the first epoch", id="norms-note")
+        self.system_view = Static("sampling...", id="system-view")
+        self.system_chart = SystemChart(id="system-chart")
+
+    def compose(self) -> ComposeResult:
+        with TabbedContent(initial="boundary", id="insight-tabs"):
+            with TabPane("1 Boundary", id="boundary"):
+                yield self.boundary_view
+            with TabPane("2 Fit", id="fit"):
+                yield self.fit_chart
+            with TabPane("3 Confusion", id="confusion"):
+                yield self.confusion_view
+            with TabPane("4 Norms", id="norms"):
+                yield self.norms_note
+                with Horizontal(id="norm-charts"):
+                    yield self.grad_chart
+                    yield self.weight_chart
+            with TabPane("5 System", id="system"):
+                yield self.system_view
+                yield self.system_chart
+
+    @property
+    def view(self) -> str:
+        return self.query_one("#insight-tabs", TabbedContent).active or "boundary"
+
+    @property
+    def probes(self) -> frozenset[str]:
+        """What the trainer must compute for the visible view."""
+        return frozenset({self.view}) & PROBED
+
+    def action_view(self, name: str) -> None:
+        """Show one of the views."""
+        self.query_one("#insight-tabs", TabbedContent).active = name
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        event.stop()
+        self.post_message(self.ViewChanged())
+
+    def set_data(self, task: str, inputs: int) -> None:
+        """The data set changed: say which views apply."""
+        for kind, waiting in (("boundary", "a run or a loaded checkpoint draws the decision boundary here"),
+                              ("fit", "a run or a loaded checkpoint draws the fit here"),
+                              ("confusion", "a run or a loaded checkpoint draws the confusion matrix here")):
+            self._show_missing(kind, why_not(kind, task, inputs) or waiting)
+
+    def _show_missing(self, kind: str, note: str) -> None:
+        if kind == "boundary":
+            self.boundary_view.show(None, note)
+        elif kind == "fit":
+            self.fit_chart.show(None, note)
+        else:
+            self.confusion_view.update(note)
+
+    def show_insights(self, epoch: int, insights: dict, error: str = "") -> None:
+        """Draw what the trainer computed after `epoch`."""
+        if error:
+            self.app.notify(error, title="insight view failed", severity="warning")
+        if "boundary" in insights:
+            b = insights["boundary"]
+            self.boundary_view.show(b, f"epoch {epoch}: {b.feature_names[0]} across, {b.feature_names[1]} up")
+        if "fit" in insights:
+            fit = insights["fit"]
+            what = {"curve": "real (red) and predicted (blue)", "series": "real (red) and predicted (blue), in time order",
+                    "scatter": "predicted against true (on the red line is perfect)"}[fit.kind]
+            self.fit_chart.show(fit, f"epoch {epoch}: {what}")
+        if "confusion" in insights:
+            self.confusion_view.update(confusion_table(insights["confusion"]))
+
+    def draw_norms(self, curves: Curves) -> None:
+        if self.view != "norms":
+            return
+        self.norms_note.update(gradient_note(curves), layout=False)
+        self.grad_chart.draw(curves)
+        self.weight_chart.draw(curves)
+
+    def add_system_sample(self, stats) -> None:
+        """Record a SystemStats sample; redraw the System view when it is visible."""
+        self.cpu_history.append(stats.cpu_percent)
+        if stats.gpus and stats.gpus[0].utilization is not None:
+            self.gpu_history.append(stats.gpus[0].utilization)
+        if self.view == "system" and self.parent is not None and self.parent.display:
+            self.system_view.update(system_text(stats))
+            self.system_chart.draw(self.cpu_history, self.gpu_history)

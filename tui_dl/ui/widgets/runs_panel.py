@@ -1,0 +1,288 @@
+"""The Runs tab: past runs in a sortable, filterable table; selected runs overlaid in one chart."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import DataTable, Input, Label, Static
+
+from tui_dl.engine import runs
+from tui_dl.ui.series import ChartOptions, Timeline
+from tui_dl.ui.widgets.chart_keys import CHART_BINDINGS, ChartKeys
+from tui_dl.ui.widgets.charts import RUN_COLORS, Curve, OptionsChart
+
+# Overlay metrics: (key in metrics.jsonl, chart title). grad_norm_1 is the first layer's gradient norm.
+METRICS = (("val_loss", "validation loss"), ("train_loss", "training loss"), ("val_acc", "validation accuracy"),
+           ("train_acc", "training accuracy"), ("val_mae", "validation MAE"),
+           ("grad_norm_1", "gradient norm at layer 1"))
+SORT_ORDER = tuple(runs.SORTS)
+FAINT = (90, 90, 90)
+
+
+@dataclass
+class RunCurves:
+    """The epoch records of one run as columns, cached by the metrics file's size and time."""
+
+    stamp: tuple[int, float]
+    columns: dict[str, np.ndarray]
+
+    @classmethod
+    def read(cls, folder: Path, stamp: tuple[int, float]) -> RunCurves:
+        records = runs.read_metrics(folder)
+        keys = {"epoch", "step", "seconds", *(k for k, _ in METRICS if k != "grad_norm_1")}
+        columns = {k: np.array([r.get(k, math.nan) if r.get(k) is not None else math.nan for r in records],
+                               dtype=np.float64) for k in keys}
+        columns["grad_norm_1"] = np.array([(r.get("grad_norms") or [math.nan])[0] for r in records], dtype=np.float64)
+        return cls(stamp, columns)
+
+    @property
+    def timeline(self) -> Timeline:
+        return Timeline.from_columns(self.columns["epoch"], self.columns["step"], self.columns["seconds"])
+
+
+def _stamp(folder: Path) -> tuple[int, float]:
+    try:
+        info = (folder / runs.METRICS).stat()
+    except OSError:
+        return (0, 0.0)
+    return info.st_size, info.st_mtime
+
+
+class RunsPanel(ChartKeys, Vertical):
+    """Runs under the runs folder: keys select, sort, filter, overlay, fork and continue."""
+
+    BINDINGS = [
+        Binding("space", "toggle", "Select", priority=False),
+        Binding("slash", "filter", "Filter", key_display="/"),
+        Binding("o", "sort", "Sort"),
+        Binding("r", "reverse", "Reverse", show=False),
+        Binding("m", "metric", "Metric"),
+        Binding("f", "fork", "Fork"),
+        Binding("c", "continue_run('last')", "Continue"),
+        Binding("b", "continue_run('best')", "From best", show=False),
+        Binding("escape", "leave_input", "Table", show=False),
+        *CHART_BINDINGS,
+    ]
+
+    class Fork(Message):
+        """Load this run's config into the builder."""
+
+        def __init__(self, folder: Path):
+            super().__init__()
+            self.folder = folder
+
+    class Continue(Message):
+        """Load this checkpoint to continue training."""
+
+        def __init__(self, checkpoint: Path):
+            super().__init__()
+            self.checkpoint = checkpoint
+
+    def __init__(self, root: Path, **kwargs):
+        super().__init__(**kwargs)
+        self.root = root
+        self.chart_options = ChartOptions(smoothing=0.0)
+        self.summaries: list[runs.RunSummary] = []
+        self.shown: list[runs.RunSummary] = []
+        self.selected: list[str] = []  # run names, in selection order (their overlay colours)
+        self.sort_by, self.reverse = "started", False
+        self.metric = 0
+        self.cache: dict[str, RunCurves] = {}
+        self.chart = OptionsChart(self.chart_options, id="runs-chart")
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="runs-top"):
+            yield Label("runs folder ", id="runs-dir-label")
+            yield Input(str(self.root), id="runs-dir")
+            yield Label(" filter ", id="runs-filter-label")
+            yield Input(placeholder="/ to filter: name, data set, model, status...", id="runs-filter")
+        yield Static("", id="runs-note")
+        yield DataTable(id="runs-table", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="runs-options")
+        yield self.chart
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_column("", key="mark", width=2)
+        for column in runs.RUN_COLUMNS:
+            table.add_column(column, key=column)
+        self.reload()
+
+    # data ---------------------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        """Read the runs folder again and redraw the table and the overlay."""
+        self.summaries = runs.list_runs(self.root)
+        names = {s.name for s in self.summaries}
+        self.selected = [name for name in self.selected if name in names]
+        self._fill()
+
+    def _fill(self) -> None:
+        table = self.query_one(DataTable)
+        wanted = self.query_one("#runs-filter", Input).value.strip().lower()
+        cursor = self._cursor_run()
+        self.shown = [s for s in runs.sort_runs(self.summaries, self.sort_by, self.reverse)
+                      if not wanted or wanted in " ".join(runs.summary_cells(s)).lower()]
+        table.clear()
+        for summary in self.shown:
+            table.add_row(self._mark(summary.name), *runs.summary_cells(summary), key=summary.name)
+        if cursor is not None and cursor in {s.name for s in self.shown}:
+            table.move_cursor(row=table.get_row_index(cursor))
+        total = len(self.summaries)
+        where = f"{len(self.shown)} of {total} runs" if wanted else f"{total} runs"
+        self.query_one("#runs-note", Static).update(
+            f"{where} in {self.root}, sorted by {self.sort_by}{' (reversed)' if self.reverse else ''}  "
+            "[dim](o: next column, r: reverse)[/]" if total else f"no runs in {self.root} yet: each training run (F5) is recorded here", layout=False)
+        self._draw()
+
+    def _mark(self, name: str) -> Text:
+        if name not in self.selected:
+            return Text("")
+        index = self.selected.index(name)
+        return Text(f"{index + 1}", style=f"bold reverse {RUN_COLORS[index % len(RUN_COLORS)]}")
+
+    def _cursor_run(self) -> str | None:
+        table = self.query_one(DataTable)
+        if not self.shown or table.cursor_row >= len(self.shown) or table.cursor_row < 0:
+            return None
+        return self.shown[table.cursor_row].name
+
+    def _summary(self, name: str) -> runs.RunSummary | None:
+        return next((s for s in self.summaries if s.name == name), None)
+
+    def _curves(self, summary: runs.RunSummary) -> RunCurves:
+        stamp = _stamp(summary.path)
+        cached = self.cache.get(summary.name)
+        if cached is None or cached.stamp != stamp:
+            cached = self.cache[summary.name] = RunCurves.read(summary.path, stamp)
+        return cached
+
+    def _draw(self) -> None:
+        """Overlay the selected runs (or the run under the cursor) for the chosen metric."""
+        key, title = METRICS[self.metric]
+        names = self.selected or ([self._cursor_run()] if self._cursor_run() else [])
+        curves, latest = [], 0.0
+        for index, name in enumerate(names):
+            summary = self._summary(name)
+            if summary is None or summary.path is None:
+                continue
+            data = self._curves(summary)
+            if not len(data.columns["epoch"]):
+                continue
+            latest = max(latest, float(data.columns["epoch"][-1]))
+            label = f"{index + 1} {summary.activation} {summary.architecture.replace(' -> ', '-')} lr {summary.lr:g}"
+            color = RUN_COLORS[index % len(RUN_COLORS)] if self.selected else RUN_COLORS[0]
+            curves.append((data, Curve((data.columns["epoch"].tolist(), data.columns[key].tolist()),
+                                       (color, FAINT), label, data.timeline)))
+        since = self.chart.since(latest)
+        for data, curve in curves:
+            keep = np.asarray(curve.points[0]) > since
+            curve.points = (np.asarray(curve.points[0])[keep].tolist(), np.asarray(curve.points[1])[keep].tolist())
+        what = "selected runs" if self.selected else "the run under the cursor (space selects runs to compare)"
+        self.chart.plot(f"{title}: {what}   [m: next metric]", [c for _, c in curves])
+        self.query_one("#runs-options", Static).update(
+            f"[dim]charts:[/] {self.chart_options.describe()}   [dim]\\[ ] smoothing  l log y  x x-axis  z zoom[/]",
+            layout=False)
+
+    def options_changed(self) -> None:
+        self._draw()
+
+    # keys ---------------------------------------------------------------------------------------
+
+    @on(DataTable.RowHighlighted)
+    def _highlighted(self) -> None:
+        if not self.selected:
+            self._draw()
+
+    @on(DataTable.RowSelected)
+    def _row_selected(self) -> None:
+        self.action_toggle()
+
+    def action_toggle(self) -> None:
+        """Select the run under the cursor for the overlay, or unselect it."""
+        name = self._cursor_run()
+        if name is None:
+            return
+        if name in self.selected:
+            self.selected.remove(name)
+        else:
+            self.selected.append(name)
+        table = self.query_one(DataTable)
+        for shown in self.shown:
+            table.update_cell(shown.name, "mark", self._mark(shown.name))
+        self._draw()
+
+    def action_filter(self) -> None:
+        self.query_one("#runs-filter", Input).focus()
+
+    def action_leave_input(self) -> None:
+        self.query_one(DataTable).focus()
+
+    @on(Input.Changed, "#runs-filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self._fill()
+
+    @on(Input.Submitted, "#runs-filter")
+    def _filter_done(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.query_one(DataTable).focus()
+
+    @on(Input.Changed, "#runs-dir")
+    def _dir_typed(self, event: Input.Changed) -> None:
+        event.stop()  # applied on enter
+
+    @on(Input.Submitted, "#runs-dir")
+    def _dir_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        folder = Path(event.value.strip() or ".").expanduser()
+        if folder.exists() and not folder.is_dir():
+            self.app.notify(f"{folder} is a file, not a folder", title="runs folder not changed", severity="error")
+            return
+        self.root = folder
+        self.app.runs_root = folder
+        self.selected.clear()
+        self.reload()
+        self.query_one(DataTable).focus()
+        self.app.notify(f"new runs are recorded in {folder}", title="runs folder")
+
+    def action_sort(self) -> None:
+        """Sort by the next column."""
+        self.sort_by = SORT_ORDER[(SORT_ORDER.index(self.sort_by) + 1) % len(SORT_ORDER)]
+        self._fill()
+
+    def action_reverse(self) -> None:
+        self.reverse = not self.reverse
+        self._fill()
+
+    def action_metric(self) -> None:
+        """Overlay the next metric."""
+        self.metric = (self.metric + 1) % len(METRICS)
+        self._draw()
+
+    def action_fork(self) -> None:
+        """Reload the run's config into the builder."""
+        name = self._cursor_run()
+        if name is not None:
+            self.post_message(self.Fork(self._summary(name).path))
+
+    def action_continue_run(self, which: str) -> None:
+        """Load the run's last (or best) checkpoint to continue from it."""
+        name = self._cursor_run()
+        if name is None:
+            return
+        checkpoint = self._summary(name).path / (runs.LAST if which == "last" else runs.BEST)
+        if not checkpoint.is_file():
+            self.app.notify(f"{name} has no {checkpoint.name} (it ended before its first epoch)",
+                            title="nothing to continue", severity="warning")
+            return
+        self.post_message(self.Continue(checkpoint))
