@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import warnings
 from array import array
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -162,13 +162,14 @@ class OptionsChart(ThemedPlot):
              y_label: str = "") -> None:
         """Replace the plot with `curves`: each raw (faint when smoothed) and smoothed, legend on the bright one."""
         plt, options = self.plt, self.options
+        unzoomed = replace(options, last_epochs=0)  # callers zoom before downsampling, keeping the detail
         plt.clear_data()
         plt.clear_figure()
         lows, highs = [], []
         for curve in curves:
             xs, ys = downsample(np.asarray(curve.points[0], dtype=np.float64),
                                 np.asarray(curve.points[1], dtype=np.float64), self.buckets)
-            line = shape_line(xs, ys, options, curve.timeline, math.inf, curve.steps_per_epoch)
+            line = shape_line(xs, ys, unzoomed, curve.timeline, math.inf, curve.steps_per_epoch)
             raw_x, raw_y = line.raw
             if not raw_x:
                 continue

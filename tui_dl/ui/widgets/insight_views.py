@@ -244,6 +244,7 @@ class InsightsPanel(Vertical):
         self.gpu_history: deque[float] = deque(maxlen=SYSTEM_HISTORY)
         self.boundary_view = BoundaryView(id="boundary-view")
         self.fit_chart = FitChart(id="fit-chart")
+        self.confusion: Confusion | None = None
         self.confusion_view = Static("the confusion matrix appears here while a classification set trains",
                                      id="confusion-view")
         self.grad_chart = NormsChart("grad_norms", "gradient norm per layer (log)", id="grad-norms")
@@ -314,7 +315,8 @@ class InsightsPanel(Vertical):
                     "scatter": "predicted against true (on the red line is perfect)"}[fit.kind]
             self.fit_chart.show(fit, f"epoch {epoch}: {what}")
         if "confusion" in insights:
-            self.confusion_view.update(confusion_table(insights["confusion"]))
+            self.confusion = insights["confusion"]
+            self.confusion_view.update(confusion_table(self.confusion))
 
     def draw_norms(self, curves: Curves) -> None:
         if self.view != "norms":
