@@ -7,8 +7,10 @@ returns training samples per second of the median epoch.
 from __future__ import annotations
 
 import statistics
+import tempfile
 import time
 from contextlib import contextmanager
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -138,25 +140,46 @@ def measure_engine(w: Workload, x: np.ndarray, y: np.ndarray, device: torch.devi
     return _engine_rate(len(y), trainer.history)
 
 
+def measure_engine_recorded(w: Workload, x: np.ndarray, y: np.ndarray, device: torch.device) -> float:
+    """The Trainer with its run recorded (metrics JSONL, best/last checkpoints, summary), as `tui-dl train` runs."""
+    from tui_dl.engine.runs import RunRecorder
+    from tui_dl.engine.trainer import Trainer
+
+    with registered(w, x, y), tempfile.TemporaryDirectory() as runs:
+        trainer = Trainer(engine_config(w, device, epochs=1 + TIMED_EPOCHS))
+        RunRecorder(trainer, Path(runs))
+        trainer.run()
+    return _engine_rate(len(y), trainer.history)
+
+
 def measure_engine_in_ui(w: Workload, x: np.ndarray, y: np.ndarray, device: torch.device) -> float:
     """The same Trainer started with F5 in the running Textual app (Training tab, charts live), under `run_test`."""
+    return _run_in_ui(w, x, y, device, ())
+
+
+def measure_engine_in_ui_insights(w: Workload, x: np.ndarray, y: np.ndarray, device: torch.device) -> float:
+    """As `engine + UI`, watching the Insights tab: the decision boundary (2-D sets) or the confusion matrix."""
+    return _run_in_ui(w, x, y, device, ("f9", "1" if w.features == 2 else "3"))
+
+
+def _run_in_ui(w: Workload, x: np.ndarray, y: np.ndarray, device: torch.device, keys: tuple[str, ...]) -> float:
     import asyncio
 
     from tui_dl.ui.app import make_app
 
-    async def drive() -> float:
-        app = make_app(engine_config(w, device, epochs=1 + TIMED_EPOCHS))
+    async def drive(runs: Path) -> float:
+        app = make_app(engine_config(w, device, epochs=1 + TIMED_EPOCHS), runs_root=runs)
         async with app.run_test(size=(120, 40)) as pilot:
             await pilot.pause(0.5)
-            await pilot.press("f5")
+            await pilot.press("f5", *keys)
             while app.run_state not in ("completed", "failed", "diverged"):
                 await asyncio.sleep(0.5)  # not pilot.pause(), which forces a screen refresh each call
             if app.run_state != "completed":
                 raise RuntimeError(f"the UI run ended {app.run_state}")
             return _engine_rate(len(y), app.session.trainer.history)
 
-    with registered(w, x, y):
-        return asyncio.run(drive())
+    with registered(w, x, y), tempfile.TemporaryDirectory() as runs:
+        return asyncio.run(drive(Path(runs)))
 
 
 def measure_lightning(w: Workload, x: np.ndarray, y: np.ndarray, device: torch.device) -> float | None:

@@ -27,7 +27,9 @@ VARIANTS = {
     "seed loop": loops.measure_seed_loop,
     "tight loop": loops.measure_tight_loop,
     "engine": loops.measure_engine,
+    "engine + record": loops.measure_engine_recorded,
     "engine + UI": loops.measure_engine_in_ui,
+    "UI + insights": loops.measure_engine_in_ui_insights,
     "Lightning": loops.measure_lightning,
 }
 
@@ -88,12 +90,14 @@ def ratio(a: float | None, b: float | None) -> str:
 def print_tables(console: Console, result: dict) -> None:
     console.print(f"[b]machine[/b] {result['machine']}")
     table = Table(title="training throughput, samples/s (median)", title_justify="left")
-    for column in ("workload", *VARIANTS, "engine / tight", "UI / engine", "engine / seed"):
+    for column in ("workload", *VARIANTS, "engine / tight", "record / engine", "UI / engine", "insights / UI",
+                   "engine / seed"):
         table.add_column(column, justify="left" if column == "workload" else "right")
     for row in result["throughput"]:
         cells = [f"{row[name]:,.0f}" if row[name] else "not installed" for name in VARIANTS]
         table.add_row(row["workload"], *cells, ratio(row["engine"], row["tight loop"]),
-                      ratio(row["engine + UI"], row["engine"]), ratio(row["engine"], row["seed loop"]))
+                      ratio(row["engine + record"], row["engine"]), ratio(row["engine + UI"], row["engine"]),
+                      ratio(row["UI + insights"], row["engine + UI"]), ratio(row["engine"], row["seed loop"]))
     console.print(table)
     frame = result["first_frame_s"]
     console.print(f"first frame: tui-dl {frame['tui-dl']:.2f} s, bare Textual app {frame['bare Textual app']:.2f} s")

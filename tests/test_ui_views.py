@@ -5,11 +5,15 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import numpy as np
+from textual.app import App
+
 from conftest import SIZE, small_config, start_training, wait_for
 from tui_dl.engine.config import RunConfig
+from tui_dl.engine.insights import Boundary
 from tui_dl.ui.app import make_app
 from tui_dl.ui.widgets.charts import LossChart
-from tui_dl.ui.widgets.insight_views import InsightsPanel, confusion_table
+from tui_dl.ui.widgets.insight_views import BoundaryView, InsightsPanel, confusion_table
 from tui_dl.ui.widgets.training_view import TrainingView
 
 
@@ -225,3 +229,25 @@ def _rendered(renderable) -> str:
     console = Console(width=200, file=io.StringIO())
     console.print(renderable)
     return console.file.getvalue()
+
+
+class BoundaryApp(App):
+    """A decision boundary of two classes split by a circle, with a few points, for a snapshot."""
+
+    def compose(self):
+        yield BoundaryView()
+
+    def on_mount(self) -> None:
+        view = self.query_one(BoundaryView)
+        cols, rows = 60, 36
+        gx, gy = np.meshgrid(np.linspace(-1, 1, cols), np.linspace(1, -1, rows))
+        radius = np.hypot(gx, gy)
+        classes = (radius > 0.6).astype(np.int64)
+        confidence = 0.5 + 0.5 * np.clip(np.abs(radius - 0.6) * 3, 0, 1)
+        points = np.array([[0.0, 0.0], [0.2, -0.1], [0.9, 0.8], [-0.8, -0.9], [0.5, 0.1]])
+        view.show(Boundary((-1.0, 1.0), (-1.0, 1.0), classes, confidence, points, np.array([0, 0, 1, 1, 1]),
+                           ["inside", "outside"], ["x1", "x2"]), "epoch 7: x1 across, x2 up")
+
+
+def test_decision_boundary_snapshot(snap_compare):
+    assert snap_compare(BoundaryApp(), terminal_size=(60, 19))

@@ -194,7 +194,8 @@ class TuiDLApp(App[None]):
     @on(DatasetPanel.Loaded)
     def _data_loaded(self, event: DatasetPanel.Loaded) -> None:
         self.raw = event.raw
-        self.query_one(InsightsPanel).set_data(event.raw.task, event.raw.features)
+        if event.raw is not None:
+            self.query_one(InsightsPanel).set_data(event.raw.task, event.raw.features)
         self._validate()
         self._show_status()
 

@@ -18,6 +18,8 @@ HELP = """\
 | F7 | stop |
 | F8 | change the learning rate while training |
 | F2 / F3 / F4 | Data / Model / Training tab |
+| F9 | Insights tab: 1 boundary, 2 fit, 3 confusion, 4 norms, 5 system |
+| F10 | Runs tab: past runs |
 | ctrl+f | open a data file (CSV, NPZ, IDX) |
 | ctrl+s | save a checkpoint |
 | ctrl+o | load a checkpoint |
@@ -28,6 +30,13 @@ HELP = """\
 
 Function and ctrl keys work while a text field has focus.
 
+On the Training and Runs tabs: `]` / `[` more / less smoothing, `l` log-scale y,
+`x` x axis by epoch / step / time, `z` zoom to the last N epochs.
+
+On the Runs tab: `space` selects runs to overlay, `o` sorts by the next column, `r` reverses,
+`/` filters, `m` switches the metric, `f` forks a run's settings into the builder,
+`c` / `b` continue from its last / best checkpoint, `escape` leaves a text field.
+
 # What you see
 
 - **loss**: grey is the training loss of each mini-batch (one update per batch),
@@ -37,6 +46,13 @@ Function and ctrl keys work while a text field has focus.
   keeps falling, the metrics line says *overfitting since epoch N*.
 - **accuracy** for classification (cross-entropy loss); **MAE** in the target's own units
   for regression (mean squared error loss on standardized targets).
+- **smoothing**: the bright line is an exponential moving average; the faint one behind it is the raw curve.
+- **decision boundary** (2-D classification): the class the model predicts at each point of the plane,
+  brighter where it is surer, with the data points on top.
+- **fit** (regression): real values in red, predictions in blue; for several inputs, predicted against true.
+- **confusion matrix**: rows are the true classes, columns the predicted ones; the diagonal is right.
+- **norms**: each layer's weight and gradient size per epoch. When the gradient at layer 1 is a tiny
+  fraction of the output layer's, the first layers barely learn: the vanishing gradient of deep sigmoid nets.
 
 Press escape to close.
 """
