@@ -159,6 +159,8 @@ class RunRecorder:
         self._metrics.flush()
         _write_atomic(self.folder / SUMMARY, json.dumps(self.summary.to_dict(), indent=1))
         self._writer = _Writer(self.trainer, self.folder, self.errors)
+        if history and self.trainer.best_epoch == self.trainer.epoch:  # resumed at its best epoch
+            self._writer.submit(BEST, self.trainer.snapshot)
         self._last_at = self._summary_at = time.monotonic()
 
     def _update(self, metrics, best_epoch: int, best_val_loss: float | None) -> None:
