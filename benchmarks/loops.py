@@ -19,7 +19,6 @@ from torch.utils.data import DataLoader, Dataset
 
 from benchmarks.workload import Workload, make_model, seeded
 
-
 TIMED_EPOCHS = 3
 
 

@@ -14,11 +14,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from conftest import REPO, cli_env
 
 from tui_dl.engine.checkpoint import load_checkpoint
 from tui_dl.engine.datasets import REGISTRY
-
-from conftest import REPO, cli_env
 
 EPOCH_KEYS = {"event", "epoch", "step", "train_loss", "val_loss", "lr", "samples_per_s", "seconds",
               "weight_norms", "grad_norms"}

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from textual.widgets import DataTable, Input, Select
-
 from conftest import SIZE, make_config, small_config, start_training, wait_for
 from test_ui_views import PlotSpy
+from textual.widgets import DataTable, Input, Select
+
 from tui_dl.engine.runs import RunRecorder, read_metrics
 from tui_dl.engine.trainer import Trainer
 from tui_dl.ui.app import make_app

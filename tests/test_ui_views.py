@@ -6,9 +6,9 @@ import math
 from pathlib import Path
 
 import numpy as np
+from conftest import SIZE, small_config, start_training, wait_for
 from textual.app import App
 
-from conftest import SIZE, small_config, start_training, wait_for
 from tui_dl.engine.config import RunConfig
 from tui_dl.engine.insights import Boundary
 from tui_dl.ui.app import make_app

@@ -23,6 +23,7 @@ from tui_dl.engine.events import EpochEnded, Event, LrChanged, RunFinished, RunS
 CONFIG, METRICS, SUMMARY, BEST, LAST = "config.toml", "metrics.jsonl", "summary.json", "best.pt", "last.pt"
 LAST_EVERY_S = 60.0  # last.pt is refreshed this often during a run, and written when it ends
 SUMMARY_EVERY_S = 2.0  # summary.json is refreshed this often during a run
+BEST_EVERY_S = 5.0  # best.pt is rewritten at most this often (the newest best waits), and when the run ends
 METRIC_COLUMNS = ("epoch", "step", "train_loss", "val_loss", "train_acc", "val_acc", "val_mae", "val_r2", "lr",
                   "samples_per_s", "seconds")
 
@@ -206,12 +207,17 @@ class RunRecorder:
 
 
 class _Writer(threading.Thread):
-    """Writes checkpoints and the summary off the training thread; a newer item replaces a pending one."""
+    """Writes checkpoints and the summary off the training thread; a newer item replaces a pending one.
+
+    best.pt waits BEST_EVERY_S after its previous write: a run improving every epoch writes it a few times a
+    minute, not every epoch (each write competes with training for the CPU and the GIL).
+    """
 
     def __init__(self, trainer, folder: Path, errors: list[str]):
         super().__init__(name="tui-dl run writer", daemon=True)
         self.trainer, self.folder, self.errors = trainer, folder, errors
         self.pending: dict[str, Any] = {}
+        self.not_before: dict[str, float] = {}
         self.closing = False
         self.changed = threading.Condition()
         self.start()
@@ -228,17 +234,32 @@ class _Writer(threading.Thread):
             self.changed.notify()
         self.join()
 
+    def _due(self) -> tuple[dict[str, Any], float | None]:
+        """Pending items that may be written now, and how long until the next one may."""
+        if self.closing:
+            work, self.pending = self.pending, {}
+            return work, None
+        now = time.monotonic()
+        work = {f: item for f, item in self.pending.items() if self.not_before.get(f, 0.0) <= now}
+        for file in work:
+            del self.pending[file]
+        wait = min((self.not_before[f] - now for f in self.pending), default=None)
+        return work, wait
+
     def run(self) -> None:
         while True:
             with self.changed:
-                while not self.pending and not self.closing:
-                    self.changed.wait()
-                work, self.pending = self.pending, {}
+                work, wait = self._due()
+                while not work and not self.closing:
+                    self.changed.wait(wait)
+                    work, wait = self._due()
                 done = self.closing and not work
             if done:
                 return
             for file, item in work.items():
                 self._write(file, item)
+                if file == BEST:
+                    self.not_before[file] = time.monotonic() + BEST_EVERY_S
 
     def _write(self, file: str, item: Any) -> None:
         from tui_dl.engine.checkpoint import save_checkpoint

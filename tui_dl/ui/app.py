@@ -218,7 +218,6 @@ class TuiDLApp(App[None]):
     @work(thread=True, exclusive=True, group="devices")
     def _detect_devices(self) -> None:
         from tui_dl.engine.device import available_devices, describe_device, resolve_device
-
         from tui_dl.engine.system import SystemMonitor
 
         names = available_devices()
@@ -380,8 +379,12 @@ class TuiDLApp(App[None]):
             view.redraw()  # the final curves, at once
         else:
             view.redraw_if_due()
-        if self.query_one("#tabs", TabbedContent).active == "insights" and any(isinstance(e, EpochEnded) for e in events):
-            self.query_one(InsightsPanel).draw_norms(view.curves)
+        active = self.query_one("#tabs", TabbedContent).active
+        if active in ("insights", "runs") and any(isinstance(e, EpochEnded) for e in events):
+            if active == "insights":
+                self.query_one(InsightsPanel).draw_norms(view.curves)
+            else:
+                self.query_one(RunsPanel).reload_if_due()  # the running run's curve grows in the overlay
         self._show_status()
 
     def _paused(self, paused: bool, view: TrainingView) -> None:

@@ -12,7 +12,6 @@ from array import array
 from dataclasses import dataclass, field, replace
 
 import numpy as np
-
 from textual_plotext import PlotextPlot
 
 from tui_dl.engine.events import EpochMetrics

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +26,7 @@ METRICS = (("val_loss", "validation loss"), ("train_loss", "training loss"), ("v
            ("train_acc", "training accuracy"), ("val_mae", "validation MAE"),
            ("grad_norm_1", "gradient norm at layer 1"))
 SORT_ORDER = tuple(runs.SORTS)
+LIVE_RELOAD_S = 2.0  # while a run trains, the list and overlay are reread at most this often
 FAINT = (90, 90, 90)
 
 
@@ -97,6 +99,7 @@ class RunsPanel(ChartKeys, Vertical):
         self.sort_by, self.reverse = "started", False
         self.metric = 0
         self.cache: dict[str, RunCurves] = {}
+        self.loaded_at = 0.0
         self.chart = OptionsChart(self.chart_options, id="runs-chart")
 
     def compose(self) -> ComposeResult:
@@ -121,10 +124,15 @@ class RunsPanel(ChartKeys, Vertical):
 
     def reload(self) -> None:
         """Read the runs folder again and redraw the table and the overlay."""
+        self.loaded_at = time.monotonic()
         self.summaries = runs.list_runs(self.root)
         names = {s.name for s in self.summaries}
         self.selected = [name for name in self.selected if name in names]
         self._fill()
+
+    def reload_if_due(self) -> None:
+        if time.monotonic() - self.loaded_at >= LIVE_RELOAD_S:
+            self.reload()
 
     def _fill(self) -> None:
         table = self.query_one(DataTable)
