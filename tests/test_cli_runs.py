@@ -247,3 +247,19 @@ def test_export_to_an_unwritable_place(cli, three_runs, tmp_path):
     assert_usage_error(code, err, f"cannot write {blocker / 'out.csv'}")
     code, _, err = cli("export", "alpha", "--tensorboard", str(blocker / "tb"))
     assert_usage_error(code, err, f"cannot write {blocker / 'tb'}")
+
+
+def test_export_piped_into_head_ends_quietly(runs_folder, tmp_path):
+    """A reader that stops early (`| head -1`) is not an error: nothing on stderr."""
+    folder = runs_folder / "long"
+    folder.mkdir(parents=True)
+    record = {"epoch": 1, "step": 10, "train_loss": 0.5, "val_loss": 0.6, "lr": 0.01, "samples_per_s": 1e5,
+              "seconds": 0.1, "weight_norms": [1.0] * 20, "grad_norms": [0.1] * 20}
+    (folder / METRICS).write_text("".join(json.dumps({**record, "epoch": e}) + "\n" for e in range(1, 5001)))
+    (folder / SUMMARY).write_text(json.dumps({"name": "long", "status": "completed"}))
+    tui_dl = f"{sys.executable} -m tui_dl --runs-dir {runs_folder} export long --csv"
+    done = subprocess.run(f"{tui_dl} | head -1", shell=True, capture_output=True, text=True, cwd=tmp_path,
+                          env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)},
+                          executable="/bin/bash", timeout=60)
+    assert done.stdout.count("\n") == 1
+    assert done.stderr == ""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import signal
 import sys
 from pathlib import Path
@@ -139,6 +140,15 @@ def config_from_args(args: argparse.Namespace, base: RunConfig) -> RunConfig:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    try:
+        return run_command(args)
+    except BrokenPipeError:  # the reader of our output (head, less) stopped reading: not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        return 0
+
+
+def run_command(args: argparse.Namespace) -> int:
+    """Run the subcommand `args` asks for."""
     from tui_dl.paths import runs_dir
 
     runs_root = args.runs_dir or runs_dir()

@@ -100,6 +100,8 @@ def export_run(root: Path, name: str, csv: str | None, tensorboard: Path | None)
     except runs.RunError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        raise  # the reader closed the pipe (`| head`): handled by the CLI, not a write error
     except OSError as exc:
         print(f"error: cannot write {writing}: {exc.strerror or exc}", file=sys.stderr)
         return 2
