@@ -192,22 +192,12 @@ def gradient_note(curves: Curves) -> str:
 
 def system_text(stats) -> str:
     """The System view's facts, one per line."""
-    from tui_dl.engine.system import format_bytes_gib
+    from tui_dl.engine.system import format_bytes_gib, format_gpu
 
     lines = [f"[b]CPU[/] {stats.cpu_percent:.0f}% of {stats.cpu_count} cores   tui-dl {stats.process_cpu_percent:.0f}%",
              f"[b]RAM[/] {format_bytes_gib(stats.ram_used)}/{format_bytes_gib(stats.ram_total)} GiB   "
              f"tui-dl {format_bytes_gib(stats.process_rss)} GiB"]
-    for g in stats.gpus:
-        parts = [f"[b]GPU{g.index}[/] {g.name}"]
-        if g.utilization is not None:
-            parts.append(f"utilization {g.utilization:.0f}%")
-        if g.memory_total:
-            parts.append(f"memory {format_bytes_gib(g.memory_used)}/{format_bytes_gib(g.memory_total)} GiB")
-        if g.temperature is not None:
-            parts.append(f"{g.temperature:.0f}°C")
-        if g.power_w is not None:
-            parts.append(f"{g.power_w:.0f}" + (f"/{g.power_limit_w:.0f}" if g.power_limit_w else "") + " W")
-        lines.append("   ".join(parts))
+    lines += [format_gpu(gpu) for gpu in stats.gpus]
     if stats.gpu_note:
         lines.append(f"[dim]GPU: {stats.gpu_note}[/]")
     return "\n".join(lines)
