@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 import torch
@@ -182,11 +184,18 @@ def test_confusion_falls_back_to_the_training_split():
 
 
 def test_confusion_accuracy_properties():
-    c = Confusion(np.array([[3, 1, 0], [0, 0, 0], [2, 0, 4]]), ["a", "b", "c"], "validation")
+    c = Confusion(np.array([[3, 1, 0], [0, 0, 0], [2, 0, 4]]), ["a", "b", "c"], "validation", 10)
     assert c.accuracy == pytest.approx(7 / 10)
     per_class = c.per_class_accuracy
     assert per_class[0] == pytest.approx(0.75) and np.isnan(per_class[1]) and per_class[2] == pytest.approx(4 / 6)
-    assert np.isnan(Confusion(np.zeros((2, 2), dtype=np.int64), ["a", "b"], "training").accuracy)
+    assert np.isnan(Confusion(np.zeros((2, 2), dtype=np.int64), ["a", "b"], "training", 0).accuracy)
+
+
+def test_confusion_counts_at_most_confusion_samples(monkeypatch):
+    trainer = trained(make_config("iris", epochs=2))
+    monkeypatch.setattr(insights, "CONFUSION_SAMPLES", 7)
+    c = insights.confusion(trainer.model, trainer.data)
+    assert c.matrix.sum() == 7 and c.split_size == len(trainer.data.x_val) == 30
 
 
 # which insights apply ----------------------------------------------------------------------------
@@ -307,6 +316,7 @@ def test_probes_arrive_and_the_last_comes_after_the_final_epoch():
 
 def test_probes_every_epoch_without_throttling(monkeypatch):
     monkeypatch.setattr(trainer_module, "PROBE_INTERVAL_S", 0.0)
+    monkeypatch.setattr(trainer_module, "PROBE_SHARE", 1e9)  # however long they take
     trainer, events = probing("sine", {"fit"}, epochs=4)
     trainer.run()
     assert [e.epoch for e in events.of(InsightsReady)] == [1, 2, 3, 4, 4]  # each epoch, then the final one
@@ -320,6 +330,23 @@ def test_throttled_probes_give_the_first_epoch_and_the_final_one(monkeypatch):
     trainer, events = probing("circle", {"confusion"}, epochs=5)
     trainer.run()
     assert [e.epoch for e in events.of(InsightsReady)] == [1, 5]
+
+
+def test_costly_probes_come_less_often(monkeypatch):
+    """Views that take long to compute are spaced out so they take at most PROBE_SHARE of the time."""
+    monkeypatch.setattr(trainer_module, "PROBE_INTERVAL_S", 0.0)
+    trainer, events = probing("circle", {"confusion"}, epochs=6)
+    compute = trainer.insights
+
+    def slow(kinds):
+        time.sleep(0.05)
+        return compute(kinds)
+
+    trainer.insights = slow
+    trainer.run()
+    # 50 ms per probe at a 3% share means one every 1.7 s: only the first epoch's and the final views arrive.
+    assert [e.epoch for e in events.of(InsightsReady)] == [1, 6]
+    assert trainer._probe_gap > 1.5
 
 
 def test_probes_that_do_not_apply_give_empty_insights():
@@ -352,6 +379,7 @@ def test_a_run_diverging_in_its_first_epoch_sends_no_insights():
 
 def test_a_diverged_run_sends_no_final_insights(monkeypatch):
     monkeypatch.setattr(trainer_module, "PROBE_INTERVAL_S", 0.0)
+    monkeypatch.setattr(trainer_module, "PROBE_SHARE", 1e9)
     trainer, events = probing("plane", {"fit"}, epochs=6, samples=100, optimizer="sgd", lr=0.01)
     trainer.subscribe(lambda e: trainer.set_lr(100) if isinstance(e, EpochEnded) and e.metrics.epoch == 2 else None)
     assert trainer.run().status == "diverged" and trainer.epoch == 2

@@ -16,6 +16,7 @@ from tui_dl.engine.prepare import PreparedData
 
 BOUNDARY_POINTS = 600  # data points drawn over the boundary
 FIT_POINTS = 600  # points of a regression fit
+CONFUSION_SAMPLES = 10_000  # the confusion matrix counts at most this many samples of its split
 CHUNK = 65_536
 
 
@@ -52,6 +53,7 @@ class Confusion:
     matrix: np.ndarray  # classes x classes: rows true, columns predicted
     class_names: list[str]
     split: str
+    split_size: int  # samples in the split (the matrix counts up to CONFUSION_SAMPLES of them)
 
     @property
     def per_class_accuracy(self) -> np.ndarray:
@@ -172,12 +174,16 @@ def _evaluation_split(data: PreparedData) -> tuple[torch.Tensor, torch.Tensor, s
 
 
 def confusion(model: nn.Module, data: PreparedData) -> Confusion:
-    """The confusion matrix on the validation split (the training split when there is none)."""
+    """The confusion matrix on the validation split (the training split when there is none).
+
+    Splits are shuffled, so the first CONFUSION_SAMPLES samples are a fair sample of a larger split.
+    """
     x, y, split = _evaluation_split(data)
     classes = data.outputs
+    x, y, size = x[:CONFUSION_SAMPLES], y[:CONFUSION_SAMPLES], len(x)
     predicted = _predict(model, x).argmax(dim=1)
     counts = torch.bincount(y * classes + predicted, minlength=classes * classes)
-    return Confusion(counts.cpu().numpy().reshape(classes, classes), list(data.raw.class_names), split)
+    return Confusion(counts.cpu().numpy().reshape(classes, classes), list(data.raw.class_names), split, size)
 
 
 def compute(model: nn.Module, data: PreparedData, kinds: frozenset[str], size: tuple[int, int]) -> dict:

@@ -36,7 +36,8 @@ from tui_dl.engine.prepare import PreparedData, prepare
 
 EVAL_CHUNK = 65_536
 TRAIN_ACC_SAMPLE = 2_048  # training accuracy is measured on (at most) this many training samples
-PROBE_INTERVAL_S = 0.5  # insight views are recomputed at most this often during training
+PROBE_INTERVAL_S = 0.5  # insight views are recomputed at most this often during training,
+PROBE_SHARE = 0.03  # and less often when computing them would take more than this share of the time
 
 
 def make_optimizer(name: str, params, lr: float, momentum: float, weight_decay: float) -> torch.optim.Optimizer:
@@ -53,7 +54,8 @@ class Trainer:
 
     Subscribers receive events on the training thread and must return quickly. Set `probes` (a frozenset
     of insight names, see `engine.insights`) and `probe_size` from any thread to receive InsightsReady
-    events at most every PROBE_INTERVAL_S and when the run ends.
+    events at most every PROBE_INTERVAL_S (less often when they are costly: they take at most PROBE_SHARE of
+    the time) and when the run ends.
     """
 
     def __init__(self, config: RunConfig, data: PreparedData | None = None, resume: dict | None = None,
@@ -84,6 +86,7 @@ class Trainer:
         self.probes: frozenset[str] = frozenset()
         self.probe_size: tuple[int, int] = (80, 40)
         self._probed_at = -math.inf
+        self._probe_gap = PROBE_INTERVAL_S
 
     # control (any thread) ----------------------------------------------------------------------
 
@@ -288,10 +291,11 @@ class Trainer:
     def _probe(self, force: bool) -> None:
         probes = self.probes
         now = time.perf_counter()
-        if probes and (force or now - self._probed_at >= PROBE_INTERVAL_S):
+        if probes and (force or now - self._probed_at >= self._probe_gap):
             self._probed_at = now
             try:
                 insights, error = self.insights(probes), ""
+                self._probe_gap = max(PROBE_INTERVAL_S, (time.perf_counter() - now) / PROBE_SHARE)
             except torch.OutOfMemoryError:
                 raise
             except Exception as exc:  # noqa: BLE001 - a view that cannot be drawn must not end the run

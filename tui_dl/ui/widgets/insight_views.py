@@ -124,7 +124,9 @@ class FitChart(ThemedPlot):
 def confusion_table(c: Confusion) -> Table:
     """Counts with true classes as rows, shaded by each row's share, and per-class accuracy."""
     names = c.class_names or [str(i) for i in range(len(c.matrix))]
-    table = Table(title=f"confusion matrix on the {c.split} split: accuracy {c.accuracy:.1%}  "
+    counted = int(c.matrix.sum())
+    where = f"the {c.split} split" if counted == c.split_size else f"{counted:,} of the {c.split_size:,} {c.split} samples"
+    table = Table(title=f"confusion matrix on {where}: accuracy {c.accuracy:.1%}  "
                         "(rows: true class, columns: predicted)", title_justify="left", expand=False)
     table.add_column("true \\ predicted", style="bold")
     for name in names:
