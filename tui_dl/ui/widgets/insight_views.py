@@ -7,6 +7,7 @@ from collections import deque
 
 import numpy as np
 from rich.color import Color
+from rich.segment import Segment
 from rich.style import Style
 from rich.table import Table
 from rich.text import Text
@@ -14,6 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
+from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Static, TabbedContent, TabPane
 
@@ -40,11 +42,15 @@ def _shade(class_index: int, level: int) -> Color:
     return Color.from_rgb(r, g, b)
 
 
-def boundary_text(b: Boundary, width: int, height: int) -> Text:
-    """The boundary as half-block cells (two grid rows per line) with the data points on top."""
+def boundary_lines(b: Boundary, width: int, height: int) -> list[list[Segment]]:
+    """The boundary as half-block cells (two grid rows per line) with the data points on top.
+
+    Neighbouring cells of one look share a segment, so a line costs a few dozen segments, not one per cell.
+    """
     rows, cols = b.classes.shape
     floor = 1.0 / max(len(b.class_names), 2)  # the lowest possible confidence of the predicted class
     levels = np.clip(((b.confidence - floor) / (1 - floor) * SHADES).astype(int), 0, SHADES - 1)
+    shade = b.classes * SHADES + levels  # one number per grid cell: class and confidence level
     marks: dict[tuple[int, int], int] = {}
     (x0, x1), (y0, y1) = b.x_range, b.y_range
     for (px, py), label in zip(b.points, b.labels):
@@ -52,26 +58,41 @@ def boundary_text(b: Boundary, width: int, height: int) -> Text:
         line = int((y1 - py) / (y1 - y0) * (rows - 1) + 0.5) // 2
         marks[(line, col)] = int(label)
     styles: dict[tuple, Style] = {}
-    text = Text(no_wrap=True, overflow="crop")
+
+    def style_of(key: tuple) -> Style:
+        style = styles.get(key)
+        if style is None:
+            top, bottom, label = key
+            below = _shade(*divmod(bottom, SHADES))
+            style = styles[key] = (Style(color=_shade(*divmod(top, SHADES)), bgcolor=below) if label is None else
+                                   Style(color=Color.from_rgb(*CLASS_RGB[label % len(CLASS_RGB)]), bgcolor=below,
+                                         bold=True))
+        return style
+
+    lines = []
     for line in range(min(rows // 2, height)):
+        segments: list[Segment] = []
+        run_key, run_length = None, 0
         for col in range(min(cols, width)):
-            below = (int(b.classes[2 * line + 1, col]), int(levels[2 * line + 1, col]))
             label = marks.get((line, col))
-            key = (label, below) if label is not None else ((int(b.classes[2 * line, col]), int(levels[2 * line, col])), below)
-            style = styles.get(key)
-            if style is None:
-                if label is not None:
-                    style = Style(color=Color.from_rgb(*CLASS_RGB[label % len(CLASS_RGB)]), bgcolor=_shade(*below), bold=True)
-                else:
-                    style = Style(color=_shade(*key[0]), bgcolor=_shade(*below))
-                styles[key] = style
-            text.append("●" if label is not None else "▀", style)
-        text.append("\n")
-    return text
+            key = (int(shade[2 * line, col]), int(shade[2 * line + 1, col]), label)
+            if key == run_key and label is None:
+                run_length += 1
+                continue
+            if run_key is not None:
+                segments.append(Segment("▀" * run_length if run_key[2] is None else "●", style_of(run_key)))
+            run_key, run_length = key, 1
+        if run_key is not None:
+            segments.append(Segment("▀" * run_length if run_key[2] is None else "●", style_of(run_key)))
+        lines.append(segments)
+    return lines
 
 
 class BoundaryView(Widget):
-    """The model's predicted class over the plane, shaded by confidence, with the data points."""
+    """The model's predicted class over the plane, shaded by confidence, with the data points.
+
+    Drawn with Textual's line API from strips built once per update (twice a second at most).
+    """
 
     DEFAULT_CSS = "BoundaryView { height: 1fr; }"
 
@@ -79,25 +100,35 @@ class BoundaryView(Widget):
         super().__init__(**kwargs)
         self.boundary: Boundary | None = None
         self.note = "the decision boundary appears here while a 2-D classification set trains"
+        self._strips: list[Strip] = []
 
     @property
     def grid_size(self) -> tuple[int, int]:
         """The grid (cols, rows) that fills this widget: two grid rows per terminal line."""
         return max(self.size.width, 20), max(2 * (self.size.height - 1), 10)
 
+    def on_resize(self) -> None:
+        self.post_message(InsightsPanel.ViewChanged())  # the next boundary is computed for the new size
+        self._build()
+
     def show(self, boundary: Boundary | None, note: str) -> None:
         self.boundary, self.note = boundary, note
+        self._build()
+
+    def _build(self) -> None:
+        legend = [Segment(self.note + "   ")]
+        lines: list[list[Segment]] = []
+        if self.boundary is not None:
+            lines = boundary_lines(self.boundary, self.size.width, max(self.size.height - 1, 0))
+            for i, name in enumerate(self.boundary.class_names):
+                legend += [Segment("● ", Style(color=Color.from_rgb(*CLASS_RGB[i % len(CLASS_RGB)]))),
+                           Segment(f"{name}  ")]
+        self._strips = [Strip(segments) for segments in lines] + [Strip(legend)]
         self.refresh()
 
-    def render(self) -> Text:
-        if self.boundary is None:
-            return Text(self.note)
-        text = boundary_text(self.boundary, self.size.width, self.size.height - 1)
-        legend = Text(self.note + "   ")
-        for i, name in enumerate(self.boundary.class_names):
-            legend.append("● ", Style(color=Color.from_rgb(*CLASS_RGB[i % len(CLASS_RGB)])))
-            legend.append(f"{name}  ")
-        return text + legend
+    def render_line(self, y: int) -> Strip:
+        strip = self._strips[y] if y < len(self._strips) else Strip.blank(self.size.width)
+        return strip.crop_extend(0, self.size.width, self.rich_style)
 
 
 class FitChart(ThemedPlot):
