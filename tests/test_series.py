@@ -150,49 +150,31 @@ def test_axis_labels():
 
 # shape_line
 
-def test_shape_line_zoom_keeps_only_the_last_epochs():
-    x = np.arange(1, 31, dtype=float)
-    line = shape_line(x, x * 2, ChartOptions(smoothing=0.0, last_epochs=10), timeline(), latest_epoch=30)
-    assert line.raw == (list(range(21, 31)), [2.0 * e for e in range(21, 31)])
-    assert line.smooth is None
-
-
-def test_shape_line_zoom_does_not_change_smoothed_values():
-    x = np.arange(1, 31, dtype=float)
-    ys = np.sin(x) + 2
-    full = shape_line(x, ys, ChartOptions(smoothing=0.8), timeline(), latest_epoch=30)
-    zoomed = shape_line(x, ys, ChartOptions(smoothing=0.8, last_epochs=10), timeline(), latest_epoch=30)
-    assert zoomed.smooth is not None and full.smooth is not None
-    assert zoomed.smooth[0] == full.smooth[0][-10:]
-    assert zoomed.smooth[1] == pytest.approx(full.smooth[1][-10:])
-    assert zoomed.smooth[1] == pytest.approx(ema(ys, 0.8)[-10:])
-
-
 def test_shape_line_log_y_drops_non_positive_and_takes_log10():
     x = [1, 2, 3, 4, 5, 6]
     ys = [10.0, 0.0, -1.0, 100.0, math.nan, 0.01]
-    line = shape_line(x, ys, ChartOptions(smoothing=0.0, log_y=True), timeline(), latest_epoch=6)
+    line = shape_line(x, ys, ChartOptions(smoothing=0.0, log_y=True), timeline())
     assert line.raw[0] == [1.0, 4.0, 6.0]
     assert line.raw[1] == pytest.approx([1.0, 2.0, -2.0])
 
 
 def test_shape_line_smooths_the_log_values():
     ys = [10.0, 1000.0]
-    line = shape_line([1, 2], ys, ChartOptions(smoothing=0.5, log_y=True), timeline(), latest_epoch=2)
+    line = shape_line([1, 2], ys, ChartOptions(smoothing=0.5, log_y=True), timeline())
     assert line.smooth is not None
     assert line.smooth[1] == pytest.approx(ema(np.log10(ys), 0.5).tolist())
 
 
 def test_shape_line_converts_x_to_the_chosen_axis():
     options = ChartOptions(smoothing=0.0, x_axis="step")
-    line = shape_line([0.5, 2.5], [1.0, 2.0], options, timeline(), latest_epoch=3)
+    line = shape_line([0.5, 2.5], [1.0, 2.0], options, timeline())
     assert line.raw[0] == pytest.approx([5.0, 30.0])
     options.x_axis = "time"
-    assert shape_line([0.5, 2.5], [1.0, 2.0], options, timeline(), latest_epoch=3).raw[0] == pytest.approx([1, 6])
+    assert shape_line([0.5, 2.5], [1.0, 2.0], options, timeline()).raw[0] == pytest.approx([1, 6])
 
 
 def test_shape_line_time_axis_before_any_epoch_is_empty():
-    line = shape_line([0.2, 0.4], [1.0, 2.0], ChartOptions(x_axis="time"), EMPTY, latest_epoch=0)
+    line = shape_line([0.2, 0.4], [1.0, 2.0], ChartOptions(x_axis="time"), EMPTY)
     assert line.raw == ([], [])
     assert line.smooth == ([], [])
 

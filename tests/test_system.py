@@ -207,7 +207,7 @@ def test_format_compact_with_gpu():
     gpu = GpuStats(0, "NVIDIA H100 80GB HBM3", 93.0, int(3.1 * GIB), int(79.6 * GIB), 61.0, 250.4, 700.0)
     line = format_compact(stats_with((gpu,)))
     assert line == ("GPU0 H100 80GB HBM3 93% 3.1/79.6 GiB 61°C 250/700 W | CPU 45% (tui-dl 180%)"
-                    " RAM 2.1/15.6 GiB (tui-dl 0.4)")
+                    " RAM 2.1/15.6 GiB (tui-dl 0.4 GiB)")
     assert len(line) <= 110
 
 
@@ -224,7 +224,7 @@ def test_format_compact_fits_with_a_busy_big_machine():
     gpu = GpuStats(0, "NVIDIA H200", 100.0, int(120.2 * GIB), int(140.4 * GIB), 83.0, 699.9, 700.0)
     stats = SystemStats(100.0, 1599.7, 16, 800 * GIB, 2015 * GIB, int(12.3 * GIB), (gpu,), "")
     line = format_compact(stats)
-    assert line == "GPU0 H200 100% 120/140 GiB 83°C 700/700 W | CPU 100% (tui-dl 1600%) RAM 800/2015 GiB (tui-dl 12.3)"
+    assert line == "GPU0 H200 100% 120/140 GiB 83°C 700/700 W | CPU 100% (tui-dl 1600%) RAM 800/2015 GiB (tui-dl 12.3 GiB)"
     assert len(line) <= 110
 
 

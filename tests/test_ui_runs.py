@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import SIZE, make_config, small_config, start_training, wait_for
+from conftest import SIZE, make_config, set_field, small_config, start_training, wait_for
 from test_ui_views import PlotSpy
 from textual.widgets import DataTable, Input, Select
 
@@ -135,3 +135,52 @@ async def test_a_ui_run_is_recorded_and_listed_and_the_runs_folder_can_change(tm
         await pilot.press("f5")
         await wait_for(pilot, lambda: app.run_state == "completed" and app.session.recorder.folder is not None)
         assert app.session.recorder.folder.parent == tmp_path / "second"
+
+
+async def test_quitting_a_run_whose_folder_could_not_be_made_says_so(tmp_path: Path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    app = make_app(small_config(epochs=100_000), runs_root=blocker / "runs")
+    async with app.run_test(size=SIZE) as pilot:
+        trainer = await start_training(pilot, epochs=1)
+        await wait_for(pilot, lambda: app.run_state == "running")
+        assert app.session.recorder.folder is None and app.session.recorder.errors
+        await pilot.press("ctrl+q")
+    assert trainer.state == "stopped" and app.return_code in (0, None)
+    assert app.exit_report.startswith("quit: could not save the run: run folder")
+
+
+async def test_starting_with_the_insights_tab_open_sets_up_one_trainer(tmp_path: Path, monkeypatch):
+    """F5 on the Insights tab must not inspect the run's model (or a checkpoint) beside the training thread."""
+    checkpoint = record(tmp_path, "earlier", "relu", epochs=2) / "last.pt"
+    app = make_app(small_config(epochs=3), runs_root=tmp_path)
+    inspected = []
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.raw is not None)
+        app.load_checkpoint_file(checkpoint)  # F5 continues it
+        await wait_for(pilot, lambda: app.raw is not None and app.raw.name == "circle")
+        await set_field(pilot, "train-epochs", "4")
+        monkeypatch.setattr(type(app), "_inspect", lambda self, *args: inspected.append(args))
+        await pilot.press("f9")
+        await wait_for(pilot, lambda: inspected)  # idle: the loaded checkpoint is inspected
+        assert all(args[1] is app.loaded for args in inspected)
+        inspected.clear()
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: app.run_state == "completed")
+        assert inspected == [] and app.inspector is None
+        await pilot.press("f9")  # idle now: the finished run's model is inspected
+        await wait_for(pilot, lambda: inspected)
+        assert all(args[0] is app.session.trainer for args in inspected)
+
+
+async def test_forking_a_run_from_a_gpu_machine_falls_back_to_auto(tmp_path: Path):
+    folder = record(tmp_path, "gpu-run", "relu", epochs=1)
+    config = (folder / "config.toml").read_text()
+    (folder / "config.toml").write_text(config.replace('device = "cpu"', 'device = "cuda:3"'))
+    app = make_app(small_config(), runs_root=tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_runs(pilot)
+        await pilot.press("f")
+        await wait_for(pilot, lambda: app.query_one("#tabs").active == "model")
+        assert app.query_one("#train-device", Select).value == "auto"
+        assert app.query_one("#model-activation", Select).value == "relu"

@@ -1,4 +1,4 @@
-"""The `tui-dl` command: the UI by default, and headless `datasets`, `train` and `fetch`."""
+"""The `tui-dl` command: the UI by default, and headless `datasets`, `train`, `fetch`, `runs` and `export`."""
 
 from __future__ import annotations
 
@@ -12,8 +12,7 @@ from typing import NoReturn
 
 from tui_dl import __version__
 from tui_dl.engine.config import ACTIVATIONS, OPTIMIZERS, TASKS, RunConfig, load_toml
-
-SORT_KEYS = ("started", "name", "dataset", "val_loss", "val_acc", "epochs", "seconds", "status")
+from tui_dl.engine.runs import SORTS
 
 EXIT_USAGE = 2
 
@@ -67,7 +66,7 @@ def build_parser() -> Parser:
 
     runs = commands.add_parser("runs", help="list recorded runs")
     runs.add_argument("--runs-dir", type=Path, metavar="DIR", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
-    runs.add_argument("--sort", choices=SORT_KEYS, default="started", help="order of the list (default: newest first)")
+    runs.add_argument("--sort", choices=tuple(SORTS), default="started", help="order of the list (default: newest first)")
     runs.add_argument("--json", action="store_true", help="one JSON object per run")
 
     export = commands.add_parser("export", help="write a run's metrics as CSV or TensorBoard event files")

@@ -72,7 +72,9 @@ class HeadlessRun:
             if not self.as_json:
                 self.console.print(f"[bold]{event.config.data.dataset}[/]  {event.summary}  on {event.device}  "
                                    f"({event.train_samples:,} train / {event.val_samples:,} val samples)")
-                self.console.print(f"run folder: {self.recorder.folder}", highlight=False)
+                folder = self.recorder.folder
+                self.console.print(f"run folder: {folder}" if folder else
+                                   f"[yellow]run not recorded:[/] {'; '.join(self.recorder.errors)}", highlight=False)
             for notice in self.trainer.notices:
                 self.console.print(f"[yellow]note:[/] {notice}")
         elif isinstance(event, StepMetrics) and self.progress is not None:
@@ -125,8 +127,9 @@ class HeadlessRun:
                 self.console.print("test: " + "  ".join(f"{k[5:]} {v:.4g}" for k, v in test.items()), highlight=False)
         if self.signal:
             kept = [str(p) for p in (checkpoint, self._last_checkpoint()) if p]
+            unsaved = "nothing to save yet" if not finished.epochs_done else "the run could not be saved"
             print(f"interrupted by {self.signal.name}; "
-                  + (f"saved epoch {finished.epochs_done} to {' and '.join(kept)}" if kept else "nothing to save yet"),
+                  + (f"saved epoch {finished.epochs_done} to {' and '.join(kept)}" if kept else unsaved),
                   file=sys.stderr)
             return 128 + self.signal
         if finished.status in ("diverged", "failed"):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 
 from tui_dl.engine.config import RunConfig
 
@@ -32,6 +32,12 @@ class EpochMetrics:
     def to_dict(self) -> dict:
         """As a dict without the metrics that do not apply to this task."""
         return {k: v for k, v in asdict(self).items() if v is not None}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> EpochMetrics:
+        """From `to_dict`'s output, ignoring keys this version does not know (written by a newer tui-dl)."""
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
 
 
 @dataclass

@@ -139,8 +139,11 @@ class RunRecorder:
                 self.summary.lr = event.lr
             elif isinstance(event, RunFinished):
                 self._finished(event)
-        except OSError as exc:
-            self.errors.append(f"run folder {self.folder or self.root}: {exc.strerror or exc}")
+        except (OSError, UserError) as exc:
+            self.errors.append(f"run folder {self.folder or self.root}: {getattr(exc, 'strerror', None) or exc}")
+            if self._writer is None and self._metrics is not None:  # setting up failed part way
+                self._metrics.close()
+                self._metrics = None
 
     def _started(self, event: RunStarted) -> None:
         cfg = event.config

@@ -191,13 +191,13 @@ def format_gpu(gpu: GpuStats) -> str:
 def format_compact(stats: SystemStats) -> str:
     """One line for the training screen, about 100 characters with one GPU:
 
-    `GPU0 H100 80GB HBM3 93% 3.1/79.6 GiB 61°C 250/700 W | CPU 45% (tui-dl 180%) RAM 2.1/15.6 GiB (tui-dl 0.4)`
+    `GPU0 H100 80GB HBM3 93% 3.1/79.6 GiB 61°C 250/700 W | CPU 45% (tui-dl 180%) RAM 2.1/15.6 GiB (tui-dl 0.4 GiB)`
     or, without GPU stats, `CPU 45% of 2 cores (tui-dl 180%) RAM 2.1/15.6 GiB (tui-dl 0.4 GiB)`.
     """
     ram = f"RAM {format_bytes_gib(stats.ram_used)}/{format_bytes_gib(stats.ram_total)} GiB"
     rss = format_bytes_gib(stats.process_rss)
     if stats.gpus:
         gpus = " | ".join(map(format_gpu, stats.gpus))
-        return f"{gpus} | CPU {stats.cpu_percent:.0f}% (tui-dl {stats.process_cpu_percent:.0f}%) {ram} (tui-dl {rss})"
+        return f"{gpus} | CPU {stats.cpu_percent:.0f}% (tui-dl {stats.process_cpu_percent:.0f}%) {ram} (tui-dl {rss} GiB)"
     return (f"CPU {stats.cpu_percent:.0f}% of {stats.cpu_count} cores (tui-dl {stats.process_cpu_percent:.0f}%)"
             f" {ram} (tui-dl {rss} GiB)")

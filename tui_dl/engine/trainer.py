@@ -158,7 +158,7 @@ class Trainer:
         else:
             self.notices.append("optimizer changed: its state starts fresh")
         self.epoch, self.step = int(state["epoch"]), int(state["step"])
-        self.history = [EpochMetrics(**m) for m in state["history"]]
+        self.history = [EpochMetrics.from_dict(m) for m in state["history"]]
         self.step_losses = array("f", state["step_losses"].tolist())
         self.best_epoch = int(state["best_epoch"])
         self.best_val_loss = state["best_val_loss"]
@@ -300,6 +300,7 @@ class Trainer:
                 raise
             except Exception as exc:  # noqa: BLE001 - a view that cannot be drawn must not end the run
                 insights, error = {}, f"{type(exc).__name__}: {exc}"
+                self._probe_gap = max(self._probe_gap * 2, 1.0)  # a failing view is retried less and less often
             self._emit(InsightsReady(self.epoch, insights, error))
 
     def insights(self, kinds: frozenset[str]) -> dict:

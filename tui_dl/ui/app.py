@@ -15,6 +15,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.css.query import NoMatches
 from textual.widgets import Footer, Input, Select, Static, TabbedContent, TabPane
+from textual.widgets.select import InvalidSelectValueError
 from textual.worker import Worker, WorkerState
 
 from tui_dl.engine.config import RunConfig
@@ -208,7 +209,11 @@ class TuiDLApp(App[None]):
                     continue
                 widget = widgets.first()
                 if isinstance(widget, Select):
-                    widget.value = value
+                    try:
+                        widget.value = value
+                    except InvalidSelectValueError:  # a device of another machine, or one not detected yet
+                        widget.value = "auto"
+                        self.notify(f"{name} {value} is not available here: using auto", severity="warning")
                 elif isinstance(widget, Input):
                     widget.value = format_value(value)
         if config.data.target is None:
@@ -269,10 +274,10 @@ class TuiDLApp(App[None]):
         self.session = TrainingSession(config, resume or None, self.runs_root,
                                        str(self.loaded_path) if resume else "")
         self.inspector = None
-        self._update_probes()
         self.run_state = "starting"
         self.worker = self.run_worker(self.session.trainer.run, name="train", group="train", thread=True,
                                       exclusive=True, exit_on_error=False)
+        self._update_probes()
         self.action_show_tab("training")
         self._show_status()
 
@@ -357,7 +362,7 @@ class TuiDLApp(App[None]):
                 curves = Curves.from_checkpoint(self.session.trainer.checkpoint_state()) if event.start_epoch else None
                 view.begin(event.task, event.steps_per_epoch, event.start_epoch, event.config.train.epochs, curves)
                 self.run_state = "running"
-                self.query_one(RunsPanel).reload()
+                self._reload_runs_if_shown()
                 self.loaded = None
                 for notice in self.session.trainer.notices:
                     self.notify(notice, title="data")
@@ -397,7 +402,7 @@ class TuiDLApp(App[None]):
 
     def _finished(self, event: RunFinished) -> None:
         self.run_state = event.status
-        self.query_one(RunsPanel).reload()
+        self._reload_runs_if_shown()
         for problem in self.session.recorder.errors:
             self.notify(problem, title="run record incomplete", severity="warning", timeout=15)
         if event.status in ("failed", "diverged"):
@@ -480,6 +485,11 @@ class TuiDLApp(App[None]):
             self.query_one(RunsPanel).reload()
         self.call_after_refresh(self._update_probes)  # after layout: the boundary grid fits the view
 
+    def _reload_runs_if_shown(self) -> None:
+        """The Runs tab rereads its folder when shown; while it is shown, when a run starts or ends."""
+        if self.query_one("#tabs", TabbedContent).active == "runs":
+            self.query_one(RunsPanel).reload()
+
     @on(InsightsPanel.ViewChanged)
     def _view_changed(self) -> None:
         self.call_after_refresh(self._update_probes)
@@ -495,28 +505,34 @@ class TuiDLApp(App[None]):
             self.session.trainer.probe_size = panel.boundary_view.grid_size
             self.session.trainer.probes = wanted
         if wanted and not self.training:
-            self._inspect(wanted, panel.boundary_view.grid_size)
+            trainer = self.session.trainer if self.session is not None and self.session.trainer.model else None
+            if trainer is not None or self.inspector is not None or self.loaded is not None:
+                self._inspect(trainer or self.inspector, self.loaded, wanted, panel.boundary_view.grid_size)
 
     @work(thread=True, exclusive=True, group="inspect", exit_on_error=False)
-    def _inspect(self, kinds: frozenset[str], size: tuple[int, int]) -> None:
-        """Insights of the finished run's model, or of a loaded checkpoint's (built here once)."""
-        trainer = self.session.trainer if self.session is not None and self.session.trainer.model else self.inspector
-        if trainer is None and self.loaded is not None:
-            from tui_dl.engine.checkpoint import checkpoint_config
-            from tui_dl.engine.trainer import Trainer
+    def _inspect(self, trainer, loaded: dict | None, kinds: frozenset[str], size: tuple[int, int]) -> None:
+        """Insights of an idle trainer's model, or of the `loaded` checkpoint's (set up here, once).
 
-            trainer = Trainer(checkpoint_config(self.loaded), resume=self.loaded)
-            try:
+        Runs on a worker thread: it touches only the trainer it was given, and hands results to the UI thread.
+        """
+        try:
+            if trainer is None:
+                from tui_dl.engine.checkpoint import checkpoint_config
+                from tui_dl.engine.trainer import Trainer
+
+                trainer = Trainer(checkpoint_config(loaded), resume=loaded)
                 trainer.setup()
-            except UserError as exc:
-                self.call_from_thread(self.notify, str(exc), title="insights unavailable", severity="warning")
-                return
-            self.inspector = trainer
-        if trainer is None:
+                self.call_from_thread(setattr, self, "inspector", trainer)
+            trainer.probe_size = size
+            insights = trainer.insights(kinds)
+        except Exception as exc:  # noqa: BLE001 - a view that cannot be drawn is reported, not raised
+            message = str(exc) if isinstance(exc, UserError) else f"{type(exc).__name__}: {exc}"
+            self.call_from_thread(self.notify, message, title="insights unavailable", severity="warning")
             return
-        trainer.probe_size = size
-        insights = trainer.insights(kinds)
-        self.call_from_thread(self.query_one(InsightsPanel).show_insights, trainer.epoch, insights)
+        self.call_from_thread(self._show_inspected, trainer.epoch, insights)
+
+    def _show_inspected(self, epoch: int, insights: dict) -> None:
+        self.query_one(InsightsPanel).show_insights(epoch, insights)
 
     @on(RunsPanel.Fork)
     def _fork(self, event: RunsPanel.Fork) -> None:
@@ -586,8 +602,8 @@ class TuiDLApp(App[None]):
 
             recorder = self.session.recorder  # it wrote last.pt when the run stopped
             recorder.mark_interrupted(f"interrupted: {reason}")
-            path = recorder.folder / LAST
-            if path.is_file():
+            path = recorder.folder / LAST if recorder.folder is not None else None
+            if path is not None and path.is_file():
                 self.exit_report = f"{reason}: epoch {self.session.trainer.epoch} of the run saved to {path}"
             else:
                 self.exit_report = f"{reason}: could not save the run: {'; '.join(recorder.errors) or 'unknown'}"

@@ -144,14 +144,14 @@ def ema(values: ArrayLike, weight: float) -> np.ndarray:
     return out
 
 
-def shape_line(x_epochs: ArrayLike, ys: ArrayLike, options: ChartOptions, timeline: Timeline, latest_epoch: float,
+def shape_line(x_epochs: ArrayLike, ys: ArrayLike, options: ChartOptions, timeline: Timeline,
                steps_per_epoch: int = 1) -> Line:
-    """The line to draw for points (`x_epochs`, `ys`) under `options`.
+    """The line to draw for points (`x_epochs`, `ys`) under `options`' y scale, smoothing and x axis.
 
     Non-finite points are dropped, and with `log_y` also non-positive ones, then y becomes log10(y): smoothing
-    applies to what is drawn, as in TensorBoard. Smoothing runs over the whole curve before zooming to the
-    points with x > `latest_epoch` - `last_epochs`, so zooming does not change the smoothed values. x goes onto
-    the chosen axis last (see `Timeline.convert`); points it cannot place (time before any epoch) are dropped.
+    applies to what is drawn, as in TensorBoard. x goes onto the chosen axis last (see `Timeline.convert`);
+    points it cannot place (time before any epoch) are dropped. The zoom (`last_epochs`) is the caller's: it
+    picks the points before downsampling them to the chart's width, so a zoomed chart keeps its detail.
     """
     x = np.asarray(x_epochs, dtype=np.float64)
     y = np.asarray(ys, dtype=np.float64)
@@ -162,11 +162,8 @@ def shape_line(x_epochs: ArrayLike, ys: ArrayLike, options: ChartOptions, timeli
     if options.log_y:
         y = np.log10(y)
     smooth = ema(y, options.smoothing) if options.smoothing > 0 else None
-    keep = np.ones(len(x), dtype=bool)
-    if options.last_epochs:
-        keep &= x > latest_epoch - options.last_epochs
     x = timeline.convert(x, options.x_axis, steps_per_epoch)
-    keep &= np.isfinite(x)
+    keep = np.isfinite(x)
     xs = x[keep].tolist()
     return Line((xs, y[keep].tolist()), None if smooth is None else (xs, smooth[keep].tolist()))
 

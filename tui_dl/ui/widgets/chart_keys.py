@@ -18,6 +18,11 @@ CHART_BINDINGS = [
 ]
 
 
+def options_hint(options: ChartOptions) -> str:
+    """The chart options and their keys, as one line of markup."""
+    return f"[dim]charts:[/] {options.describe()}   [dim]\\[ ] smoothing  l log y  x x-axis  z zoom[/]"
+
+
 class ChartKeys:
     """Actions that change `chart_options`, then call `options_changed()` (a mixin for widgets).
 

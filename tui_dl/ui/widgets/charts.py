@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import warnings
 from array import array
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 from textual_plotext import PlotextPlot
@@ -72,7 +72,7 @@ class Curves:
     def from_checkpoint(cls, state: dict) -> Curves:
         """The curves stored in a checkpoint's state."""
         return cls(task=state["task"], steps_per_epoch=max(1, state["step"] // max(state["epoch"], 1)),
-                   epochs=[EpochMetrics(**m) for m in state["history"]],
+                   epochs=[EpochMetrics.from_dict(m) for m in state["history"]],
                    steps=array("f", state["step_losses"].tolist()), best_epoch=state["best_epoch"])
 
     def add_epoch(self, metrics: EpochMetrics) -> None:
@@ -157,18 +157,16 @@ class OptionsChart(ThemedPlot):
         """The epoch after which points are shown (the zoom)."""
         return latest_epoch - self.options.last_epochs if self.options.last_epochs else -math.inf
 
-    def plot(self, title: str, curves: list[Curve], marks: list[tuple[float, Timeline]] = (),
-             y_label: str = "") -> None:
+    def plot(self, title: str, curves: list[Curve], marks: list[tuple[float, Timeline]] = ()) -> None:
         """Replace the plot with `curves`: each raw (faint when smoothed) and smoothed, legend on the bright one."""
         plt, options = self.plt, self.options
-        unzoomed = replace(options, last_epochs=0)  # callers zoom before downsampling, keeping the detail
         plt.clear_data()
         plt.clear_figure()
         lows, highs = [], []
         for curve in curves:
             xs, ys = downsample(np.asarray(curve.points[0], dtype=np.float64),
                                 np.asarray(curve.points[1], dtype=np.float64), self.buckets)
-            line = shape_line(xs, ys, unzoomed, curve.timeline, math.inf, curve.steps_per_epoch)
+            line = shape_line(xs, ys, options, curve.timeline, curve.steps_per_epoch)
             raw_x, raw_y = line.raw
             if not raw_x:
                 continue
@@ -187,8 +185,6 @@ class OptionsChart(ThemedPlot):
             plt.yticks(*ticks)
         plt.title(title)
         plt.xlabel(Timeline.label(options.x_axis))
-        if y_label:
-            plt.ylabel(y_label + (" (log)" if options.log_y else ""))
         self.refresh()
 
 

@@ -263,6 +263,8 @@ class InsightsPanel(Vertical):
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
+        self.data_shape: tuple[str, int] | None = None  # (task, inputs) of the chosen data set
+        self.last_error = ""
         self.cpu_history: deque[float] = deque(maxlen=SYSTEM_HISTORY)
         self.gpu_history: deque[float] = deque(maxlen=SYSTEM_HISTORY)
         self.boundary_view = BoundaryView(id="boundary-view")
@@ -299,8 +301,10 @@ class InsightsPanel(Vertical):
 
     @property
     def probes(self) -> frozenset[str]:
-        """What the trainer must compute for the visible view."""
-        return frozenset({self.view}) & PROBED
+        """What the trainer must compute for the visible view (nothing when it does not apply to the data)."""
+        if self.view not in PROBED or (self.data_shape and why_not(self.view, *self.data_shape)):
+            return frozenset()
+        return frozenset({self.view})
 
     def action_view(self, name: str) -> None:
         """Show one of the views."""
@@ -312,6 +316,7 @@ class InsightsPanel(Vertical):
 
     def set_data(self, task: str, inputs: int) -> None:
         """The data set changed: say which views apply."""
+        self.data_shape = (task, inputs)
         for kind, waiting in (("boundary", "a run or a loaded checkpoint draws the decision boundary here"),
                               ("fit", "a run or a loaded checkpoint draws the fit here"),
                               ("confusion", "a run or a loaded checkpoint draws the confusion matrix here")):
@@ -327,8 +332,9 @@ class InsightsPanel(Vertical):
 
     def show_insights(self, epoch: int, insights: dict, error: str = "") -> None:
         """Draw what the trainer computed after `epoch`."""
-        if error:
+        if error and error != self.last_error:  # a view failing at every probe is said once
             self.app.notify(error, title="insight view failed", severity="warning")
+        self.last_error = error
         if "boundary" in insights:
             b = insights["boundary"]
             self.boundary_view.show(b, f"epoch {epoch}: {b.feature_names[0]} across, {b.feature_names[1]} up")

@@ -18,7 +18,7 @@ from textual.widgets import DataTable, Input, Label, Static
 
 from tui_dl.engine import runs
 from tui_dl.ui.series import ChartOptions, Timeline
-from tui_dl.ui.widgets.chart_keys import CHART_BINDINGS, ChartKeys
+from tui_dl.ui.widgets.chart_keys import CHART_BINDINGS, ChartKeys, options_hint
 from tui_dl.ui.widgets.charts import RUN_COLORS, Curve, OptionsChart
 
 # Overlay metrics: (key in metrics.jsonl, chart title). grad_norm_1 is the first layer's gradient norm.
@@ -117,8 +117,7 @@ class RunsPanel(ChartKeys, Vertical):
         table = self.query_one(DataTable)
         table.add_column("", key="mark", width=2)
         for column in runs.RUN_COLUMNS:
-            table.add_column(column, key=column)
-        self.reload()
+            table.add_column(column, key=column)  # rows come when the tab is shown (the app calls reload)
 
     # data ---------------------------------------------------------------------------------------
 
@@ -197,9 +196,7 @@ class RunsPanel(ChartKeys, Vertical):
             curve.points = (np.asarray(curve.points[0])[keep].tolist(), np.asarray(curve.points[1])[keep].tolist())
         what = "selected runs" if self.selected else "the run under the cursor (space selects runs to compare)"
         self.chart.plot(f"{title}: {what}   [m: next metric]", [c for _, c in curves])
-        self.query_one("#runs-options", Static).update(
-            f"[dim]charts:[/] {self.chart_options.describe()}   [dim]\\[ ] smoothing  l log y  x x-axis  z zoom[/]",
-            layout=False)
+        self.query_one("#runs-options", Static).update(options_hint(self.chart_options), layout=False)
 
     def options_changed(self) -> None:
         self._draw()
@@ -290,7 +287,8 @@ class RunsPanel(ChartKeys, Vertical):
             return
         checkpoint = self._summary(name).path / (runs.LAST if which == "last" else runs.BEST)
         if not checkpoint.is_file():
-            self.app.notify(f"{name} has no {checkpoint.name} (it ended before its first epoch)",
-                            title="nothing to continue", severity="warning")
+            hint = "press b for best.pt" if which == "last" else "it has no improved epoch yet"
+            self.app.notify(f"{name} has no {checkpoint.name} (last.pt is written every minute and when a run "
+                            f"ends; best.pt every few seconds): {hint}", title="nothing to continue", severity="warning")
             return
         self.post_message(self.Continue(checkpoint))

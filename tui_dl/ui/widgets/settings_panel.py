@@ -46,7 +46,8 @@ class SettingsPanel(VerticalScroll):
                 yield Field("early stop", text_input("train", "early_stop", t.early_stop),
                             "stop after this many epochs without a better validation loss (0 = off)")
                 yield Field("seed", text_input("train", "seed", t.seed), "seed for initial weights and shuffling")
-                yield Field("device", choice("train", "device", [(t.device, t.device)], t.device),
+                devices = dict.fromkeys(("auto", "cpu", t.device))  # until detection adds what this machine has
+                yield Field("device", choice("train", "device", [(d, d) for d in devices], t.device),
                             "auto = CUDA if present, else MPS, else CPU")
 
     def on_mount(self) -> None:

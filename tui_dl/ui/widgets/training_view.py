@@ -10,7 +10,7 @@ from textual.widgets import ProgressBar, Static
 
 from tui_dl.engine.events import EpochMetrics
 from tui_dl.ui.series import ChartOptions
-from tui_dl.ui.widgets.chart_keys import CHART_BINDINGS, ChartKeys
+from tui_dl.ui.widgets.chart_keys import CHART_BINDINGS, ChartKeys, options_hint
 from tui_dl.ui.widgets.charts import Curves, LossChart, MetricChart
 
 CHART_REFRESH_S = 1.0
@@ -74,8 +74,7 @@ class TrainingView(ChartKeys, Vertical, can_focus=True):
         self._show_options()
 
     def _show_options(self) -> None:
-        self.options_line.update(f"[dim]charts:[/] {self.chart_options.describe()}   "
-                                 "[dim]\\[ ] smoothing  l log y  x x-axis  z zoom[/]", layout=False)
+        self.options_line.update(options_hint(self.chart_options), layout=False)
 
     def options_changed(self) -> None:
         self._show_options()
