@@ -14,6 +14,7 @@ from tui_dl.engine.datasets import load_raw
 from tui_dl.engine.errors import ConfigError, UserError
 from tui_dl.engine.events import (
     EpochEnded,
+    EpochMetrics,
     LrChanged,
     RunFinished,
     RunStarted,
@@ -323,3 +324,11 @@ def test_same_seed_same_run(config_factory):
     c = Trainer(config_factory("spiral", samples=100, epochs=2, seed=5))
     c.run()
     assert [m.train_loss for m in a.history] != [m.train_loss for m in c.history]
+
+
+def test_epoch_metrics_from_a_newer_checkpoint_ignore_unknown_keys():
+    record = {"epoch": 3, "step": 30, "train_loss": 0.5, "val_loss": 0.6, "lr": 0.01, "samples_per_s": 1e4,
+              "seconds": 0.1, "grad_norms": [0.1, 0.2], "a_metric_from_the_future": 1.0}
+    metrics = EpochMetrics.from_dict(record)
+    assert metrics.epoch == 3 and metrics.grad_norms == [0.1, 0.2]
+    assert "a_metric_from_the_future" not in metrics.to_dict()
