@@ -272,7 +272,7 @@ class InsightsPanel(Vertical):
         self.confusion: Confusion | None = None
         self.confusion_view = Static("the confusion matrix appears here while a classification set trains",
                                      id="confusion-view")
-        self.grad_chart = NormsChart("grad_norms", "gradient norm per layer (log)", id="grad-norms")
+        self.grad_chart = NormsChart("grad_norms", "gradient norm per layer (log; last batch of each epoch)", id="grad-norms")
         self.weight_chart = NormsChart("weight_norms", "weight norm per layer (log)", id="weight-norms")
         self.norms_note = Static("per-layer norms appear after the first epoch", id="norms-note")
         self.system_view = Static("sampling...", id="system-view")
