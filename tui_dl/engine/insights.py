@@ -17,7 +17,7 @@ from tui_dl.engine.prepare import PreparedData
 BOUNDARY_POINTS = 600  # data points drawn over the boundary
 FIT_POINTS = 600  # points of a regression fit
 CONFUSION_SAMPLES = 10_000  # the confusion matrix counts at most this many samples of its split
-CHUNK = 65_536
+EVAL_CHUNK = 65_536  # rows per forward pass when evaluating (bounds the activations' memory)
 
 
 @dataclass
@@ -111,7 +111,7 @@ class _Eval:
 
 def _predict(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
     with _Eval(model):
-        return torch.cat([model(x[i:i + CHUNK]) for i in range(0, len(x), CHUNK)]) if len(x) else model(x)
+        return torch.cat([model(x[i:i + EVAL_CHUNK]) for i in range(0, len(x), EVAL_CHUNK)]) if len(x) else model(x)
 
 
 def _standardize(data: PreparedData, x: np.ndarray) -> torch.Tensor:

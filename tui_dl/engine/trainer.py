@@ -29,12 +29,11 @@ from tui_dl.engine.events import (
     StateChanged,
     StepMetrics,
 )
+from tui_dl.engine.insights import EVAL_CHUNK, layer_norms
 from tui_dl.engine.insights import compute as compute_insights
-from tui_dl.engine.insights import layer_norms
 from tui_dl.engine.model import build_model, parameter_count
 from tui_dl.engine.prepare import PreparedData, prepare
 
-EVAL_CHUNK = 65_536
 TRAIN_ACC_SAMPLE = 2_048  # training accuracy is measured on (at most) this many training samples
 PROBE_INTERVAL_S = 0.5  # insight views are recomputed at most this often during training,
 PROBE_SHARE = 0.03  # and less often when computing them would take more than this share of the time
