@@ -163,7 +163,7 @@ async def test_starting_with_the_insights_tab_open_sets_up_one_trainer(tmp_path:
         monkeypatch.setattr(type(app), "_inspect", lambda self, *args: inspected.append(args))
         await pilot.press("f9")
         await wait_for(pilot, lambda: inspected)  # idle: the loaded checkpoint is inspected
-        assert all(args[1] is app.loaded for args in inspected)
+        assert all(args[0] is app.inspector and args[0].config.to_dict() == app.loaded["config"] for args in inspected)
         inspected.clear()
         await pilot.press("f5")
         await wait_for(pilot, lambda: app.run_state == "completed")

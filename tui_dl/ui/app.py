@@ -117,6 +117,7 @@ class TuiDLApp(App[None]):
         self.architecture = ""
         self.system_monitor = None
         self.inspector = None  # a trainer built from a loaded checkpoint, for the insight views
+        self.inspect_lock = threading.Lock()
         # Themes are registered and chosen before the first frame: switching later restyles every widget.
         themes, self.theme_problems = load_themes()
         for theme in themes:
@@ -506,25 +507,27 @@ class TuiDLApp(App[None]):
             self.session.trainer.probes = wanted
         if wanted and not self.training:
             trainer = self.session.trainer if self.session is not None and self.session.trainer.model else None
-            if trainer is not None or self.inspector is not None or self.loaded is not None:
-                self._inspect(trainer or self.inspector, self.loaded, wanted, panel.boundary_view.grid_size)
-
-    @work(thread=True, exclusive=True, group="inspect", exit_on_error=False)
-    def _inspect(self, trainer, loaded: dict | None, kinds: frozenset[str], size: tuple[int, int]) -> None:
-        """Insights of an idle trainer's model, or of the `loaded` checkpoint's (set up here, once).
-
-        Runs on a worker thread: it touches only the trainer it was given, and hands results to the UI thread.
-        """
-        try:
-            if trainer is None:
+            if trainer is None and self.inspector is None and self.loaded is not None:
                 from tui_dl.engine.checkpoint import checkpoint_config
                 from tui_dl.engine.trainer import Trainer
 
-                trainer = Trainer(checkpoint_config(loaded), resume=loaded)
-                trainer.setup()
-                self.call_from_thread(setattr, self, "inspector", trainer)
-            trainer.probe_size = size
-            insights = trainer.insights(kinds)
+                self.inspector = Trainer(checkpoint_config(self.loaded), resume=self.loaded)  # set up by _inspect
+            if trainer or self.inspector:
+                self._inspect(trainer or self.inspector, wanted, panel.boundary_view.grid_size)
+
+    @work(thread=True, exclusive=True, group="inspect", exit_on_error=False)
+    def _inspect(self, trainer, kinds: frozenset[str], size: tuple[int, int]) -> None:
+        """Insights of an idle trainer's model; a loaded checkpoint's trainer is set up here on first use.
+
+        Runs on a worker thread and hands results to the UI thread. Showing the tab and the boundary view's
+        resize can ask twice at once: the lock makes the second wait for the first's setup, not repeat it.
+        """
+        try:
+            with self.inspect_lock:
+                if trainer.model is None:
+                    trainer.setup()
+                trainer.probe_size = size
+                insights = trainer.insights(kinds)
         except Exception as exc:  # noqa: BLE001 - a view that cannot be drawn is reported, not raised
             message = str(exc) if isinstance(exc, UserError) else f"{type(exc).__name__}: {exc}"
             self.call_from_thread(self.notify, message, title="insights unavailable", severity="warning")
