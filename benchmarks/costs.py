@@ -79,7 +79,7 @@ def boundary_draw_cost() -> str:
     """Time to turn a 118x70 decision boundary into the strips the view draws."""
     from textual.strip import Strip
 
-    from tui_dl.engine.insights import Boundary
+    from tui_dl.engine.insight_data import Boundary
     from tui_dl.ui.widgets.insight_views import boundary_lines
 
     gx, gy = np.meshgrid(np.linspace(-1, 1, 118), np.linspace(1, -1, 70))

@@ -44,3 +44,23 @@ def test_config_module_does_not_import_torch():
     result = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=cli_env(), capture_output=True, text=True,
                             timeout=60)
     assert result.returncode == 0, result.stderr
+
+
+def test_the_ui_imports_and_composes_without_torch():
+    # torch takes seconds to import: the first frame must not wait for it (device detection imports it after).
+    code = (
+        "import asyncio, sys\n"
+        "from tui_dl.ui.app import make_app\n"
+        "app = make_app()\n"
+        "app._detect_devices = lambda: None\n"
+        "async def main():\n"
+        "    async with app.run_test(size=(120, 40)) as pilot:\n"
+        "        await pilot.pause(0.3)\n"
+        "        await app.workers.wait_for_complete()\n"
+        "        assert app.raw is not None, 'the data preview did not load'\n"
+        "asyncio.run(main())\n"
+        "assert 'torch' not in sys.modules, 'torch imported before the first frame'\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=cli_env(), capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr

@@ -19,7 +19,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Static, TabbedContent, TabPane
 
-from tui_dl.engine.insights import Boundary, Confusion, Fit, why_not
+from tui_dl.engine.insight_data import Boundary, Confusion, Fit, why_not
 from tui_dl.ui.series import y_ticks
 from tui_dl.ui.widgets.charts import MARKER, RUN_COLORS, Curves, ThemedPlot, downsample
 
