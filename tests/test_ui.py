@@ -13,6 +13,7 @@ from textual.widgets import Input, OptionList, Static
 from conftest import SIZE, set_field, small_config, start_training, wait_for
 from tui_dl.engine.checkpoint import load_checkpoint
 from tui_dl.ui.app import TuiDLApp, make_app
+from tui_dl.ui.exit_guard import ExitGuard
 from tui_dl.ui.form import Field
 from tui_dl.ui.widgets.charts import LossChart
 from tui_dl.ui.widgets.training_view import TrainingView
@@ -187,10 +188,14 @@ async def test_quitting_mid_training_stops_the_worker_cleanly(tmp_path: Path):
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP], ids=lambda s: s.name)
 async def test_a_signal_during_a_ui_run_saves_the_last_epoch_and_exits(tmp_path: Path, sig):
     app = make_app(small_config(epochs=100_000), runs_root=tmp_path)
-    async with app.run_test(size=SIZE) as pilot:
-        await start_training(pilot, epochs=2)
-        os.kill(os.getpid(), sig)
-        await wait_for(pilot, lambda: app.return_code is not None)
+    guard = ExitGuard(app, hard_exit=False).install()
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await start_training(pilot, epochs=2)
+            os.kill(os.getpid(), sig)
+            await wait_for(pilot, lambda: app.return_code is not None)
+    finally:
+        guard.close()
     assert app.return_code == 128 + sig
     saved = load_checkpoint(next(tmp_path.rglob("last.pt")))
     assert saved["epoch"] == len(saved["history"]) >= 2

@@ -60,8 +60,12 @@ def build_parser() -> Parser:
 
     parser.add_argument("--runs-dir", type=Path, metavar="DIR",
                         help="folder of run records (default: $TUI_DL_RUNS_DIR or ./runs)")
+    parser.add_argument("--config", type=Path, metavar="FILE.toml",
+                        help="open the UI with the settings of a TOML file (as `train --config` reads)")
     ui = commands.add_parser("ui", help="open the terminal UI (the default)")
     ui.add_argument("--runs-dir", type=Path, metavar="DIR", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    ui.add_argument("--config", type=Path, metavar="FILE.toml", default=argparse.SUPPRESS,
+                    help="start with the settings of a TOML file (as `train --config` reads)")
     commands.add_parser("datasets", help="list the built-in and shipped data sets")
 
     runs = commands.add_parser("runs", help="list recorded runs")
@@ -152,9 +156,14 @@ def run_command(args: argparse.Namespace) -> int:
 
     runs_root = args.runs_dir or runs_dir()
     if args.command in (None, "ui"):
+        from tui_dl.engine.errors import UserError
         from tui_dl.ui.app import run_app
 
-        return run_app(runs_root)
+        try:
+            config = load_toml(args.config).validate() if args.config else None
+        except UserError as exc:
+            fail(str(exc))
+        return run_app(runs_root, config)
     if args.command == "datasets":
         from tui_dl.commands import list_datasets
 

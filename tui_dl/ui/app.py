@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import signal
 import sys
 import threading
 import time
 from collections import deque
+from functools import partial
 from pathlib import Path
 
 from textual import on, work
@@ -52,7 +52,8 @@ FIELD_LABELS = {
     "train-seed": "seed", "data-samples": "samples", "data-noise": "noise", "data-window": "window",
     "data-val_split": "validation split", "data-test_split": "test split", "data-seed": "data seed",
 }
-INTERRUPT_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+QUIT_REASON = "stopped by quitting the UI"
+SAVE_WAIT_S = 120.0  # how long leaving waits for a run to stop and write its last checkpoint
 TAB_OF_SECTION = {"data": "data", "model": "model", "train": "model"}
 # Where the keyboard goes when a tab is shown (default: its first field).
 TAB_FOCUS = {"training": "#training-view", "insights": "#insight-tabs Tabs", "runs": "#runs-table"}
@@ -69,6 +70,20 @@ class TrainingSession:
         self.recorder = RunRecorder(self.trainer, runs_root, resumed_from=resumed_from)
         self.events: deque[Event] = deque()
         self.trainer.subscribe(self.events.append)
+        self.started, self.done = threading.Event(), threading.Event()
+
+    def run(self):
+        """Train on the calling (worker) thread; `done` is set once the run has ended and its record is written."""
+        self.started.set()
+        try:
+            return self.trainer.run()
+        finally:
+            self.done.set()
+
+    def stop_and_wait(self, timeout: float) -> bool:
+        """Stop the run and wait until it has ended (True), or `timeout` passed (False); from any thread."""
+        self.trainer.stop()
+        return not self.started.is_set() or self.done.wait(timeout)
 
     def drain(self) -> list[Event]:
         drained = []
@@ -116,6 +131,7 @@ class TuiDLApp(App[None]):
         self.exit_report: str | None = None
         self.architecture = ""
         self.system_monitor = None
+        self.ui_loop: asyncio.AbstractEventLoop | None = None
         self.inspector = None  # a trainer built from a loaded checkpoint, for the insight views
         self.inspect_lock = threading.Lock()
         # Themes are registered and chosen before the first frame: switching later restyles every widget.
@@ -150,22 +166,20 @@ class TuiDLApp(App[None]):
         self._validate()
         self._show_status()
         self.query_one("#dataset-list").focus()
-        if threading.current_thread() is threading.main_thread():  # signals reach the main thread only
-            loop = asyncio.get_running_loop()
-            for sig in INTERRUPT_SIGNALS:
-                loop.add_signal_handler(sig, self._interrupted, sig)
+        self.ui_loop = asyncio.get_running_loop()
 
     def on_unmount(self) -> None:
         if self.system_monitor is not None:
             self.system_monitor.close()
-        if threading.current_thread() is threading.main_thread():
-            loop = asyncio.get_running_loop()
-            for sig in INTERRUPT_SIGNALS:
-                loop.remove_signal_handler(sig)
 
-    def _interrupted(self, sig: signal.Signals) -> None:
-        """SIGINT / SIGTERM / SIGHUP (a closed SSH session): save the last finished epoch, then exit."""
-        self.run_worker(self._save_and_exit(f"interrupted by {sig.name}", 128 + sig), group="exit")
+    def exit_from_thread(self, return_code: int) -> None:
+        """Ask the app to exit from another thread (the exit guard's); never blocks."""
+        loop = self.ui_loop
+        if loop is not None and not loop.is_closed():
+            try:
+                loop.call_soon_threadsafe(partial(self.exit, return_code=return_code))
+            except RuntimeError:  # the loop closed meanwhile: the app has exited
+                pass
 
     # settings ---------------------------------------------------------------------------------
 
@@ -276,7 +290,7 @@ class TuiDLApp(App[None]):
                                        str(self.loaded_path) if resume else "")
         self.inspector = None
         self.run_state = "starting"
-        self.worker = self.run_worker(self.session.trainer.run, name="train", group="train", thread=True,
+        self.worker = self.run_worker(self.session.run, name="train", group="train", thread=True,
                                       exclusive=True, exit_on_error=False)
         self._update_probes()
         self.action_show_tab("training")
@@ -594,25 +608,30 @@ class TuiDLApp(App[None]):
 
     async def action_quit(self) -> None:
         """Quit, stopping a run cleanly first and keeping its last finished epoch."""
-        await self._save_and_exit("quit", 0)
+        await asyncio.to_thread(self.leave, QUIT_REASON)
+        self.exit(return_code=0)
 
-    async def _save_and_exit(self, reason: str, return_code: int) -> None:
-        interrupted_run = self.training
-        if interrupted_run:
-            await self._stop_and_wait()
-        if interrupted_run and self.session.trainer.epoch > 0:
-            from tui_dl.engine.runs import LAST
+    def leave(self, reason: str) -> None:
+        """Stop the run in progress and record `reason` in it; returns once its last epoch is saved.
 
-            recorder = self.session.recorder  # it wrote last.pt when the run stopped
-            recorder.mark_interrupted(f"interrupted: {reason}")
-            path = recorder.folder / LAST if recorder.folder is not None else None
-            if path is not None and path.is_file():
-                self.exit_report = f"{reason}: epoch {self.session.trainer.epoch} of the run saved to {path}"
-            else:
-                self.exit_report = f"{reason}: could not save the run: {'; '.join(recorder.errors) or 'unknown'}"
-        elif reason != "quit":
-            self.exit_report = reason
-        self.exit(return_code=return_code)
+        Called from any thread: on the quit key, and by the exit guard on SIGHUP / SIGTERM / SIGINT.
+        """
+        session = self.session
+        if session is None or session.done.is_set() or not session.stop_and_wait(SAVE_WAIT_S):
+            self.exit_report = None if reason == QUIT_REASON else reason
+            return
+        from tui_dl.engine.runs import LAST
+
+        recorder = session.recorder  # it wrote last.pt when the run stopped
+        recorder.mark_interrupted(reason)
+        if session.trainer.epoch == 0:
+            self.exit_report = f"{reason}: the run had no finished epoch to save"
+            return
+        path = recorder.folder / LAST if recorder.folder is not None else None
+        if path is not None and path.is_file():
+            self.exit_report = f"{reason}: epoch {session.trainer.epoch} of the run saved to {path}"
+        else:
+            self.exit_report = f"{reason}: could not save the run: {'; '.join(recorder.errors) or 'unknown'}"
 
 
 def make_app(config: RunConfig | None = None, runs_root: Path | None = None) -> TuiDLApp:
@@ -620,9 +639,15 @@ def make_app(config: RunConfig | None = None, runs_root: Path | None = None) -> 
     return TuiDLApp(config, runs_root)
 
 
-def run_app(runs_root: Path | None = None) -> int:
-    app = make_app(runs_root=runs_root)
-    app.run()
+def run_app(runs_root: Path | None = None, config: RunConfig | None = None) -> int:
+    from tui_dl.ui.exit_guard import ExitGuard
+
+    app = make_app(config, runs_root)
+    guard = ExitGuard(app).install()
+    try:
+        app.run()
+    finally:
+        guard.close()
     if app.exit_report:
         print(app.exit_report, file=sys.stderr)
     return app.return_code or 0
