@@ -393,9 +393,9 @@ def test_summary_cells():
                      status="early_stopped")
     cells = summary_cells(run)
     assert len(cells) == len(runs.RUN_COLUMNS)
-    assert cells == ("r", "my.csv", "2-16-2 tanh", "sgd 0.05", "3/10", "0.1235", "87.5%", "2:05", "early stopped")
+    assert cells == ("r", "my.csv", "2-16-2 tanh", "sgd 0.05", "3/10", "0.1235", "87.5%", "2:06", "early stopped")
     empty = summary_cells(RunSummary("e", status="unreadable"))
-    assert empty == ("e", "", "", "", "0", "-", "-", "0:00", "unreadable")
+    assert empty == ("e", "", "", "", "0", "-", "-", "0.0s", "unreadable")
 
 
 def test_find_run(runs_folder, tmp_path, monkeypatch):

@@ -332,3 +332,43 @@ def test_epoch_metrics_from_a_newer_checkpoint_ignore_unknown_keys():
     metrics = EpochMetrics.from_dict(record)
     assert metrics.epoch == 3 and metrics.grad_norms == [0.1, 0.2]
     assert "a_metric_from_the_future" not in metrics.to_dict()
+
+
+def test_one_duration_for_the_run_its_summary_and_its_epochs(config_factory, runs_folder):
+    # engine.duration: the run's time is its epochs' time, pauses out; the summary and RunFinished agree.
+    from tui_dl.engine.runs import RunRecorder, read_summary
+
+    trainer = Trainer(config_factory("circle", samples=100, epochs=4))
+    recorder = RunRecorder(trainer, runs_folder)
+    trainer.subscribe(lambda e: time.sleep(0.3) if isinstance(e, RunStarted) else None)  # setup: not run time
+    finished = trainer.run()
+    assert finished.seconds == pytest.approx(sum(m.seconds for m in trainer.history))
+    assert finished.seconds < 0.3
+    assert read_summary(recorder.folder).seconds == finished.seconds
+
+
+def test_a_stopped_run_counts_its_unfinished_epoch_but_not_its_pause(config_factory):
+    trainer = Trainer(config_factory("spiral", samples=4000, epochs=1000, batch_size=8))
+    rec = Recorder(trainer)
+    thread, result = start(trainer)
+    deadline = time.monotonic() + TIMEOUT
+    while not rec.of(StepMetrics) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    trainer.pause()
+    while not rec.of(StateChanged) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.5)
+    trainer.stop()
+    thread.join(TIMEOUT)
+    finished = result["finished"]
+    done = sum(m.seconds for m in trainer.history)
+    assert finished.status == "stopped" and finished.seconds > done  # the unfinished epoch counts
+    assert finished.seconds < done + 0.4  # the 0.5 s pause does not
+
+
+@pytest.mark.parametrize("seconds, text", [(0, "0.0s"), (1.74, "1.7s"), (59.9, "59.9s"), (59.97, "1:00"),
+                                           (125.7, "2:06"), (3725, "1:02:05")])
+def test_format_duration(seconds, text):
+    from tui_dl.engine.duration import format_duration
+
+    assert format_duration(seconds) == text

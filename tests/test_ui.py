@@ -304,3 +304,35 @@ async def test_preview_of_a_class_sorted_set_shows_every_class(tmp_path: Path):
         preview = app.query_one("#dataset-preview")
         legend = str(preview.render())
         assert "arm A" in legend and "arm B" in legend
+
+
+async def test_a_run_shows_one_duration_in_progress_notification_and_summary(tmp_path: Path):
+    import json
+
+    from tui_dl.engine.duration import format_duration
+
+    app = make_app(small_config(epochs=3), runs_root=tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.raw is not None)
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: app.run_state == "completed")
+        await pilot.pause(0.1)
+        summary = json.loads(next(tmp_path.rglob("summary.json")).read_text())
+        shown = format_duration(summary["seconds"])
+        assert f"  {shown}  " in text_of(app, "#progress-text")
+        assert any(f"3 epochs in {shown};" in str(n.message) for n in app._notifications)
+
+
+async def test_a_run_that_fails_to_start_says_why_instead_of_a_clock(tmp_path: Path, monkeypatch):
+    monkeypatch.setattr("tui_dl.engine.device.available_devices", lambda: ["auto", "cpu", "cuda:0"])
+    config = small_config()
+    app = make_app(config, runs_root=tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.raw is not None and app.device_name != "detecting device...")
+        app.query_one("#train-device").value = "cuda:0"  # offered, but this machine has no CUDA
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: app.run_state == "failed")
+        await pilot.pause(0.1)
+        progress = text_of(app, "#progress-text")
+        assert progress.startswith("failed before the first epoch: device cuda:0 is not available"), progress
+        assert "epoch 1/" not in progress and "elapsed" not in progress

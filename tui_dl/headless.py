@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from tui_dl.engine.config import RunConfig
+from tui_dl.engine.duration import format_duration
 from tui_dl.engine.errors import UserError
 from tui_dl.engine.events import EpochEnded, EpochMetrics, Event, RunFinished, RunStarted, StepMetrics
 from tui_dl.engine.runs import RunRecorder
@@ -120,7 +121,7 @@ class HeadlessRun:
             }), flush=True)
         else:
             best = f"{finished.best_val_loss:.4f}" if finished.best_val_loss is not None else "-"
-            self.console.print(f"{status}: {finished.epochs_done} epochs in {finished.seconds:.1f}s, "
+            self.console.print(f"{status}: {finished.epochs_done} epochs in {format_duration(finished.seconds)}, "
                                f"best loss {best} at epoch {finished.best_epoch}"
                                + (f"; checkpoint {checkpoint}" if checkpoint else ""), highlight=False)
             if test:

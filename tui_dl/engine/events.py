@@ -93,7 +93,7 @@ class RunFinished:
     epochs_done: int
     best_epoch: int
     best_val_loss: float | None
-    seconds: float
+    seconds: float  # the run's time, as `engine.duration` defines it
 
 
 @dataclass

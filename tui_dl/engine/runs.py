@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from tui_dl.engine.config import dump_toml
+from tui_dl.engine.duration import format_duration
 from tui_dl.engine.errors import UserError
 from tui_dl.engine.events import EpochEnded, Event, LrChanged, RunFinished, RunStarted
 
@@ -192,6 +193,7 @@ class RunRecorder:
 
     def _finished(self, event: RunFinished) -> None:
         self.summary.status, self.summary.message = event.status, event.message
+        self.summary.seconds = event.seconds  # with the last, unfinished epoch
         if self.trainer.epoch > 0:
             self._writer.submit(LAST, self.trainer.snapshot)
         self._writer.submit(SUMMARY, self.summary.to_dict())
@@ -309,11 +311,10 @@ def summary_cells(run: RunSummary) -> tuple[str, ...]:
     """The RUN_COLUMNS of one run as text."""
     loss = f"{run.best_val_loss:.4f}" if run.best_val_loss is not None else "-"
     acc = f"{run.best_val_acc:.1%}" if run.best_val_acc is not None else "-"
-    minutes, seconds = divmod(int(run.seconds), 60)
     epochs = f"{run.epochs}/{run.epochs_total}" if run.epochs_total else str(run.epochs)
     return (run.name, Path(run.dataset).name, f"{run.architecture.replace(' -> ', '-')} {run.activation}".strip(),
             f"{run.optimizer} {run.lr:g}" if run.optimizer else "", epochs, loss, acc,
-            f"{minutes}:{seconds:02d}", run.live_status.replace("_", " "))
+            format_duration(run.seconds), run.live_status.replace("_", " "))
 
 
 def sort_runs(runs: list[RunSummary], by: str, reverse: bool = False) -> list[RunSummary]:

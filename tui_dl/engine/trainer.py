@@ -82,6 +82,7 @@ class Trainer:
         self.device: torch.device | None = None
         self.epoch = 0
         self.step = 0
+        self.seconds = 0.0  # the run's time so far (see engine.duration)
         self.probes: frozenset[str] = frozenset()
         self.probe_size: tuple[int, int] = (80, 40)
         self._probed_at = -math.inf
@@ -158,6 +159,7 @@ class Trainer:
             self.notices.append("optimizer changed: its state starts fresh")
         self.epoch, self.step = int(state["epoch"]), int(state["step"])
         self.history = [EpochMetrics.from_dict(m) for m in state["history"]]
+        self.seconds = sum(m.seconds for m in self.history)
         self.step_losses = array("f", state["step_losses"].tolist())
         self.best_epoch = int(state["best_epoch"])
         self.best_val_loss = state["best_val_loss"]
@@ -174,7 +176,6 @@ class Trainer:
 
     def run(self) -> RunFinished:
         """Train to the configured epoch count, a stop, early stopping or a failure; never raises."""
-        started = time.perf_counter()
         status, message = "completed", ""
         try:
             if self.model is None:
@@ -197,8 +198,7 @@ class Trainer:
             if self.device is not None and self.device.type == "cuda":
                 torch.cuda.empty_cache()
         self.state = status
-        finished = RunFinished(status, message, self.epoch, self.best_epoch, self.best_val_loss,
-                               time.perf_counter() - started)
+        finished = RunFinished(status, message, self.epoch, self.best_epoch, self.best_val_loss, self.seconds)
         self._emit(finished)
         return finished
 
@@ -246,6 +246,7 @@ class Trainer:
             if not self._running.is_set():
                 paused_for += self._wait_while_paused()
             if self._stop.is_set():
+                self.seconds += time.perf_counter() - started - paused_for
                 return "stopped", f"stopped by the user during epoch {epoch}"
             if self._pending_lr is not None:
                 self._apply_lr()
@@ -261,12 +262,14 @@ class Trainer:
             if now - last_report >= self.report_interval and i + 1 < steps:
                 values = torch.stack(pending).tolist()
                 if not self._report_steps(epoch, first_pending, values, steps, i + 1):
+                    self.seconds += now - started - paused_for
                     return self._diverged(epoch)
                 epoch_losses += values
                 first_pending, pending, last_report = i + 1, [], now
         values = torch.stack(pending).tolist()
         train_seconds = time.perf_counter() - started - paused_for
         if not self._report_steps(epoch, first_pending, values, steps, steps):
+            self.seconds += train_seconds
             return self._diverged(epoch)
         epoch_losses += values
         last = n - (steps - 1) * batch
@@ -275,6 +278,7 @@ class Trainer:
         metrics = self._evaluate(epoch, self.step + steps, train_loss, train_seconds,
                                  time.perf_counter() - started - paused_for)
         metrics.weight_norms, metrics.grad_norms = weight_norms, grad_norms
+        self.seconds += metrics.seconds
         if not all(math.isfinite(v) for v in (metrics.train_loss, metrics.val_loss or 0.0)):
             return self._diverged(epoch)
         self.epoch, self.step = epoch, self.step + steps

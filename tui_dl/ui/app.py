@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import sys
 import threading
-import time
 from collections import deque
 from functools import partial
 from pathlib import Path
@@ -19,6 +18,7 @@ from textual.widgets.select import InvalidSelectValueError
 from textual.worker import Worker, WorkerState
 
 from tui_dl.engine.config import RunConfig
+from tui_dl.engine.duration import format_duration
 from tui_dl.engine.errors import UserError
 from tui_dl.engine.events import (
     EpochEnded,
@@ -127,7 +127,6 @@ class TuiDLApp(App[None]):
         self.loaded_path: Path | None = None
         self.run_state = "idle"
         self.device_name = "detecting device..."
-        self.paused_since: float | None = None
         self.exit_report: str | None = None
         self.architecture = ""
         self.system_monitor = None
@@ -386,15 +385,18 @@ class TuiDLApp(App[None]):
             elif isinstance(event, EpochEnded):
                 view.add_epoch(event.metrics, event.best_epoch)
             elif isinstance(event, StateChanged):
-                self._paused(event.state == "paused", view)
+                self.run_state = event.state
+                view.paused(event.state == "paused")
             elif isinstance(event, LrChanged):
                 self.query_one(f"#{field_id('train', 'lr')}", Input).value = f"{event.lr:g}"
             elif isinstance(event, InsightsReady):
                 self.query_one(InsightsPanel).show_insights(event.epoch, event.insights, event.error)
             elif isinstance(event, RunFinished):
                 self._finished(event)
+                view.finish(self.run_state.replace("_", " "), event.seconds, event.message)
                 finished = True
-        view.show_progress(self.run_state)
+        if not finished:
+            view.show_progress(self.run_state)
         if finished:
             view.redraw()  # the final curves, at once
         else:
@@ -407,14 +409,6 @@ class TuiDLApp(App[None]):
                 self.query_one(RunsPanel).reload_if_due()  # the running run's curve grows in the overlay
         self._show_status()
 
-    def _paused(self, paused: bool, view: TrainingView) -> None:
-        now = time.monotonic()
-        if paused:
-            self.paused_since, self.run_state = now, "paused"
-        else:
-            view.paused_total += now - (self.paused_since or now)
-            self.paused_since, self.run_state = None, "running"
-
     def _finished(self, event: RunFinished) -> None:
         self.run_state = event.status
         self._reload_runs_if_shown()
@@ -424,7 +418,7 @@ class TuiDLApp(App[None]):
             self.notify(event.message, title=f"run {event.status}", severity="error", timeout=15)
         else:
             best = f"{event.best_val_loss:.4f}" if event.best_val_loss is not None else "-"
-            self.notify(f"{event.epochs_done} epochs in {event.seconds:.1f}s; best loss {best} at epoch "
+            self.notify(f"{event.epochs_done} epochs in {format_duration(event.seconds)}; best loss {best} at epoch "
                         f"{event.best_epoch}. ctrl+s saves.", title=f"run {event.status.replace('_', ' ')}")
 
     def _show_status(self) -> None:

@@ -8,17 +8,13 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import ProgressBar, Static
 
+from tui_dl.engine.duration import format_duration
 from tui_dl.engine.events import EpochMetrics
 from tui_dl.ui.series import ChartOptions
 from tui_dl.ui.widgets.chart_keys import CHART_BINDINGS, ChartKeys, options_hint
 from tui_dl.ui.widgets.charts import Curves, LossChart, MetricChart
 
 CHART_REFRESH_S = 1.0
-
-
-def clock(seconds: float) -> str:
-    seconds = int(max(seconds, 0))
-    return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
 
 
 def describe_epoch(m: EpochMetrics) -> str:
@@ -33,6 +29,43 @@ def describe_epoch(m: EpochMetrics) -> str:
     return "  ".join(parts)
 
 
+class RunClock:
+    """The run's time on screen: the recorded epochs' seconds plus the time since the last one, pauses left out.
+
+    So it agrees with the trainer's figure (engine.duration): exactly once the run has finished.
+    """
+
+    def __init__(self, resumed_at: float = 0.0):
+        self.resumed_at = resumed_at  # seconds of the epochs before a resume
+        self.recorded = resumed_at
+        self.since = time.monotonic()
+        self.paused_at: float | None = None
+        self.final: float | None = None
+
+    @property
+    def elapsed(self) -> float:
+        if self.final is not None:
+            return self.final
+        now = self.paused_at if self.paused_at is not None else time.monotonic()
+        return self.recorded + max(now - self.since, 0.0)
+
+    def epoch_ended(self, seconds: float) -> None:
+        self.recorded += seconds
+        self.since = self.paused_at if self.paused_at is not None else time.monotonic()
+
+    def pause(self) -> None:
+        if self.paused_at is None:
+            self.paused_at = time.monotonic()
+
+    def resume(self) -> None:
+        if self.paused_at is not None:
+            self.since += time.monotonic() - self.paused_at
+            self.paused_at = None
+
+    def finished(self, seconds: float) -> None:
+        self.final = seconds
+
+
 class TrainingView(ChartKeys, Vertical, can_focus=True):
     """Progress bar and text, metrics line, system line, chart options and the loss and metric charts."""
 
@@ -45,8 +78,8 @@ class TrainingView(ChartKeys, Vertical, can_focus=True):
         self.total_steps = 1
         self.done_steps = 0
         self.first_step = 0
-        self.started = 0.0
-        self.paused_total = 0.0
+        self.begun = False  # a run has started (its clock and counts are meaningful)
+        self.clock = RunClock()
         self.samples_per_s = 0.0
         self.total_epochs = 0
         self.stale, self.drawn_at = False, 0.0
@@ -92,7 +125,8 @@ class TrainingView(ChartKeys, Vertical, can_focus=True):
         self.first_step = start_epoch * steps_per_epoch
         self.done_steps = 0
         self.samples_per_s = 0.0
-        self.started, self.paused_total = time.monotonic(), 0.0
+        self.begun = True
+        self.clock = RunClock(sum(m.seconds for m in self.curves.epochs))
         self.progress_bar.update(total=self.total_steps, progress=0)
         self.metrics_line.update("", layout=False)
         self.redraw()
@@ -104,6 +138,7 @@ class TrainingView(ChartKeys, Vertical, can_focus=True):
 
     def add_epoch(self, metrics: EpochMetrics, best_epoch: int) -> None:
         self.curves.add_epoch(metrics)
+        self.clock.epoch_ended(metrics.seconds)
         self.curves.best_epoch = best_epoch
         self.stale = True
         rate = metrics.samples_per_s
@@ -116,18 +151,32 @@ class TrainingView(ChartKeys, Vertical, can_focus=True):
         self.metrics_line.update(line, layout=False)
 
     def show_progress(self, state: str) -> None:
-        """Progress bar and text: epoch, step, elapsed, ETA, samples/s."""
+        """Progress bar and text: epoch, step, the run's time, ETA, samples/s."""
+        if not self.begun:
+            return
         self.progress_bar.update(progress=self.done_steps)
         spe = max(self.curves.steps_per_epoch, 1)
         absolute = self.first_step + self.done_steps
         epoch = min(absolute // spe + 1, max(self.total_epochs, 1))
-        elapsed = time.monotonic() - self.started - self.paused_total
         fraction = self.done_steps / self.total_steps
-        eta = clock(elapsed * (1 - fraction) / fraction) if 0 < fraction < 1 else "-"
+        this_run = self.clock.elapsed - self.clock.resumed_at
+        eta = format_duration(this_run * (1 - fraction) / fraction) if 0 < fraction < 1 else "-"
         speed = f"{self.samples_per_s:,.0f} samples/s" if self.samples_per_s else ""
         self.progress_text.update(
             f"{state}  epoch {epoch}/{self.total_epochs}  step {absolute % spe or spe}/{spe}  "
-            f"{clock(elapsed)} elapsed  ETA {eta}  {speed}", layout=False)
+            f"{format_duration(self.clock.elapsed)}  ETA {eta}  {speed}", layout=False)
+
+    def finish(self, state: str, seconds: float, message: str) -> None:
+        """The run ended: its final time (the figure the summary and the notification give), or why it never began."""
+        if not self.begun:
+            self.progress_text.update(f"{state} before the first epoch: {message}", layout=False)
+            return
+        self.clock.finished(seconds)
+        self.show_progress(state)
+
+    def paused(self, paused: bool) -> None:
+        """The run was paused or resumed: its clock stops or goes on."""
+        self.clock.pause() if paused else self.clock.resume()
 
     def show_curves(self, curves: Curves, note: str) -> None:
         """Show curves restored from a checkpoint."""
