@@ -372,3 +372,40 @@ def test_format_duration(seconds, text):
     from tui_dl.engine.duration import format_duration
 
     assert format_duration(seconds) == text
+
+
+def test_a_model_too_large_for_memory_is_refused_before_it_is_built(config_factory, monkeypatch):
+    # 2 -> 65536 -> 65536 -> 2: 4.3 billion parameters, about 120 GiB with Adam's state and the snapshot.
+    config = config_factory("circle", samples=100, layers=2, neurons=[65_536])
+    built = []
+    monkeypatch.setattr("tui_dl.engine.trainer.build_model", lambda *a: built.append(a))
+    trainer = Trainer(config)
+    with pytest.raises(UserError, match=r"will not fit in memory: it needs about 1\d\d\.\d GiB \(weights 16\.0 GiB"):
+        trainer.setup()
+    assert not built
+    finished = Trainer(config).run()
+    assert finished.status == "failed" and "fewer or narrower layers" in finished.message
+
+
+def test_a_run_close_to_the_memory_limit_warns(config_factory, monkeypatch):
+    from tui_dl.engine.memory import estimate
+
+    config = config_factory("circle", samples=100, layers=2, neurons=[256])
+    needed = estimate(config, 2, 2, 80, regression=False)
+    monkeypatch.setattr("tui_dl.engine.device.free_memory", lambda device: int((needed.total - needed.data) / 0.8))
+    trainer = Trainer(config)
+    trainer.setup()
+    assert any(n.startswith("memory is tight: the run needs about") for n in trainer.notices)
+
+
+def test_memory_estimate_counts_each_part(config_factory):
+    from tui_dl.engine.memory import estimate
+
+    adam = config_factory("circle", layers=1, neurons=[10], batch_size=4)
+    params = 2 * 10 + 10 + 10 * 2 + 2
+    e = estimate(adam, 2, 2, samples=100, regression=False)
+    assert (e.weights, e.gradients, e.optimizer, e.snapshot) == (4 * params, 4 * params, 8 * params, 12 * params)
+    sgd = config_factory("circle", layers=1, neurons=[10], optimizer="sgd", momentum=0.0)
+    assert estimate(sgd, 2, 2, 100, False).optimizer == 0
+    wide = estimate(config_factory("circle", layers=1, neurons=[1000], batch_size=4), 2, 2, 100_000, False)
+    assert wide.activations == 65_536 * 1002 * 4  # an evaluation chunk through the widest layer

@@ -336,3 +336,16 @@ async def test_a_run_that_fails_to_start_says_why_instead_of_a_clock(tmp_path: P
         progress = text_of(app, "#progress-text")
         assert progress.startswith("failed before the first epoch: device cuda:0 is not available"), progress
         assert "epoch 1/" not in progress and "elapsed" not in progress
+
+
+async def test_the_architecture_line_estimates_memory_and_a_model_too_large_is_refused(tmp_path: Path):
+    app = make_app(small_config(), runs_root=tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.raw is not None)
+        assert "354 params, needs ~" in text_of(app, "#architecture")
+        await set_field(pilot, "model-neurons", "65536")
+        assert "4,295,360,514 params, needs ~112.1 GiB" in text_of(app, "#architecture")
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: app.run_state == "failed")
+        assert any("will not fit in memory" in str(n.message) for n in app._notifications)
+        assert not list(tmp_path.rglob("last.pt"))

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+EVAL_CHUNK = 65_536  # rows per forward pass when evaluating (bounds the activations' memory)
+
 @dataclass
 class Boundary:
     """The predicted class and its probability on a grid over the data's plane (row 0 is the top)."""

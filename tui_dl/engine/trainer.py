@@ -29,7 +29,8 @@ from tui_dl.engine.events import (
     StateChanged,
     StepMetrics,
 )
-from tui_dl.engine.insights import EVAL_CHUNK, layer_norms
+from tui_dl.engine.insight_data import EVAL_CHUNK
+from tui_dl.engine.insights import layer_norms
 from tui_dl.engine.insights import compute as compute_insights
 from tui_dl.engine.model import build_model, parameter_count
 from tui_dl.engine.prepare import PreparedData, prepare
@@ -127,6 +128,7 @@ class Trainer:
         if self.data is None:
             self.data = prepare(load_raw(cfg.data), cfg.data, self.device)
         self.notices.extend(self.data.raw.notices)
+        self._check_memory()
         if cfg.train.batch_size > len(self.data.x_train):
             self.notices.append(f"batch size {cfg.train.batch_size:,} is larger than the {len(self.data.x_train):,} "
                                 "training samples: each epoch is one full batch")
@@ -139,6 +141,22 @@ class Trainer:
         if self._resume is not None:
             self._apply_resume(self._resume)
         self._take_snapshot()
+
+    def _check_memory(self) -> None:
+        """Refuse a run that cannot fit the device's free memory (before allocating it); warn when it is close."""
+        from dataclasses import replace
+
+        from tui_dl.engine.device import free_memory
+        from tui_dl.engine.memory import estimate, fit_problem
+
+        data = self.data
+        needed = estimate(self.config, data.inputs, data.outputs, len(data.x_train) + len(data.x_val),
+                          data.task == "regression")
+        problem, warning = fit_problem(replace(needed, data=0), free_memory(self.device), describe_device(self.device))
+        if problem is not None:
+            raise UserError(problem)
+        if warning is not None:
+            self.notices.append(warning)
 
     def _apply_resume(self, state: dict) -> None:
         from tui_dl.engine.checkpoint import check_compatible

@@ -193,9 +193,15 @@ class TuiDLApp(App[None]):
         for field in (*self.query_one(DatasetPanel).fields, *self.query_one(SettingsPanel).fields):
             field.show_error(errors.get(field.editor.id))
         model_ok = not any(key.startswith("model-") for key in errors)
+        memory = None
+        if self.raw is not None and model_ok:
+            from tui_dl.engine.memory import estimate
+
+            memory = estimate(config, self.raw.features, self.raw.outputs, self.raw.samples,
+                              self.raw.task == "regression").total
         self.query_one(SettingsPanel).show_architecture(
             self.raw.features if self.raw else None, self.raw.outputs if self.raw else None,
-            config.model if model_ok else None)
+            config.model if model_ok else None, memory)
         self.architecture = config.model.summary(self.raw.features, self.raw.outputs) \
             if self.raw and model_ok else ""
         return config, errors

@@ -64,13 +64,17 @@ class SettingsPanel(VerticalScroll):
         select.set_options([(n, n) for n in names])
         select.value = current if current in names else "auto"
 
-    def show_architecture(self, inputs: int | None, outputs: int | None, model: ModelConfig | None) -> None:
-        """Update the live architecture line (`2 -> 16 -> 16 -> 2, relu, 354 params`)."""
+    def show_architecture(self, inputs: int | None, outputs: int | None, model: ModelConfig | None,
+                          memory: int | None = None) -> None:
+        """Update the live architecture line (`2 -> 16 -> 16 -> 2, relu, 354 params, needs ~1.2 MiB`)."""
+        from tui_dl.engine.memory import format_bytes
+
         line = self.query_one("#architecture", Static)
         if model is None:
             text = "[b]architecture[/b]  [red]fix the model fields below[/]"
         elif inputs is None:
             text = "[b]architecture[/b]  (waiting for the data set)"
         else:
-            text = f"[b]architecture[/b]  {model.summary(inputs, outputs)}"
+            needs = f", needs ~{format_bytes(memory)}" if memory is not None else ""
+            text = f"[b]architecture[/b]  {model.summary(inputs, outputs)}{needs}"
         line.update(text, layout=False)  # one fixed line: no relayout while typing
