@@ -349,3 +349,47 @@ async def test_the_architecture_line_estimates_memory_and_a_model_too_large_is_r
         await wait_for(pilot, lambda: app.run_state == "failed")
         assert any("will not fit in memory" in str(n.message) for n in app._notifications)
         assert not list(tmp_path.rglob("last.pt"))
+
+
+async def test_f5_during_a_run_asks_before_stopping_it(tmp_path: Path):
+    from tui_dl.ui.screens.dialogs import ChoiceDialog
+
+    app = make_app(small_config(epochs=100_000), runs_root=tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        first = await start_training(pilot)
+        await pilot.press("f5")
+        assert isinstance(app.screen, ChoiceDialog)
+        await pilot.press("n")
+        assert not isinstance(app.screen, ChoiceDialog)
+        assert app.training and app.session.trainer is first and first.state == "running"
+        await pilot.press("f5")
+        await pilot.press("escape")
+        assert app.session.trainer is first and first.state == "running"
+        await pilot.press("f5")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: app.session.trainer is not first and app.training)
+        assert first.state == "stopped"
+        await pilot.press("f7")
+        await wait_for(pilot, lambda: not app.training)
+
+
+async def test_the_load_dialog_explains_a_bad_file_and_stays_open(tmp_path: Path):
+    from tui_dl.ui.screens.checkpoints import LoadCheckpointDialog
+
+    bad = tmp_path / "notes.pt"
+    bad.write_text("garbage")
+    app = make_app(small_config(), runs_root=tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.raw is not None)
+        await pilot.press("ctrl+o")
+        dialog = app.screen
+        assert isinstance(dialog, LoadCheckpointDialog)
+        dialog.query_one("#load-path", Input).value = str(bad)
+        dialog.query_one("#load-path", Input).focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is dialog  # still open: the next keys go to the dialog, not to the charts
+        assert "not loaded: " in text_of(dialog, "#load-error") and "notes.pt" in text_of(dialog, "#load-error")
+        assert app.loaded is None
+        await pilot.press("escape")
+        assert not isinstance(app.screen, LoadCheckpointDialog)

@@ -277,7 +277,7 @@ class TuiDLApp(App[None]):
         return self.worker is not None and self.worker.state in (WorkerState.PENDING, WorkerState.RUNNING)
 
     async def action_start(self) -> None:
-        """Start training with the current settings (stopping a run in progress first)."""
+        """Start training with the current settings (asking first whether to stop a run in progress)."""
         config, errors = self._validate()
         if errors:
             key, message = next(iter(errors.items()))
@@ -290,7 +290,22 @@ class TuiDLApp(App[None]):
         if resume is False:
             return
         if self.training:
-            await self._stop_and_wait()
+            from tui_dl.ui.screens.dialogs import ChoiceDialog
+
+            async def answered(choice: str | None) -> None:
+                if choice == "restart":
+                    if self.training:
+                        await self._stop_and_wait()
+                    self._start(config, resume)
+
+            epoch = self.session.trainer.epoch
+            self.push_screen(ChoiceDialog(
+                f"A run is training (epoch {epoch} done). Stop it and start a new one with these settings?",
+                [("y", "stop it and start anew", "restart"), ("n", "keep it training", "keep")], "keep"), answered)
+            return
+        self._start(config, resume)
+
+    def _start(self, config: RunConfig, resume: dict | None) -> None:
         self.session = TrainingSession(config, resume or None, self.runs_root,
                                        str(self.loaded_path) if resume else "")
         self.inspector = None
@@ -468,20 +483,28 @@ class TuiDLApp(App[None]):
         if self.training:
             self.notify("stop the run first (F7)", severity="warning")
             return
-        self.push_screen(LoadCheckpointDialog(self.runs_root), self.load_checkpoint_file)
+        def loaded(result: tuple[Path, dict] | None) -> None:
+            if result is not None:
+                self._apply_checkpoint(*result)
 
-    def load_checkpoint_file(self, path: Path | None) -> None:
+        self.push_screen(LoadCheckpointDialog(self.runs_root), loaded)
+
+    def load_checkpoint_file(self, path: Path) -> None:
         """Load `path` into the app (settings, curves); report problems as notifications."""
-        if path is None:
-            return
-        from tui_dl.engine.checkpoint import checkpoint_config, load_checkpoint
+        from tui_dl.engine.checkpoint import load_checkpoint
 
         try:
             state = load_checkpoint(path)
-            config = checkpoint_config(state)
         except UserError as exc:
             self.notify(str(exc), title="not loaded", severity="error", timeout=15)
             return
+        self._apply_checkpoint(path, state)
+
+    def _apply_checkpoint(self, path: Path, state: dict) -> None:
+        """Restore a loaded checkpoint's settings and curves; F5 then continues from it."""
+        from tui_dl.engine.checkpoint import checkpoint_config
+
+        config = checkpoint_config(state)  # load_checkpoint validated it
         self.loaded, self.loaded_path = state, path
         self.session, self.inspector = None, None
         self._apply_config(config)

@@ -52,8 +52,12 @@ def find_checkpoints(root: Path) -> list[Path]:
     return sorted(found, key=lambda p: p.stat().st_mtime, reverse=True)[:MAX_LISTED]
 
 
-class LoadCheckpointDialog(ModalScreen[Path | None]):
-    """Pick a checkpoint from the list (data set, architecture, epoch, best loss) or type a path."""
+class LoadCheckpointDialog(ModalScreen[tuple[Path, dict] | None]):
+    """Pick a checkpoint from the list (data set, architecture, epoch, best loss) or type a path.
+
+    Returns the path and the loaded checkpoint; a file that cannot be loaded is explained here and the
+    dialog stays open.
+    """
 
     BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
 
@@ -101,12 +105,19 @@ class LoadCheckpointDialog(ModalScreen[Path | None]):
 
     @on(DataTable.RowSelected)
     def _picked(self, event: DataTable.RowSelected) -> None:
-        self.dismiss(self.paths[event.cursor_row])
+        self._load(self.paths[event.cursor_row])
 
     @on(Input.Submitted, "#load-path")
     def _typed(self, event: Input.Submitted) -> None:
-        path = Path(event.value.strip()).expanduser()
-        if not path.is_file():
-            self.query_one("#load-error", Static).update(f"{path} is not a file")
+        self._load(Path(event.value.strip()).expanduser())
+
+    def _load(self, path: Path) -> None:
+        from tui_dl.engine.checkpoint import load_checkpoint
+        from tui_dl.engine.errors import UserError
+
+        try:
+            state = load_checkpoint(path)
+        except UserError as exc:
+            self.query_one("#load-error", Static).update(f"not loaded: {exc}")
             return
-        self.dismiss(path)
+        self.dismiss((path, state))

@@ -83,3 +83,31 @@ class LearningRateDialog(ModalScreen[float | None]):
             self.query_one("#lr-error", Static).update(problem)
             return
         self.dismiss(value)
+
+
+class ChoiceDialog(ModalScreen[str | None]):
+    """A question with a few answers, each on its own key; enter takes the default, escape cancels (None)."""
+
+    def __init__(self, question: str, choices: list[tuple[str, str, str]], default: str):
+        """`choices`: (key, label, value); `default` is the value enter gives."""
+        super().__init__()
+        self.question, self.choices, self.default = question, choices, default
+
+    def compose(self) -> ComposeResult:
+        keys = "   ".join(f"[b]{key}[/b] {label}" + (" (enter)" if value == self.default else "")
+                          for key, label, value in self.choices)
+        with Vertical(classes="dialog small"):
+            yield Label(self.question, id="question")
+            yield Static(f"{keys}   [b]escape[/b] cancel", id="answers")
+
+    def on_key(self, event) -> None:
+        chosen = {key: value for key, _, value in self.choices}
+        if event.key in chosen:
+            self.dismiss(chosen[event.key])
+        elif event.key == "enter":
+            self.dismiss(self.default)
+        elif event.key == "escape":
+            self.dismiss(None)
+        else:
+            return
+        event.stop()
