@@ -40,6 +40,14 @@ def runs_folder(tmp_path, monkeypatch) -> Path:
     return folder
 
 
+@pytest.fixture(autouse=True)
+def config_home(tmp_path, monkeypatch) -> Path:
+    """The user's config folder (kept settings, themes) is the test's own, never ~/.config."""
+    folder = tmp_path / "config-home"
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(folder))
+    return folder / "tui-dl"
+
+
 @pytest.fixture
 def config_factory():
     """`config_factory(dataset=..., epochs=..., lr=...)` -> a small CPU RunConfig."""

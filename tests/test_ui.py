@@ -393,3 +393,38 @@ async def test_the_load_dialog_explains_a_bad_file_and_stays_open(tmp_path: Path
         assert app.loaded is None
         await pilot.press("escape")
         assert not isinstance(app.screen, LoadCheckpointDialog)
+
+
+async def test_the_settings_of_the_last_run_are_kept_for_the_next_launch(tmp_path: Path, config_home):
+    from tui_dl.ui.last_settings import load_last
+
+    assert load_last() == (None, None)  # a first launch: the defaults
+    app = make_app(small_config(), runs_root=tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.raw is not None)
+        await set_field(pilot, "model-neurons", "64,8")
+        app.query_one("#model-activation").value = "tanh"
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: app.run_state == "completed")
+    assert (config_home / "last-settings.toml").is_file()
+    kept, problem = load_last()
+    assert problem is None and kept.model.neurons == [64, 8] and kept.model.activation == "tanh"
+    again = make_app(kept, runs_root=tmp_path)
+    async with again.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: again.raw is not None)
+        assert again.query_one("#model-neurons", Input).value == "64,8"
+        assert "2 -> 64 -> 8 -> 2, tanh" in text_of(again, "#architecture")
+
+
+def test_kept_settings_that_no_longer_apply_are_explained(config_home):
+    from tui_dl.ui.last_settings import load_last, save_last
+
+    config_home.mkdir(parents=True)
+    (config_home / "last-settings.toml").write_text("[model]\nlayers = -3\n")
+    config, problem = load_last()
+    assert config is None and "last settings not restored" in problem and "hidden layers" in problem
+    gone = small_config()
+    gone.data.dataset = str(config_home / "deleted.csv")
+    assert save_last(gone) is None
+    config, problem = load_last()
+    assert config.data.dataset == "spiral" and "deleted.csv, is gone: using spiral" in problem

@@ -116,7 +116,7 @@ class TuiDLApp(App[None]):
         Binding("ctrl+q", "quit", "Quit", priority=True, id="quit"),
     ]
 
-    def __init__(self, config: RunConfig | None = None, runs_root: Path | None = None):
+    def __init__(self, config: RunConfig | None = None, runs_root: Path | None = None, notices: list[str] = ()):
         super().__init__()
         self.initial = config or RunConfig()
         self.runs_root = runs_root or runs_dir()
@@ -131,6 +131,7 @@ class TuiDLApp(App[None]):
         self.architecture = ""
         self.system_monitor = None
         self.ui_loop: asyncio.AbstractEventLoop | None = None
+        self.startup_notices = list(notices)  # said once the screen is up
         self.inspector = None  # a trainer built from a loaded checkpoint, for the insight views
         self.inspect_lock = threading.Lock()
         # Themes are registered and chosen before the first frame: switching later restyles every widget.
@@ -158,6 +159,8 @@ class TuiDLApp(App[None]):
     def on_mount(self) -> None:
         for problem in self.theme_problems:
             self.notify(problem, title="theme not loaded", severity="warning")
+        for notice in self.startup_notices:
+            self.notify(notice, severity="warning")
         self.set_interval(UI_REFRESH_S, self._drain)
         self.set_interval(SYSTEM_SAMPLE_S, self._sample_system)
         # Importing torch takes seconds: do it after the first frame is on screen.
@@ -306,6 +309,10 @@ class TuiDLApp(App[None]):
         self._start(config, resume)
 
     def _start(self, config: RunConfig, resume: dict | None) -> None:
+        from tui_dl.ui.last_settings import save_last
+
+        if (problem := save_last(config)) is not None:
+            self.notify(problem, severity="warning")
         self.session = TrainingSession(config, resume or None, self.runs_root,
                                        str(self.loaded_path) if resume else "")
         self.inspector = None
@@ -657,15 +664,20 @@ class TuiDLApp(App[None]):
             self.exit_report = f"{reason}: could not save the run: {'; '.join(recorder.errors) or 'unknown'}"
 
 
-def make_app(config: RunConfig | None = None, runs_root: Path | None = None) -> TuiDLApp:
+def make_app(config: RunConfig | None = None, runs_root: Path | None = None, notices: list[str] = ()) -> TuiDLApp:
     """The app as the CLI and the tests build it."""
-    return TuiDLApp(config, runs_root)
+    return TuiDLApp(config, runs_root, notices)
 
 
 def run_app(runs_root: Path | None = None, config: RunConfig | None = None) -> int:
+    """The UI, with `config` or else the settings of the last run started in it."""
     from tui_dl.ui.exit_guard import ExitGuard
+    from tui_dl.ui.last_settings import load_last
 
-    app = make_app(config, runs_root)
+    problem = None
+    if config is None:
+        config, problem = load_last()
+    app = make_app(config, runs_root, notices=[problem] if problem else [])
     guard = ExitGuard(app).install()
     try:
         app.run()

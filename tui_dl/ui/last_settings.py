@@ -1,0 +1,44 @@
+"""The settings of the last run started in the UI, kept under the XDG config folder for the next launch."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tui_dl.engine.config import RunConfig, load_toml, save_toml
+from tui_dl.engine.datasets import REGISTRY
+from tui_dl.engine.errors import UserError
+from tui_dl.paths import user_config_dir
+
+FILE_NAME = "last-settings.toml"
+
+
+def settings_path() -> Path:
+    return user_config_dir() / FILE_NAME
+
+
+def load_last() -> tuple[RunConfig | None, str | None]:
+    """The last settings (None when there are none yet) and a problem to tell the user, if any."""
+    path = settings_path()
+    if not path.is_file():
+        return None, None
+    try:
+        config = load_toml(path).validate()
+    except UserError as exc:
+        return None, f"last settings not restored ({path}): {exc}"
+    dataset = config.data.dataset
+    if dataset not in REGISTRY and not Path(dataset).expanduser().exists():
+        default = RunConfig().data
+        config.data.dataset, config.data.target = default.dataset, None
+        return config, f"the data file of last time, {dataset}, is gone: using {default.dataset}"
+    return config, None
+
+
+def save_last(config: RunConfig) -> str | None:
+    """Keep `config` for the next launch; a problem writing it is returned, never raised."""
+    path = settings_path()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        save_toml(config, path)
+    except OSError as exc:
+        return f"settings not kept for next time ({path}): {exc.strerror or exc}"
+    return None
