@@ -428,3 +428,16 @@ def test_kept_settings_that_no_longer_apply_are_explained(config_home):
     assert save_last(gone) is None
     config, problem = load_last()
     assert config.data.dataset == "spiral" and "deleted.csv, is gone: using spiral" in problem
+
+
+async def test_the_screen_is_repainted_after_a_toast_times_out(tmp_path: Path):
+    # Textual can leave an expired toast drawn over a still view until the next key; a repaint clears it.
+    app = make_app(small_config(), runs_root=tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.raw is not None)
+        repaints = []
+        app.screen.refresh = lambda *a, **k: repaints.append(a)
+        app.notify("run completed", timeout=0.2)
+        await pilot.pause(0.1)
+        assert not repaints
+        await wait_for(pilot, lambda: bool(repaints), timeout=2)

@@ -13,6 +13,7 @@ from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.css.query import NoMatches
+from textual.notifications import Notify
 from textual.widgets import Footer, Input, Select, Static, TabbedContent, TabPane
 from textual.widgets.select import InvalidSelectValueError
 from textual.worker import Worker, WorkerState
@@ -52,6 +53,7 @@ FIELD_LABELS = {
     "train-seed": "seed", "data-samples": "samples", "data-noise": "noise", "data-window": "window",
     "data-val_split": "validation split", "data-test_split": "test split", "data-seed": "data seed",
 }
+TOAST_REPAINT_S = 0.3  # after a toast's timeout, when the screen is repainted
 QUIT_REASON = "stopped by quitting the UI"
 SAVE_WAIT_S = 120.0  # how long leaving waits for a run to stop and write its last checkpoint
 TAB_OF_SECTION = {"data": "data", "model": "model", "train": "model"}
@@ -173,6 +175,11 @@ class TuiDLApp(App[None]):
     def on_unmount(self) -> None:
         if self.system_monitor is not None:
             self.system_monitor.close()
+
+    def on_notify(self, event: Notify) -> None:
+        """Repaint the screen once a toast has timed out: Textual sometimes leaves an expired toast drawn over
+        a view that does not change (the Insights tab after a run), until the next key."""
+        self.set_timer(event.notification.timeout + TOAST_REPAINT_S, lambda: self.screen.refresh())
 
     def exit_from_thread(self, return_code: int) -> None:
         """Ask the app to exit from another thread (the exit guard's); never blocks."""
