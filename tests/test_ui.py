@@ -441,3 +441,58 @@ async def test_the_screen_is_repainted_after_a_toast_times_out(tmp_path: Path):
         await pilot.pause(0.1)
         assert not repaints
         await wait_for(pilot, lambda: bool(repaints), timeout=2)
+
+
+def _visible_keys(app, width: int) -> list[str]:
+    from textual.widgets._footer import FooterKey
+
+    return [k.key for k in app.query(FooterKey) if k.region.width and k.region.right <= width]
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_the_key_bar_shows_the_current_tabs_keys_first_and_f1_always(tmp_path: Path, size):
+    app = make_app(small_config(epochs=100_000), runs_root=tmp_path)
+    async with app.run_test(size=size) as pilot:
+        await start_training(pilot)
+        await pilot.pause(0.2)
+        keys = _visible_keys(app, size[0])
+        assert keys[0] == "f1" and {"f5", "f6", "f7", "f8"} <= set(keys), keys
+        for tab in ("f2", "f3", "f9", "f10"):
+            await pilot.press(tab)
+            await pilot.pause(0.2)
+            assert _visible_keys(app, size[0])[0] == "f1"
+        assert {"space", "m"} <= set(_visible_keys(app, size[0]))  # the Runs table's own keys
+        await pilot.press("f4")
+        await pilot.pause(0.6)
+        progress = app.query_one("#progress-text")
+        text = str(progress.render())
+        assert len(text) <= progress.size.width and "ETA" in text, text
+        await pilot.press("f7")
+
+
+async def test_the_focused_field_is_marked(tmp_path: Path):
+    app = make_app(small_config(), runs_root=tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.raw is not None)
+        await pilot.press("f3", "tab")
+        focused = app.query_one("#model-neurons-field", Field)
+        other = app.query_one("#model-layers-field", Field)
+        assert app.focused is focused.editor and focused.has_class("-focused") and not other.has_class("-focused")
+        label = lambda f: f.query_one("Label.name").styles.background  # noqa: E731
+        assert label(focused) != label(other)
+
+
+async def test_tab_never_lands_on_the_tab_bar(tmp_path: Path):
+    from textual.widgets import Tabs
+
+    app = make_app(small_config(), runs_root=tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.raw is not None)
+        main_tabs = app.query_one("#tabs > Tabs", Tabs)
+        for tab in ("f10", "f2", "f3"):
+            await pilot.press(tab)
+            for _ in range(25):
+                await pilot.press("tab")
+                assert app.focused is not main_tabs
+        await pilot.press("f10", "tab", "right")
+        assert app.query_one("#tabs").active == "runs"

@@ -11,10 +11,9 @@ from pathlib import Path
 
 from textual import on, work
 from textual.app import App, ComposeResult
-from textual.binding import Binding
 from textual.css.query import NoMatches
 from textual.notifications import Notify
-from textual.widgets import Footer, Input, Select, Static, TabbedContent, TabPane
+from textual.widgets import Input, Select, Static, TabbedContent, TabPane
 from textual.widgets.select import InvalidSelectValueError
 from textual.worker import Worker, WorkerState
 
@@ -35,10 +34,12 @@ from tui_dl.engine.rawdata import RawData
 from tui_dl.paths import runs_dir
 from tui_dl.ui.commands import ActionCommands
 from tui_dl.ui.form import SECTIONS, field_id, format_value, read_config
+from tui_dl.ui.keys import bindings
 from tui_dl.ui.themes import load_themes
 from tui_dl.ui.widgets.charts import Curves
 from tui_dl.ui.widgets.dataset_panel import DatasetPanel
 from tui_dl.ui.widgets.insight_views import InsightsPanel
+from tui_dl.ui.widgets.key_bar import KeyBar
 from tui_dl.ui.widgets.runs_panel import RunsPanel
 from tui_dl.ui.widgets.settings_panel import SettingsPanel
 from tui_dl.ui.widgets.training_view import TrainingView
@@ -100,23 +101,7 @@ class TuiDLApp(App[None]):
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute, so subclasses elsewhere find it
     TITLE = "tui-dl"
     COMMANDS = App.COMMANDS | {ActionCommands}
-    BINDINGS = [
-        Binding("f5", "start", "Start", priority=True, id="start"),
-        Binding("f6", "pause", "Pause", priority=True, id="pause"),
-        Binding("f7", "stop", "Stop", priority=True, id="stop"),
-        Binding("f8", "change_lr", "LR", priority=True, id="change_lr"),
-        Binding("f2", "show_tab('data')", "Data", priority=True, id="tab_data"),
-        Binding("f3", "show_tab('model')", "Model", priority=True, id="tab_model"),
-        Binding("f4", "show_tab('training')", "Train", priority=True, id="tab_training"),
-        Binding("f9", "show_tab('insights')", "Insights", priority=True, id="tab_insights"),
-        Binding("f10", "show_tab('runs')", "Runs", priority=True, id="tab_runs"),
-        Binding("ctrl+s", "save", "Save", priority=True, id="save"),
-        Binding("ctrl+o", "load", "Load", priority=True, id="load"),
-        Binding("ctrl+f", "open_file", "Open file", priority=True, show=False, id="open_file"),
-        Binding("f1", "help", "Help", priority=True, id="help"),
-        Binding("question_mark", "help", "Help", show=False, id="help_key"),
-        Binding("ctrl+q", "quit", "Quit", priority=True, id="quit"),
-    ]
+    BINDINGS = bindings()
 
     def __init__(self, config: RunConfig | None = None, runs_root: Path | None = None, notices: list[str] = ()):
         super().__init__()
@@ -156,7 +141,7 @@ class TuiDLApp(App[None]):
             with TabPane("Runs (F10)", id="runs"):
                 yield RunsPanel(self.runs_root, id="runs-panel")
         yield Static("", id="status")
-        yield Footer()
+        yield KeyBar(show_command_palette=False)
 
     def on_mount(self) -> None:
         for problem in self.theme_problems:
@@ -170,6 +155,7 @@ class TuiDLApp(App[None]):
         self._validate()
         self._show_status()
         self.query_one("#dataset-list").focus()
+        self.query_one("#tabs > Tabs").can_focus = False  # F2-F10 switch tabs; a focused bar would take the arrows
         self.ui_loop = asyncio.get_running_loop()
 
     def on_unmount(self) -> None:
@@ -179,7 +165,11 @@ class TuiDLApp(App[None]):
     def on_notify(self, event: Notify) -> None:
         """Repaint the screen once a toast has timed out: Textual sometimes leaves an expired toast drawn over
         a view that does not change (the Insights tab after a run), until the next key."""
-        self.set_timer(event.notification.timeout + TOAST_REPAINT_S, lambda: self.screen.refresh())
+        self.set_timer(event.notification.timeout + TOAST_REPAINT_S, self._repaint)
+
+    def _repaint(self) -> None:
+        if self.is_running and self.screen_stack:
+            self.screen.refresh()
 
     def exit_from_thread(self, return_code: int) -> None:
         """Ask the app to exit from another thread (the exit guard's); never blocks."""
@@ -533,6 +523,7 @@ class TuiDLApp(App[None]):
 
     @on(TabbedContent.TabActivated, "#tabs")
     def _tab_shown(self, event: TabbedContent.TabActivated) -> None:
+        self.query_one(KeyBar).tab = event.pane.id
         if event.pane.id == "runs":
             self.query_one(RunsPanel).reload()
         self.call_after_refresh(self._update_probes)  # after layout: the boundary grid fits the view

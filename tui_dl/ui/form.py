@@ -31,6 +31,8 @@ class Field(Vertical):
     Field .error { display: none; color: $text-error; padding-left: 14; }
     Field.-invalid .error { display: block; }
     Field.-invalid Label.name { color: $text-error; }
+    Field.-focused Label.name { color: $text; background: $accent 40%; text-style: bold; }
+    Field Input:focus, Field Select:focus > SelectCurrent { background: $accent 15%; }
     """
 
     def __init__(self, label: str, editor: Input | Select, tooltip: str | None = None):
@@ -46,6 +48,12 @@ class Field(Vertical):
             yield Label(self.label, classes="name")
             yield self.editor
         yield self.error
+
+    def on_descendant_focus(self) -> None:
+        self.add_class("-focused")  # a class, not :focus-within, so the label's style follows
+
+    def on_descendant_blur(self) -> None:
+        self.remove_class("-focused")
 
     @property
     def text(self) -> str:

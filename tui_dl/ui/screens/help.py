@@ -8,25 +8,16 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Markdown
 
-HELP = """\
+from tui_dl.ui.keys import help_rows
+
+HELP_TEMPLATE = """\
 # tui-dl keys
 
 | key | action |
 |---|---|
-| F5 | start training (restart with the current settings; continue a loaded checkpoint) |
-| F6 | pause / resume |
-| F7 | stop |
-| F8 | change the learning rate while training |
-| F2 / F3 / F4 | Data / Model / Training tab |
-| F9 | Insights tab: 1 boundary, 2 fit, 3 confusion, 4 norms, 5 system |
-| F10 | Runs tab: past runs |
-| ctrl+f | open a data file (CSV, NPZ, IDX) |
-| ctrl+s | save a checkpoint |
-| ctrl+o | load a checkpoint |
+{keys}
 | ctrl+p | command palette (every action, themes) |
-| F1 or ? | this help |
 | tab / shift+tab | move between fields |
-| ctrl+q | quit (stops training cleanly) |
 
 Function and ctrl keys work while a text field has focus.
 
@@ -56,6 +47,7 @@ On the Runs tab: `space` selects runs to overlay, `o` sorts by the next column, 
 
 Press escape to close.
 """
+HELP = HELP_TEMPLATE.format(keys=help_rows())
 
 
 class HelpScreen(ModalScreen[None]):

@@ -9,12 +9,13 @@ from tui_dl.ui.series import ChartOptions
 SMOOTHING_STEP = 0.1
 
 
+# Not in the key bar: the chart options line above the charts lists them (options_hint).
 CHART_BINDINGS = [
-    Binding("right_square_bracket", "smoothing(1)", "Smooth+", key_display="]"),
-    Binding("left_square_bracket", "smoothing(-1)", "Smooth-", key_display="["),
-    Binding("l", "log_y", "Log y"),
-    Binding("x", "x_axis", "X axis"),
-    Binding("z", "zoom", "Zoom"),
+    Binding("right_square_bracket", "smoothing(1)", "Smooth+", key_display="]", show=False),
+    Binding("left_square_bracket", "smoothing(-1)", "Smooth-", key_display="[", show=False),
+    Binding("l", "log_y", "Log y", show=False),
+    Binding("x", "x_axis", "X axis", show=False),
+    Binding("z", "zoom", "Zoom", show=False),
 ]
 
 

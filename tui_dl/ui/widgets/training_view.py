@@ -29,6 +29,16 @@ def describe_epoch(m: EpochMetrics) -> str:
     return "  ".join(parts)
 
 
+def fit_parts(parts: list[str], width: int) -> str:
+    """`parts` joined by two spaces, the last ones left out where they would not fit in `width` (0: all)."""
+    text = parts[0]
+    for part in parts[1:]:
+        if width and len(text) + 2 + len(part) > width:
+            break
+        text += "  " + part
+    return text
+
+
 class RunClock:
     """The run's time on screen: the recorded epochs' seconds plus the time since the last one, pauses left out.
 
@@ -161,10 +171,11 @@ class TrainingView(ChartKeys, Vertical, can_focus=True):
         fraction = self.done_steps / self.total_steps
         this_run = self.clock.elapsed - self.clock.resumed_at
         eta = format_duration(this_run * (1 - fraction) / fraction) if 0 < fraction < 1 else "-"
-        speed = f"{self.samples_per_s:,.0f} samples/s" if self.samples_per_s else ""
-        self.progress_text.update(
-            f"{state}  epoch {epoch}/{self.total_epochs}  step {absolute % spe or spe}/{spe}  "
-            f"{format_duration(self.clock.elapsed)}  ETA {eta}  {speed}", layout=False)
+        parts = [state, f"epoch {epoch}/{self.total_epochs}", format_duration(self.clock.elapsed), f"ETA {eta}",
+                 f"step {absolute % spe or spe}/{spe}"]
+        if self.samples_per_s:
+            parts.append(f"{self.samples_per_s:,.0f} samples/s")
+        self.progress_text.update(fit_parts(parts, self.progress_text.size.width), layout=False)
 
     def finish(self, state: str, seconds: float, message: str) -> None:
         """The run ended: its final time (the figure the summary and the notification give), or why it never began."""

@@ -1,0 +1,38 @@
+"""The key bar: Textual's footer, ordered so the keys that matter on the current tab come first."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.reactive import reactive
+from textual.widgets import Footer
+from textual.widgets._footer import FooterKey
+
+from tui_dl.ui.keys import TAB_KEYS
+
+
+class KeyBar(Footer):
+    """F1 first, then the focused widget's keys, the current tab's (`TAB_KEYS`), and the rest as room allows."""
+
+    tab = reactive("data", recompose=True)
+
+    def compose(self) -> ComposeResult:
+        if not self._bindings_ready:
+            return
+        first = TAB_KEYS.get(self.tab, ())
+        shown, seen = [], set()
+        for node, binding, enabled, tooltip in self.screen.active_bindings.values():
+            if binding.show and binding.action not in seen:
+                seen.add(binding.action)
+                shown.append((node is not self.app, binding, enabled, tooltip))
+
+        def rank(item) -> tuple[int, int]:
+            widget_key, binding, _, _ = item
+            if binding.id == "help":
+                return (0, 0)
+            if widget_key:
+                return (1, 0)
+            return (2, first.index(binding.id)) if binding.id in first else (3, 0)
+
+        for _, binding, enabled, tooltip in sorted(shown, key=rank):  # a stable sort keeps the order within a rank
+            yield FooterKey(binding.key, self.app.get_key_display(binding), binding.description, binding.action,
+                            disabled=not enabled, tooltip=tooltip or binding.description).data_bind(compact=Footer.compact)
