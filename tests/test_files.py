@@ -35,7 +35,7 @@ def test_csv_string_target_is_classification(tmp_path):
     assert raw.x.shape == (20, 2) and raw.x.dtype == np.float32
     assert raw.y.tolist() == [i % 3 for i in range(20)]
     assert raw.name == "a.csv"
-    assert raw.notices == ["target 'kind': the last column (choose another with --target, or `t` in the "
+    assert raw.notices == ["target 'kind': the last column, by default (choose another with --target, or `t` in the "
                            "Data tab's column list)"]
     assert raw.plan.target.name == "kind" and raw.rows == 20 and raw.dropped_rows == 0
 

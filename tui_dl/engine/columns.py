@@ -288,7 +288,7 @@ def make_plan(header: list[str], cells: list[list[str]], what: str, target: str 
     n = len(cells[0])
     gone = np.array([[is_missing(c) for c in column] for column in cells], dtype=bool).reshape(len(header), n)
     t = header.index(target_name)
-    target_column = Column(target_name, "categorical", "target")
+    target_column = Column(target_name, "categorical", "target", "the last column, by default" if target is None else "")
     for comma in (False, True) if decimal_comma else (False,):
         try:
             gone[t] |= np.isnan(_floats(cells[t], comma))
@@ -330,19 +330,25 @@ def make_plan(header: list[str], cells: list[list[str]], what: str, target: str 
         why = "; ".join(f"{name!r}: {reason}" for name, reason in plan.excluded().items())
         raise DataError(f"{what} has no usable feature columns besides the target {target_name!r}"
                         + (f" (left out: {why})" if why else ""))
-    return plan, keep, _notices(plan, target is None, n, no_target, dropped - no_target)
+    return plan, keep, column_notices(plan) + _row_notices(plan, n, no_target, dropped - no_target)
 
 
-def _notices(plan: ColumnPlan, default_target: bool, rows: int, no_target: int, dropped: int) -> list[str]:
-    """What the plan did, in a few lines for the user."""
+def column_notices(plan: ColumnPlan) -> list[str]:
+    """What the plan does with columns, in a few lines: what the Data tab's column list shows too."""
     out = []
-    if default_target:
-        out.append(f"target {plan.target.name!r}: the last column (choose another with --target, or `t` "
+    if plan.target.reason:
+        out.append(f"target {plan.target.name!r}: {plan.target.reason} (choose another with --target, or `t` "
                    "in the Data tab's column list)")
     if plan.excluded():
         out.append("left out " + "; ".join(f"{name!r} ({why})" for name, why in plan.excluded().items()))
     out += [f"{c.name!r} is a date: used as days since {c.origin}" for c in plan.features if c.kind == "date"]
     out += [f"used {c.name!r}: {c.reason}" for c in plan.features if c.rule]
+    return out
+
+
+def _row_notices(plan: ColumnPlan, rows: int, no_target: int, dropped: int) -> list[str]:
+    """What was done with rows and cells: dropped rows, filled-in values, decimal commas."""
+    out = []
     if no_target:
         out.append(f"dropped {no_target:,} of {rows:,} rows without a target value")
     if dropped:
