@@ -17,7 +17,6 @@ from tui_dl.engine.columns import MIN_ROWS, make_plan
 from tui_dl.engine.errors import DataError
 from tui_dl.engine.rawdata import RawData, targets_from_values
 
-
 FASHION_CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
 
 
