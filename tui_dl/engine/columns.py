@@ -107,14 +107,16 @@ class Column:
                 return _floats(cells, self.decimal_comma)
             return (_seconds(cells) - _timestamp(self.origin)) / 86_400.0
         except ValueError:
-            parse = (lambda c: _floats([c], self.decimal_comma)) if self.kind == "numeric" else _timestamp
-            for i, cell in enumerate(cells):
-                try:
-                    parse(cell) if not is_missing(cell) else None
-                except ValueError:
-                    what = "a number" if self.kind == "numeric" else "an ISO date (2024-01-31)"
-                    raise DataError(f"column {self.name!r}, row {first_row + i}: {cell!r} is not {what}") from None
-            raise
+            bad = next(i for i, cell in enumerate(cells) if not is_missing(cell) and not self._readable(cell))
+            what = "a number" if self.kind == "numeric" else "an ISO date (2024-01-31)"
+            raise DataError(f"column {self.name!r}, row {first_row + bad}: {cells[bad]!r} is not {what}") from None
+
+    def _readable(self, cell: str) -> bool:
+        try:
+            _floats([cell], self.decimal_comma) if self.kind == "numeric" else _timestamp(cell)
+        except ValueError:
+            return False
+        return True
 
 
 @dataclass

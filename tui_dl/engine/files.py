@@ -1,4 +1,4 @@
-"""Users' data files: CSV with a header, NPZ with `x`/`y`, and MNIST-format IDX pairs."""
+"""Users' data files: CSV with a header (columns read by `engine.columns`), NPZ with `x`/`y` or `X`/`Y`, and MNIST-format IDX pairs."""
 
 from __future__ import annotations
 
