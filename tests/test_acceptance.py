@@ -15,8 +15,9 @@ def epochs_of(cli, *argv: str) -> list[dict]:
     code, out, err = cli(*argv)
     assert code == 0, err
     events = [json.loads(line) for line in out.splitlines()]
+    assert events[0]["event"] == "start"
     assert events[-1]["event"] == "done" and events[-1]["status"] == "completed"
-    return events[:-1]
+    return events[1:-1]
 
 
 @pytest.fixture(scope="module")

@@ -361,3 +361,40 @@ def test_resume_applies_new_learning_rate(small_checkpoint):
 
 def test_checkpoint_error_is_a_user_error():
     assert issubclass(CheckpointError, UserError)
+
+
+def csv_with_gaps(folder: Path) -> Path:
+    rows = ["id,size,colour,kind"] + [f"{i},{'' if i % 5 == 0 else i * 0.5},{['red', 'blue', 'NA'][i % 3]},"
+                                      f"{['cat', 'dog'][i % 2]}" for i in range(40)]
+    (folder / "gaps.csv").write_text("\n".join(rows) + "\n")
+    return folder / "gaps.csv"
+
+
+def test_checkpoint_carries_the_column_plan_and_fill_values(tmp_path, config_factory):
+    from tui_dl.engine.columns import ColumnPlan
+
+    trainer = trained(config_factory(str(csv_with_gaps(tmp_path)), epochs=1))
+    state = load_checkpoint(save_checkpoint(trainer.checkpoint_state(), tmp_path / "gaps.ckpt"))  # weights_only
+    plan = ColumnPlan.from_dict(state["column_plan"])
+    assert plan == trainer.data.raw.plan and plan.excluded() == {"id": "an ID: a different whole number in every row"}
+    assert state["fill_values"] == trainer.data.fill_values and set(state["fill_values"]) == {"size"}
+    assert state["feature_names"] == plan.feature_names()
+
+
+def test_checkpoint_of_built_in_data_has_no_plan(small_checkpoint):
+    state = load_checkpoint(small_checkpoint[0])
+    assert state["column_plan"] is None and state["fill_values"] == {}
+
+
+def test_an_old_checkpoint_without_plan_or_fill_values_still_resumes(tmp_path, config_factory):
+    config = config_factory(str(csv_with_gaps(tmp_path)), epochs=1)
+    state = trained(config).checkpoint_state()
+    for key in ("column_plan", "fill_values"):
+        del state[key]
+    for key in ("exclude", "include", "missing"):  # nor these settings in its config
+        del state["config"]["data"][key]
+    old = load_checkpoint(save_checkpoint(state, tmp_path / "old.ckpt"))
+    config = checkpoint_config(old)
+    config.train.epochs = 2
+    resumed = Trainer(config, resume=old)
+    assert resumed.run().status == "completed" and resumed.epoch == 2

@@ -42,7 +42,8 @@ def test_train_json_classification(cli):
                          "--device", "cpu")
     assert code == 0, err
     events = json_lines(out)
-    epochs, done = events[:-1], events[-1]
+    start, epochs, done = events[0], events[1:-1], events[-1]
+    assert start["event"] == "start" and start["features"] == ["x1", "x2"] and start["rows"] == 100
     assert [e["epoch"] for e in epochs] == [1, 2, 3]
     for e in epochs:
         assert e["event"] == "epoch"
@@ -61,7 +62,7 @@ def test_train_json_regression(cli):
     code, out, err = cli("train", "--dataset", "plane", "--samples", "100", "--epochs", "2", "--json",
                          "--device", "cpu")
     assert code == 0, err
-    epochs = json_lines(out)[:-1]
+    epochs = json_lines(out)[1:-1]
     for e in epochs:
         assert set(e) == EPOCH_KEYS | {"val_mae", "val_r2"}
         assert e["val_r2"] <= 1 and e["val_mae"] > 0
@@ -104,7 +105,7 @@ def test_early_stop_flag(cli):
     assert code == 0, err
     events = json_lines(out)
     done = events[-1]
-    assert done["status"] == "early_stopped" and done["epochs"] == len(events) - 1 < 300
+    assert done["status"] == "early_stopped" and done["epochs"] == len(events) - 2 < 300
     assert done["epochs"] - done["best_epoch"] == 3
 
 
@@ -122,8 +123,8 @@ def test_save_then_resume_continues_the_epoch_count(cli, tmp_path):
     code, out, err = cli("train", "--resume", str(first), "--epochs", "4", "--json", "--save", str(second))
     assert code == 0, err
     events = json_lines(out)
-    assert [e["epoch"] for e in events[:-1]] == [3, 4]
-    assert events[0]["lr"] == 0.02  # settings come from the checkpoint
+    assert [e["epoch"] for e in events[1:-1]] == [3, 4]
+    assert events[1]["lr"] == 0.02  # settings come from the checkpoint
     assert events[-1]["epochs"] == 4 and events[-1]["checkpoint"] == str(second)
     state = load_checkpoint(second)
     assert state["epoch"] == 4 and [m["epoch"] for m in state["history"]] == [1, 2, 3, 4]
@@ -136,7 +137,7 @@ def test_resume_to_an_epoch_already_reached(cli, tmp_path):
                "--json")[0] == 0
     code, out, err = cli("train", "--resume", str(path), "--json")
     assert code == 0, err
-    assert json_lines(out) == [json_lines(out)[-1]] and json_lines(out)[-1]["epochs"] == 2
+    assert [e["event"] for e in json_lines(out)] == ["start", "done"] and json_lines(out)[-1]["epochs"] == 2
 
 
 def test_config_file_with_flag_overrides(cli, tmp_path):
@@ -160,7 +161,7 @@ def test_csv_notices_are_shown(cli, tmp_path):
     (tmp_path / "d.csv").write_text("\n".join(rows) + "\n")
     code, out, err = cli("train", "--dataset", str(tmp_path / "d.csv"), "--epochs", "1")
     assert code == 0, err
-    assert "note: dropped 1 of 20 rows with missing values" in out
+    assert "note: filled in missing values of 'b' 1 (of 20 rows)" in out
 
 
 @pytest.fixture
@@ -242,7 +243,7 @@ def test_train_json_in_a_subprocess(subprocess_cli, tmp_path):
                             "--device", "cpu", "--save", "out/g.ckpt")
     assert result.returncode == 0, result.stderr
     events = json_lines(result.stdout)  # stdout holds JSON only
-    assert [e["event"] for e in events] == ["epoch", "epoch", "done"]
+    assert [e["event"] for e in events] == ["start", "epoch", "epoch", "done"]
     assert events[-1]["checkpoint"] == "out/g.ckpt"
     assert load_checkpoint(tmp_path / "out" / "g.ckpt")["epoch"] == 2
     assert "Traceback" not in result.stderr
@@ -258,6 +259,7 @@ def test_a_signal_saves_a_loadable_checkpoint_and_exits_cleanly(tmp_path, sig):
     watchdog = threading.Timer(60, proc.kill)  # never hang the suite on a stuck child
     watchdog.start()
     try:
+        assert json.loads(proc.stdout.readline() or "{}").get("event") == "start", proc.stderr.read()
         first = proc.stdout.readline()
         assert first, proc.stderr.read()
         assert json.loads(first)["event"] == "epoch"

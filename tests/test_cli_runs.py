@@ -28,7 +28,8 @@ def train(cli, *args: str, epochs: int = 2) -> tuple[dict, list[dict]]:
     code, out, err = cli(*TRAIN, "--epochs", str(epochs), "--json", *args)
     assert code == 0, err
     events = json_lines(out)
-    return events[-1], events[:-1]
+    assert events[0]["event"] == "start"
+    return events[-1], events[1:-1]
 
 
 def assert_usage_error(code: int, err: str, *phrases: str) -> None:

@@ -34,7 +34,15 @@ def test_csv_string_target_is_classification(tmp_path):
     assert raw.feature_names == ["size", "legs"]
     assert raw.x.shape == (20, 2) and raw.x.dtype == np.float32
     assert raw.y.tolist() == [i % 3 for i in range(20)]
-    assert raw.name == "a.csv" and raw.notices == []
+    assert raw.name == "a.csv"
+    assert raw.notices == ["target 'kind': the last column, by default (choose another with --target, or `t` in the "
+                           "Data tab's column list)"]
+    assert raw.plan.target.name == "kind" and raw.rows == 20 and raw.dropped_rows == 0
+
+
+def test_csv_chosen_target_gives_no_target_notice(tmp_path):
+    raw = load_file(write_csv(tmp_path / "a.csv", ["size", "legs", "kind"], animals()), target="kind")
+    assert raw.notices == []
 
 
 def test_csv_numeric_target_with_many_values_is_regression(tmp_path):
@@ -96,14 +104,16 @@ def test_csv_semicolon_delimiter(tmp_path):
     assert raw.features == 2 and raw.class_names == ["cat", "dog", "owl"]
 
 
-def test_csv_rows_with_missing_values_are_dropped_with_a_notice(tmp_path):
+def test_csv_rows_with_missing_values_are_dropped_with_missing_drop(tmp_path):
     rows = animals(20)
     rows[3][0] = ""
     rows[7][1] = "NA"
     rows[11][2] = "?"
-    raw = load_file(write_csv(tmp_path / "m.csv", ["size", "legs", "kind"], rows))
-    assert raw.samples == 17
-    assert "dropped 3 of 20 rows with missing values" in raw.notices
+    raw = load_file(write_csv(tmp_path / "m.csv", ["size", "legs", "kind"], rows), missing="drop")
+    assert raw.samples == 17 and raw.rows == 20 and raw.dropped_rows == 3
+    assert "dropped 1 of 20 rows without a target value" in raw.notices
+    assert "dropped 2 of 20 rows with a missing feature value (--missing drop)" in raw.notices
+    assert raw.feature_names == ["size", "legs"]  # no "was missing" columns when rows are dropped
     assert np.all(np.isfinite(raw.x))
 
 
@@ -112,16 +122,19 @@ def test_csv_mostly_missing_column_is_ignored(tmp_path):
     raw = load_file(write_csv(tmp_path / "m.csv", ["a", "sparse", "y"], rows))
     assert raw.feature_names == ["a"]
     assert raw.samples == 20
-    assert any("ignored column 'sparse'" in n and "75%" in n for n in raw.notices)
+    assert raw.plan.excluded() == {"sparse": "mostly missing: 75% of its values are missing"}
+    assert any("left out 'sparse' (mostly missing: 75%" in n for n in raw.notices)
 
 
 def test_csv_too_few_rows_after_dropping(tmp_path):
     rows = animals(12)
     for i in range(5):
         rows[i][0] = "nan"
+    path = write_csv(tmp_path / "few.csv", ["size", "legs", "kind"], rows)
     with pytest.raises(DataError, match=r"only 7 rows remain after dropping rows with missing values") as info:
-        load_file(write_csv(tmp_path / "few.csv", ["size", "legs", "kind"], rows))
-    assert "at least 10" in str(info.value)
+        load_file(path, missing="drop")
+    assert "at least 10" in str(info.value) and "'size' alone misses 5" in str(info.value)
+    assert load_file(path).samples == 12  # imputed by default
 
 
 def test_csv_too_few_rows(tmp_path):
@@ -163,7 +176,8 @@ def test_csv_one_class_only(tmp_path):
 
 def test_csv_no_feature_columns(tmp_path):
     rows = [[f"id{i}", i % 2] for i in range(60)]  # 60 distinct text ids: too many categories
-    with pytest.raises(DataError, match="no usable feature columns"):
+    with pytest.raises(DataError, match=r"no usable feature columns besides the target 'y' \(left out: 'id': a "
+                                        r"different text in every row \(an ID or a name\)\)"):
         load_file(write_csv(tmp_path / "ids.csv", ["id", "y"], rows))
 
 
@@ -191,7 +205,7 @@ def test_csv_row_number_column_is_ignored(tmp_path):
     rows = [[i + 1, i * 0.5, i % 2] for i in range(14)]
     raw = load_file(write_csv(tmp_path / "ids.csv", ["PassengerId", "fare", "survived"], rows))
     assert raw.feature_names == ["fare"]
-    assert any("ignored column 'PassengerId'" in n for n in raw.notices)
+    assert any("left out 'PassengerId' (an ID: a different whole number in every row)" in n for n in raw.notices)
 
 
 def test_csv_decimal_commas_with_semicolons(tmp_path):
@@ -204,9 +218,11 @@ def test_csv_decimal_commas_with_semicolons(tmp_path):
 def test_csv_non_finite_numeric_values_count_as_missing(tmp_path):
     rows = [[i, i % 2] for i in range(14)]
     rows[0][0] = "inf"
-    raw = load_file(write_csv(tmp_path / "inf.csv", ["a", "y"], rows))
-    assert raw.samples == 13
-    assert np.all(np.isfinite(raw.x))
+    path = write_csv(tmp_path / "inf.csv", ["a", "y"], rows)
+    assert load_file(path, missing="drop").samples == 13
+    raw = load_file(path)
+    assert raw.samples == 14 and np.isnan(raw.x[0, 0]) and raw.x[0, 1] == 1.0
+    assert raw.plan.imputed() == {"a": 1}
 
 
 def test_missing_file_through_registry(tmp_path):
@@ -235,10 +251,22 @@ def test_npz_multi_output_regression(tmp_path):
     assert raw.task == "regression" and raw.outputs == 3
 
 
+def test_npz_with_sklearn_style_capital_x_and_y(tmp_path):
+    np.savez(tmp_path / "s.npz", X=np.arange(24, dtype=float).reshape(12, 2), Y=np.arange(12) % 2)
+    raw = load_file(tmp_path / "s.npz")
+    assert raw.x.shape == (12, 2) and raw.class_names == ["0", "1"] and raw.plan is None
+
+
 def test_npz_without_x(tmp_path):
     np.savez(tmp_path / "bad.npz", features=np.ones((12, 2)), y=np.zeros(12))
-    with pytest.raises(DataError, match=r"bad.npz has no array named 'x' \(it has: features, y\)"):
+    with pytest.raises(DataError, match=r"bad.npz has no array named 'x' or 'X' \(it has: features, y\)"):
         load_file(tmp_path / "bad.npz")
+
+
+def test_column_options_do_not_apply_to_npz(tmp_path):
+    np.savez(tmp_path / "d.npz", x=np.ones((12, 2)), y=np.arange(12) % 2)
+    with pytest.raises(DataError, match="--exclude and --include apply to CSV columns; d.npz is not a CSV file"):
+        load_file(tmp_path / "d.npz", exclude=["x0"])
 
 
 def test_npz_mismatched_lengths(tmp_path):
@@ -295,7 +323,7 @@ def test_idx_pair_loads(tmp_path, gz):
     for start in (image_path, label_path, tmp_path):  # either file of the pair, or their folder
         raw = load_raw(DataConfig(dataset=str(start)))
         assert raw.task == "classification"
-        assert raw.features == 784 and raw.samples == 30
+        assert raw.features == 784 and raw.samples == 30 and raw.image_shape == (28, 28)
         assert raw.class_names == [str(d) for d in range(10)]
         assert raw.y.tolist() == [i % 10 for i in range(30)]
         assert 0.0 <= raw.x.min() and raw.x.max() <= 1.0

@@ -90,3 +90,31 @@ def test_prepare_is_reproducible():
     cfg = DataConfig(dataset="circle", samples=100, seed=9)
     a, b = prepare(load_raw(cfg), cfg, CPU), prepare(load_raw(cfg), cfg, CPU)
     assert torch.equal(a.x_train, b.x_train) and torch.equal(a.y_val, b.y_val)
+
+
+def test_missing_numbers_are_filled_with_the_training_splits_median(tmp_path):
+    # values 0..99, a quarter missing; the training rows' median differs from the whole column's
+    lines = ["a,b,y"] + [f"{'' if i % 4 == 0 else i * i},{i % 3},{i % 2}" for i in range(100)]
+    (tmp_path / "m.csv").write_text("\n".join(lines) + "\n")
+    cfg = DataConfig(dataset=str(tmp_path / "m.csv"), val_split=0.3, seed=2)
+    raw = load_raw(cfg)
+    assert raw.feature_names == ["a", "a=(missing)", "b"]
+    data = prepare(raw, cfg, CPU)
+    train, val, _ = split_indices(raw.samples, cfg)
+    column = raw.x[:, 0]
+    expected = float(np.median(column[train][~np.isnan(column[train])]))
+    assert expected != float(np.nanmedian(column))
+    assert data.fill_values == {"a": expected, "b": float(np.median(raw.x[train, 2]))}
+    filled = data.x_train[:, 0] * data.x_std[0] + data.x_mean[0]
+    gaps = torch.from_numpy(np.isnan(column[train]))
+    torch.testing.assert_close(filled[gaps], torch.full((int(gaps.sum()),), expected))
+    assert torch.all(torch.isfinite(data.x_train)) and torch.all(torch.isfinite(data.x_val))
+    val_gaps = torch.from_numpy(np.isnan(column[val]))
+    restored = data.x_val[:, 0] * data.x_std[0] + data.x_mean[0]
+    torch.testing.assert_close(restored[val_gaps], torch.full((int(val_gaps.sum()),), expected))
+    assert np.isnan(raw.x[0, 0])  # the loaded data is not changed in place
+
+
+def test_data_without_a_plan_has_no_fill_values():
+    cfg = DataConfig(dataset="circle", samples=60)
+    assert prepare(load_raw(cfg), cfg, CPU).fill_values == {}

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from tui_dl import __version__
-from tui_dl.engine.config import ACTIVATIONS, OPTIMIZERS, TASKS, RunConfig, load_toml
+from tui_dl.engine.config import ACTIVATIONS, MISSING_MODES, OPTIMIZERS, TASKS, RunConfig, load_toml
 from tui_dl.engine.runs import SORTS
 
 EXIT_USAGE = 2
@@ -53,6 +53,13 @@ def _widths(text: str) -> list[int]:
     return [_whole(p) for p in parts]
 
 
+def _columns(text: str) -> list[str]:
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    if not names:
+        raise argparse.ArgumentTypeError("expected column names separated by commas (rownames,Name)")
+    return names
+
+
 def build_parser() -> Parser:
     parser = Parser(prog="tui-dl", description="Train neural networks with PyTorch from the terminal.")
     parser.add_argument("--version", action="version", version=f"tui-dl {__version__}")
@@ -88,6 +95,11 @@ def build_parser() -> Parser:
     data = train.add_argument_group("data")
     data.add_argument("--dataset", help="a built-in name (see `tui-dl datasets`) or a CSV / NPZ / IDX path")
     data.add_argument("--target", help="CSV target column (default: the last column)")
+    data.add_argument("--exclude", type=_columns, metavar="COL,...", help="CSV columns to leave out")
+    data.add_argument("--include", type=_columns, metavar="COL,...",
+                      help="CSV columns to use although the rules leave them out (IDs, many categories)")
+    data.add_argument("--missing", choices=MISSING_MODES,
+                      help="missing CSV feature values: impute (default: median + a was-missing column) or drop rows")
     data.add_argument("--task", choices=TASKS, help="force classification or regression")
     data.add_argument("--samples", type=_whole, help="samples for synthetic data sets")
     data.add_argument("--noise", type=_number, help="noise for synthetic data sets, 0..1")
@@ -122,7 +134,7 @@ def build_parser() -> Parser:
 
 
 _OVERRIDES = {
-    "data": ("dataset", "target", "task", "samples", "noise", "window", "val_split", "test_split", "seed"),
+    "data": ("dataset", "target", "exclude", "include", "missing", "task", "samples", "noise", "window", "val_split", "test_split", "seed"),
     "model": ("layers", "neurons", "activation", "dropout"),
     "train": ("optimizer", "lr", "momentum", "weight_decay", "batch_size", "epochs", "seed", "device", "early_stop"),
 }

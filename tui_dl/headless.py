@@ -70,7 +70,9 @@ class HeadlessRun:
 
     def _on_event(self, event: Event) -> None:
         if isinstance(event, RunStarted):
-            if not self.as_json:
+            if self.as_json:
+                print(json.dumps(self._start_line(event)), flush=True)
+            else:
                 self.console.print(f"[bold]{event.config.data.dataset}[/]  {event.summary}  on {event.device}  "
                                    f"({event.train_samples:,} train / {event.val_samples:,} val samples)")
                 folder = self.recorder.folder
@@ -89,6 +91,16 @@ class HeadlessRun:
                 self.console.print(format_epoch(m, total, event.best_epoch == m.epoch), highlight=False)
                 if self.progress is not None:
                     self.progress.update(self._task, completed=0, epoch=min(m.epoch + 1, total))
+
+    def _start_line(self, event: RunStarted) -> dict:
+        """The first `--json` line: what the run uses (columns, rows) and how it is set up."""
+        data = self.trainer.data
+        return {"event": "start", "dataset": event.config.data.dataset, **data.raw.facts(),
+                "model": event.summary, "parameters": event.parameters, "device": event.device,
+                "train_samples": event.train_samples, "val_samples": event.val_samples,
+                "test_samples": len(data.x_test), "start_epoch": event.start_epoch,
+                "run": str(self.recorder.folder) if self.recorder.folder else None,
+                "notices": list(self.trainer.notices)}
 
     def _last_checkpoint(self) -> Path | None:
         from tui_dl.engine.runs import LAST

@@ -5,10 +5,11 @@ Nothing here imports torch, so the UI can validate and describe settings instant
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import tomllib
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from tui_dl.engine.errors import ConfigError
 ACTIVATIONS = ("sigmoid", "relu", "tanh", "gelu", "leaky_relu")
 OPTIMIZERS = ("sgd", "adam", "adamw")
 TASKS = ("auto", "classification", "regression")
+MISSING_MODES = ("impute", "drop")  # missing feature values in a CSV: filled in, or the row dropped
 
 MAX_LAYERS = 64
 MAX_NEURONS = 65_536
@@ -33,6 +35,10 @@ def _integer(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def _names(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(n, str) and n.strip() for n in value)
+
+
 def learning_rate_problem(lr: object) -> str | None:
     """Why `lr` is not a usable learning rate, or None (shared by the config, the trainer and the UI)."""
     if not _finite(lr) or not 0 < lr <= 100:
@@ -46,6 +52,9 @@ class DataConfig:
 
     dataset: str = "spiral"
     target: str | None = None
+    exclude: list[str] = field(default_factory=list)  # CSV columns to leave out
+    include: list[str] = field(default_factory=list)  # CSV columns to use although the rules leave them out
+    missing: str = "impute"
     task: str = "auto"
     samples: int = 500
     noise: float = 0.1
@@ -61,6 +70,16 @@ class DataConfig:
             out.append(("dataset", "data set must be a registered name or a file path, got nothing"))
         if self.target is not None and not isinstance(self.target, str):
             out.append(("target", f"target must be a column name, got {self.target!r}"))
+        bad = [name for name in ("exclude", "include") if not _names(getattr(self, name))]
+        out += [(name, f"{name} must be a list of column names, got {getattr(self, name)!r}") for name in bad]
+        if not bad:
+            both = sorted(set(self.exclude) & set(self.include))
+            if both:
+                out.append(("include", f"column {both[0]!r} is both excluded and included"))
+            if self.target in self.exclude:
+                out.append(("exclude", f"the target {self.target!r} cannot be excluded"))
+        if self.missing not in MISSING_MODES:
+            out.append(("missing", f"missing must be one of {', '.join(MISSING_MODES)}, got {self.missing!r}"))
         if self.task not in TASKS:
             out.append(("task", f"task must be one of {', '.join(TASKS)}, got {self.task!r}"))
         if not _integer(self.samples) or not 10 <= self.samples <= MAX_SAMPLES:
@@ -227,11 +246,7 @@ class RunConfig:
 
     def copy(self) -> RunConfig:
         """A deep copy."""
-        return RunConfig(
-            data=replace(self.data),
-            model=replace(self.model, neurons=list(self.model.neurons)),
-            train=replace(self.train),
-        )
+        return copy.deepcopy(self)
 
 
 def load_toml(path: str | Path) -> RunConfig:

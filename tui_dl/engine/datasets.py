@@ -54,12 +54,13 @@ def _daily_views(cfg: DataConfig) -> RawData:
                    [f"input: views of the last {cfg.window} day(s), thousands"], ordered=True)
 
 
-def _shipped(name: str, file: str, target: str, task: str, description: str, source: str) -> DatasetSpec:
+def _shipped(name: str, file: str, target: str, task: str, description: str, source: str,
+             image_shape: tuple[int, int] | None = None) -> DatasetSpec:
     def load(cfg: DataConfig) -> RawData:
         from tui_dl.engine.files import load_csv
 
         raw = load_csv(datasets_dir() / file, target, task)
-        raw.name, raw.source = name, source
+        raw.name, raw.source, raw.image_shape = name, source, image_shape
         return raw
 
     return DatasetSpec(name, task, description, source, (), load)
@@ -79,7 +80,7 @@ REGISTRY: dict[str, DatasetSpec] = {
         DatasetSpec("daily-views", "regression", "tomorrow's views from the last 1 or 7 days (weekly cycle)",
                     LECTURE, ("samples", "noise", "window"), _daily_views),
         _shipped("digits", "digits.csv", "digit", "classification", "handwritten digits, 8x8 pixels",
-                 "UCI Optical Recognition of Handwritten Digits"),
+                 "UCI Optical Recognition of Handwritten Digits", image_shape=(8, 8)),
         _shipped("iris", "iris.csv", "species", "classification", "iris flowers, 3 species", "Fisher's Iris (UCI)"),
         _shipped("wine", "wine.csv", "cultivar", "classification", "wines from 3 cultivars", "UCI Wine"),
         _shipped("breast-cancer", "breast_cancer.csv", "diagnosis", "classification",
@@ -94,8 +95,8 @@ def load_raw(cfg: DataConfig) -> RawData:
     """Load the configured data set: a registered name, or a CSV / NPZ / IDX path."""
     spec = REGISTRY.get(cfg.dataset)
     if spec is not None:
-        if cfg.target is not None:
-            raise DataError(f"--target applies to CSV files; {spec.name} is a built-in data set")
+        if cfg.target is not None or cfg.exclude or cfg.include:
+            raise DataError(f"--target, --exclude and --include apply to CSV files; {spec.name} is a built-in data set")
         raw = spec.load(cfg)
         if cfg.task not in ("auto", raw.task):
             raise DataError(f"{spec.name} is a {raw.task} data set; --task {cfg.task} does not apply")
@@ -106,4 +107,4 @@ def load_raw(cfg: DataConfig) -> RawData:
         raise DataError(f"unknown data set {cfg.dataset!r}: not a built-in name ({names}) nor an existing file")
     from tui_dl.engine.files import load_file
 
-    return load_file(path, cfg.target, cfg.task)
+    return load_file(path, cfg.target, cfg.task, cfg.exclude, cfg.include, cfg.missing)

@@ -1,4 +1,4 @@
-"""Users' data files: CSV with a header, NPZ with `x`/`y`, and MNIST-format IDX pairs."""
+"""Users' data files: CSV with a header (columns read by `engine.columns`), NPZ with `x`/`y` or `X`/`Y`, and MNIST-format IDX pairs."""
 
 from __future__ import annotations
 
@@ -8,32 +8,34 @@ import io
 import re
 import zipfile
 import zlib
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
+from tui_dl.engine.columns import MIN_ROWS, make_plan
 from tui_dl.engine.errors import DataError
 from tui_dl.engine.rawdata import RawData, targets_from_values
-
-MISSING_MARKERS = ("", "na", "nan", "n/a", "null", "none", "?", "#n/a")
-MIN_ROWS = 10
-MAX_CATEGORIES = 50
-MOSTLY_MISSING = 0.5
 
 FASHION_CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
 
 
-def load_file(path: Path, target: str | None = None, task: str = "auto") -> RawData:
-    """Load a user's CSV, NPZ or IDX file (or a folder of IDX files)."""
-    if path.is_dir():
-        return load_idx(path, task)
+def _is_csv(path: Path) -> bool:
     name = path.name.lower()
+    return not (path.is_dir() or name.endswith(".npz") or ("idx" in name and "ubyte" in name))
+
+
+def load_file(path: Path, target: str | None = None, task: str = "auto", exclude: Sequence[str] = (),
+              include: Sequence[str] = (), missing: str = "impute") -> RawData:
+    """Load a user's CSV, NPZ or IDX file (or a folder of IDX files); the column options apply to CSV."""
+    if not _is_csv(path) and (exclude or include):
+        raise DataError(f"--exclude and --include apply to CSV columns; {path.name} is not a CSV file")
     try:
-        if name.endswith(".npz"):
+        if _is_csv(path):
+            return load_csv(path, target, task, exclude, include, missing)
+        if path.name.lower().endswith(".npz"):
             return load_npz(path, task)
-        if "idx" in name and "ubyte" in name:
-            return load_idx(path, task)
-        return load_csv(path, target, task)
+        return load_idx(path, task)
     except OSError as exc:
         raise DataError(f"cannot read {path}: {exc.strerror or exc}") from None
 
@@ -64,46 +66,25 @@ def _sniff_delimiter(text: str) -> str:
         return ","
 
 
-def _column_name(cell: str, j: int) -> str:
-    """A header cell without surrounding quotes; an empty one (an index column) becomes `column_N`."""
-    name = cell.strip()
-    if len(name) >= 2 and name[0] == name[-1] and name[0] in "'\"":
-        name = name[1:-1].strip()
-    return name or f"column_{j + 1}"
+def column_names(cells: list[str]) -> list[str]:
+    """Header cells without surrounding quotes; an empty one (an index column) becomes `column_N`, a repeated
+    one `NAME_2`, `NAME_3`, ..."""
+    names: list[str] = []
+    for j, cell in enumerate(cells):
+        name = cell.strip()
+        if len(name) >= 2 and name[0] == name[-1] and name[0] in "'\"":
+            name = name[1:-1].strip()
+        name = base = name or f"column_{j + 1}"
+        copy = 1
+        while name in names:
+            copy += 1
+            name = f"{base}_{copy}"
+        names.append(name)
+    return names
 
 
-_ROW_NUMBER_NAME = re.compile(r"(?i:^(column_1|unnamed: ?0|index|row|obs|#|id)$)|(Id|ID|_id)$")
-
-
-def _is_row_number(name: str, values: np.ndarray | None) -> bool:
-    """An ID column that just numbers the rows 0.. or 1.. in file order (Titanic's PassengerId, R's row names)."""
-    if values is None or not _ROW_NUMBER_NAME.search(name) or values[0] not in (0, 1):
-        return False
-    return bool(np.array_equal(values, np.arange(len(values)) + values[0]))
-
-
-def _numbers(column: list[str], missing: np.ndarray, decimal_comma: bool) -> tuple[np.ndarray | None, bool]:
-    """A column as floats (missing cells NaN), or None for text; and whether it was read with decimal commas."""
-    filled = ["nan" if gone else cell for cell, gone in zip(column, missing)]
-    try:
-        return np.array(filled, dtype=np.float64), False
-    except ValueError:
-        pass
-    if decimal_comma:
-        try:
-            return np.array([cell.replace(",", ".") for cell in filled], dtype=np.float64), True
-        except ValueError:
-            pass
-    return None, False
-
-
-def _one_hot(values: list[str], categories: list[str]) -> np.ndarray:
-    index = {category: i for i, category in enumerate(categories)}
-    return np.eye(len(categories))[[index[value] for value in values]]
-
-
-def load_csv(path: Path, target: str | None = None, task: str = "auto") -> RawData:
-    """A CSV with a header row; the target is `target` or the last column."""
+def _read_rows(path: Path) -> tuple[list[list[str]], list[int], str]:
+    """The non-blank rows of a CSV file, their line numbers, and the delimiter."""
     text = _read_text(path)
     delimiter = _sniff_delimiter(text)
     rows: list[list[str]] = []
@@ -120,7 +101,32 @@ def load_csv(path: Path, target: str | None = None, task: str = "auto") -> RawDa
         raise DataError(f"{path.name} holds no values")
     if all(not row[-1].strip() for row in rows):  # every line ends with a delimiter
         rows = [row[:-1] for row in rows]
-    header = [_column_name(cell, j) for j, cell in enumerate(rows[0])]
+    return rows, line_numbers, delimiter
+
+
+def csv_header(path: Path) -> list[str] | None:
+    """The column names of a CSV file from its first 64 KiB, or None for other files or unreadable ones."""
+    if not _is_csv(path):
+        return None
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(65536)
+    except OSError:
+        return None
+    text = head.decode("utf-16" if head.startswith((b"\xff\xfe", b"\xfe\xff")) else "utf-8-sig", "replace")
+    try:
+        lines = csv.reader(io.StringIO(text), delimiter=_sniff_delimiter(text))
+        first = next((row for row in lines if any(c.strip() for c in row)), None)
+    except csv.Error:
+        return None
+    return column_names(first) if first else None
+
+
+def load_csv(path: Path, target: str | None = None, task: str = "auto", exclude: Sequence[str] = (),
+             include: Sequence[str] = (), missing: str = "impute") -> RawData:
+    """A CSV with a header row; the target is `target` or the last column. See `engine.columns` for the rules."""
+    rows, line_numbers, delimiter = _read_rows(path)
+    header = column_names(rows[0])
     if len(header) < 2:
         raise DataError(f"{path.name} needs a header and at least two columns (features and a target), "
                         f"separated by commas, semicolons, tabs or |; found {len(header)}")
@@ -129,94 +135,43 @@ def load_csv(path: Path, target: str | None = None, task: str = "auto") -> RawDa
             raise DataError(f"{path.name}: row {number} has {len(row)} fields but the header has {len(header)}")
     if len(rows) - 1 < MIN_ROWS:
         raise DataError(f"{path.name} has {len(rows) - 1} data rows; at least {MIN_ROWS} are needed")
-    target_name = target if target is not None else header[-1]
-    if target_name not in header:
-        shown = ", ".join(header[:12]) + (", ..." if len(header) > 12 else "")
-        raise DataError(f"{path.name} has no column {target_name!r}; columns are: {shown}")
-
     # Python strings per column, not one 2-D numpy array: its width would be the longest cell anywhere.
     cells = [[cell.strip() for cell in column] for column in zip(*rows[1:])]
-    markers = set(MISSING_MARKERS)
-    missing = np.column_stack([[cell.lower() in markers for cell in column] for column in cells])
-    notices: list[str] = []
-    target_index = header.index(target_name)
-    keep = []
-    for j, name in enumerate(header):
-        if j != target_index and missing[:, j].mean() > MOSTLY_MISSING:
-            notices.append(f"ignored column {name!r}: {missing[:, j].mean():.0%} of its values are missing")
-        else:
-            keep.append(j)
-
-    columns: dict[int, np.ndarray | None] = {}
-    comma_columns = 0
-    for j in list(keep):
-        values, comma = _numbers(cells[j], missing[:, j], decimal_comma=delimiter != ",")
-        if j != target_index and _is_row_number(header[j], values):
-            notices.append(f"ignored column {header[j]!r}: it just numbers the rows")
-            keep.remove(j)
-            continue
-        if values is not None:
-            missing[:, j] |= ~np.isfinite(values)
-        columns[j] = values
-        comma_columns += comma
-    if comma_columns:
-        notices.append(f"read decimal commas in {comma_columns} column(s): 2,5 as 2.5")
-
-    row_ok = ~missing[:, keep].any(axis=1)
-    dropped = int((~row_ok).sum())
-    if dropped:
-        notices.append(f"dropped {dropped} of {len(row_ok)} rows with missing values")
-    if row_ok.sum() < MIN_ROWS:
-        worst = max(keep, key=lambda j: missing[:, j].sum())
-        raise DataError(f"{path.name}: only {int(row_ok.sum())} rows remain after dropping rows with missing values; "
-                        f"at least {MIN_ROWS} are needed ({header[worst]!r} alone misses {int(missing[:, worst].sum())})")
-
-    parts: list[np.ndarray] = []
-    names: list[str] = []
-    for j in keep:
-        if j == target_index:
-            continue
-        values = columns[j]
-        if values is not None:
-            parts.append(values[row_ok].reshape(-1, 1))
-            names.append(header[j])
-            continue
-        text_values = [cell for cell, ok in zip(cells[j], row_ok) if ok]
-        categories = sorted(set(text_values))
-        if len(categories) == len(text_values) or len(categories) > max(MAX_CATEGORIES, 0.5 * len(text_values)):
-            notices.append(f"ignored column {header[j]!r}: text with {len(categories)} distinct values in {len(text_values)} rows")
-            continue
-        parts.append(_one_hot(text_values, categories))
-        names.extend(f"{header[j]}={c}" for c in categories)
-    if not parts:
-        why = f" ({'; '.join(notices)})" if notices else ""
-        raise DataError(f"{path.name} has no usable feature columns besides the target {target_name!r}{why}")
-
-    target_values = columns[target_index] if columns[target_index] is not None else np.array(cells[target_index])
-    found_task, y, classes = targets_from_values(target_values[row_ok], task, f"{path.name} column {target_name!r}")
+    plan, keep, notices = make_plan(header, cells, path.name, target, exclude, include, missing,
+                                    decimal_comma=delimiter != ",")
+    kept = {name: [c for c, k in zip(column, keep) if k] for name, column in zip(header, cells)}
+    target_cells = kept[plan.target.name]
+    target_values = plan.target.values(target_cells) if plan.target.kind == "numeric" else np.array(target_cells)
+    found_task, y, classes = targets_from_values(target_values, task, f"{path.name} column {plan.target.name!r}")
     return RawData(
         name=path.name,
         task=found_task,
-        x=np.concatenate(parts, axis=1).astype(np.float32),
+        x=plan.encode(kept),
         y=y,
-        feature_names=names,
+        feature_names=plan.feature_names(),
         class_names=classes,
         source=str(path),
         notices=notices,
+        plan=plan,
+        dropped_rows=int((~keep).sum()),
     )
 
 
 # NPZ -------------------------------------------------------------------------------------------
 
 def load_npz(path: Path, task: str = "auto") -> RawData:
-    """An `.npz` archive holding arrays `x` (N x ...) and `y` (N or N x O)."""
+    """An `.npz` archive holding arrays `x` (N x ...) and `y` (N or N x O), or sklearn-style `X` and `Y`."""
     try:
         with np.load(path, allow_pickle=False) as archive:
             keys = list(archive.keys())
+            names = []
             for key in ("x", "y"):
-                if key not in keys:
-                    raise DataError(f"{path.name} has no array named {key!r} (it has: {', '.join(keys) or 'nothing'})")
-            x, y = archive["x"], archive["y"]
+                name = next((k for k in (key, key.upper()) if k in keys), None)
+                if name is None:
+                    raise DataError(f"{path.name} has no array named {key!r} or {key.upper()!r} "
+                                    f"(it has: {', '.join(keys) or 'nothing'})")
+                names.append(name)
+            x, y = archive[names[0]], archive[names[1]]
     except (zipfile.BadZipFile, EOFError, ValueError) as exc:
         if isinstance(exc, ValueError) and "pickle" in str(exc):
             raise DataError(f"{path.name} holds Python objects; only plain numeric arrays are read") from None
@@ -310,4 +265,5 @@ def load_idx(path: Path, task: str = "auto") -> RawData:
     side = images.shape[1:]
     names = [f"pixel_{i}" for i in range(x.shape[1])]
     return RawData(images_path.name, found_task, x, y, names, classes, str(images_path),
-                   notices=[f"{len(x):,} images of {'x'.join(map(str, side))} pixels"])
+                   notices=[f"{len(x):,} images of {'x'.join(map(str, side))} pixels"],
+                   image_shape=(side[0], side[1]) if len(side) == 2 else None)

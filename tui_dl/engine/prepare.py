@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -27,6 +27,7 @@ class PreparedData:
     x_std: torch.Tensor
     y_mean: torch.Tensor
     y_std: torch.Tensor
+    fill_values: dict[str, float] = field(default_factory=dict)  # a CSV's numbers: training-split median by name
 
     @property
     def task(self) -> str:
@@ -59,10 +60,29 @@ def split_indices(n: int, cfg: DataConfig) -> tuple[np.ndarray, np.ndarray, np.n
     return order[:n_train], order[n_train:n_train + n_val], order[n_train + n_val:]
 
 
+def fill_missing(raw: RawData, train: np.ndarray) -> tuple[np.ndarray, dict[str, float]]:
+    """`raw.x` with each number's NaN replaced by the median of its training rows; and those medians by name.
+
+    Computed after the split, from training rows only, so nothing of the validation or test rows leaks in.
+    """
+    if raw.plan is None:
+        return raw.x, {}
+    x, fill = raw.x, {}
+    for j, name in raw.plan.value_features():
+        known = x[train, j][~np.isnan(x[train, j])]
+        fill[name] = float(np.median(known)) if len(known) else 0.0
+        gaps = np.isnan(x[:, j])
+        if gaps.any():
+            x = x.copy() if x is raw.x else x
+            x[gaps, j] = fill[name]
+    return x, fill
+
+
 def prepare(raw: RawData, cfg: DataConfig, device: torch.device) -> PreparedData:
-    """Split, standardize with training-split statistics, and move everything to `device` once."""
+    """Split, fill in missing numbers and standardize with training-split statistics, move to `device` once."""
     train, val, test = split_indices(raw.samples, cfg)
-    x = torch.from_numpy(np.ascontiguousarray(raw.x, dtype=np.float32))
+    filled, fill_values = fill_missing(raw, train)
+    x = torch.from_numpy(np.ascontiguousarray(filled, dtype=np.float32))
     regression = raw.task == "regression"
     y = torch.from_numpy(np.ascontiguousarray(raw.y, dtype=np.float32 if regression else np.int64))
     x_mean = x[train].mean(0)
@@ -86,5 +106,5 @@ def prepare(raw: RawData, cfg: DataConfig, device: torch.device) -> PreparedData
         x_train=to_device(x, train), y_train=to_device(y, train),
         x_val=to_device(x, val), y_val=to_device(y, val),
         x_test=to_device(x, test), y_test=to_device(y, test),
-        x_mean=x_mean, x_std=x_std, y_mean=y_mean, y_std=y_std,
+        x_mean=x_mean, x_std=x_std, y_mean=y_mean, y_std=y_std, fill_values=fill_values,
     )

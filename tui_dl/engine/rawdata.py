@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from tui_dl.engine.columns import ColumnPlan
 from tui_dl.engine.errors import DataError
 
 MAX_CLASSES_FOR_AUTO = 20
@@ -13,7 +14,11 @@ MAX_CLASSES_FOR_AUTO = 20
 
 @dataclass
 class RawData:
-    """Features `x` (N x F float32) and targets `y` (N int64 classes, or N x O float32 values)."""
+    """Features `x` (N x F float32) and targets `y` (N int64 classes, or N x O float32 values).
+
+    A CSV file's `x` holds NaN where a number was missing (filled in by `engine.prepare`); `plan` says how
+    each of its columns was used. Other data sets have no plan and no NaN.
+    """
 
     name: str
     task: str
@@ -24,6 +29,9 @@ class RawData:
     source: str = ""
     notices: list[str] = field(default_factory=list)
     ordered: bool = False  # samples are consecutive in time (daily-views): plots keep their order
+    plan: ColumnPlan | None = None  # CSV files: every column's kind and role (engine.columns)
+    dropped_rows: int = 0  # rows of the file left out: no target value, or a missing value with --missing drop
+    image_shape: tuple[int, int] | None = None  # each sample is an image of (height, width) pixels
 
     @property
     def samples(self) -> int:
@@ -32,6 +40,26 @@ class RawData:
     @property
     def features(self) -> int:
         return int(self.x.shape[1])
+
+    @property
+    def rows(self) -> int:
+        """Data rows in the source, kept or dropped."""
+        return self.samples + self.dropped_rows
+
+    def facts(self) -> dict:
+        """What was used, as plain data (the `--json` start line): columns, rows, dropped and imputed counts."""
+        plan = self.plan
+        return {
+            "target": plan.target.name if plan else None,
+            "features": [c.name for c in plan.features] if plan else list(self.feature_names),
+            "excluded": plan.excluded() if plan else {},
+            "rows": self.rows,
+            "dropped_rows": self.dropped_rows,
+            "imputed": plan.imputed() if plan else {},
+            "inputs": self.features,
+            "task": self.task,
+            "classes": list(self.class_names),
+        }
 
     @property
     def outputs(self) -> int:

@@ -451,6 +451,8 @@ class Trainer:
             "dataset": data.raw.name,
             "x_mean": data.x_mean.cpu(), "x_std": data.x_std.cpu(),
             "y_mean": data.y_mean.cpu(), "y_std": data.y_std.cpu(),
+            "column_plan": data.raw.plan.to_dict() if data.raw.plan is not None else None,
+            "fill_values": dict(data.fill_values),
             "epoch": snap["epoch"],
             "step": snap["step"],
             "history": [m.to_dict() for m in self.history[:snap["history_len"]]],

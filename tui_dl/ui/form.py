@@ -118,6 +118,8 @@ def parse_value(kind: Any, text: str, label: str) -> Any:
             return [int(p) for p in parts]
         except ValueError:
             raise ValueError(f"{label} must be whole numbers separated by commas, got {text!r}") from None
+    if kind == list[str]:
+        return [p.strip() for p in text.split(",") if p.strip()]
     if kind == str | None:
         return text or None
     return text

@@ -21,6 +21,9 @@ HELP_TEMPLATE = """\
 
 Function and ctrl keys work while a text field has focus.
 
+On the Data tab's column list (a CSV file): `t` makes the highlighted column the target,
+`x` leaves it out or uses it again (writing the "leave out" and "include" fields).
+
 On the Training and Runs tabs: `]` / `[` more / less smoothing, `l` log-scale y,
 `x` x axis by epoch / step / time, `z` zoom to the last N epochs.
 

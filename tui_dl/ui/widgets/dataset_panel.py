@@ -1,4 +1,4 @@
-"""The Data tab: pick a data set or open a file, set its knobs, see its facts and a preview."""
+"""The Data tab: pick a data set or open a file, set its knobs and columns, see its facts and a preview."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -14,18 +15,24 @@ from textual.widgets import Button, DataTable, Input, OptionList, Select, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
-from tui_dl.engine.config import DataConfig
+from tui_dl.engine.columns import column_notices, toggled
+from tui_dl.engine.config import MISSING_MODES, DataConfig
 from tui_dl.engine.datasets import REGISTRY
 from tui_dl.engine.rawdata import RawData
-from tui_dl.ui.form import Field, choice, field_texts, text_input
+from tui_dl.ui.form import Field, choice, field_id, field_texts, format_value, parse_value, text_input
 from tui_dl.ui.widgets.charts import ThemedPlot
+from tui_dl.ui.widgets.column_list import ColumnList
+from tui_dl.ui.widgets.image_grid import ImageGrid
 
 PREVIEW_POINTS = 1500
+PREVIEW_ROWS = 8
+PREVIEW_COLUMNS = 8
 KNOB_FIELDS = ("samples", "noise", "window")
+COLUMN_FIELDS = ("target", "exclude", "include", "missing")  # a file's columns: not for built-in sets
 
 
 class DatasetPanel(Horizontal):
-    """Data set list and knobs on the left; facts and a preview on the right."""
+    """Data set list, knobs and column settings on the left; facts, the column list and a preview on the right."""
 
     @dataclass
     class Loaded(Message):
@@ -37,7 +44,14 @@ class DatasetPanel(Horizontal):
     def __init__(self, defaults: DataConfig, **kwargs):
         super().__init__(**kwargs)
         self.defaults = defaults
-        self.file_path: str | None = None if defaults.dataset in REGISTRY else defaults.dataset
+        self.dataset = defaults.dataset  # the chosen data set: a registered name or a file path
+        self.knobs: dict[str, dict[str, str]] = {}  # per built-in set: its knob texts when last shown
+        self.requested: DataConfig | None = None  # what the preview shows, or is loading
+        self.columns_of: str | None = None  # the file whose columns the column list shows
+
+    @property
+    def file_path(self) -> str | None:
+        return None if self.dataset in REGISTRY else self.dataset
 
     def compose(self) -> ComposeResult:
         d = self.defaults
@@ -48,7 +62,14 @@ class DatasetPanel(Horizontal):
             yield Field("samples", text_input("data", "samples", d.samples), "synthetic sets: how many points")
             yield Field("noise", text_input("data", "noise", d.noise), "0 = clean, 1 = very noisy")
             yield Field("window", text_input("data", "window", d.window), "daily-views: days of history per input")
-            yield Field("target", text_input("data", "target", d.target, "last column"), "CSV column to predict")
+            yield Field("target", text_input("data", "target", d.target, "last column"),
+                        "CSV column to predict (t in the column list)")
+            yield Field("leave out", text_input("data", "exclude", d.exclude, "by the rules"),
+                        "CSV columns to leave out, comma-separated (x in the column list)")
+            yield Field("include", text_input("data", "include", d.include),
+                        "CSV columns to use although the rules leave them out (x in the column list)")
+            yield Field("missing", choice("data", "missing", [(m, m) for m in MISSING_MODES], d.missing),
+                        "impute: fill in missing feature values; drop: drop those rows")
             yield Field("task", choice("data", "task", [(t, t) for t in ("auto", "classification", "regression")],
                                        d.task))
             yield Field("val split", text_input("data", "val_split", d.val_split), "fraction held out for validation")
@@ -56,73 +77,128 @@ class DatasetPanel(Horizontal):
             yield Field("data seed", text_input("data", "seed", d.seed), "seed for generation and the split")
         with Vertical(id="data-right"):
             yield Static("", id="dataset-info")
+            yield ColumnList(id="column-list")
             yield ThemedPlot(id="dataset-preview")
+            yield ImageGrid(id="dataset-images")
             yield DataTable(id="dataset-rows", show_cursor=False, zebra_stripes=True)
 
     def on_mount(self) -> None:
         self.fields = list(self.query(Field))
-        names = list(REGISTRY)
-        option_list = self.query_one("#dataset-list", OptionList)
-        if self.file_path is None:
-            option_list.highlighted = names.index(self.defaults.dataset)
-        self._show_knobs()
+        self.query_one(ColumnList).display = False
+        self._select(self.dataset)
+        self._remember_knobs()
         self.reload()
 
-    @property
-    def dataset(self) -> str:
-        """The chosen data set: a registered name or a file path."""
-        if self.file_path is not None:
-            return self.file_path
-        option_list = self.query_one("#dataset-list", OptionList)
-        index = option_list.highlighted or 0
-        return option_list.get_option_at_index(index).id
+    def _input(self, name: str) -> Input:
+        return self.query_one(f"#{field_id('data', name)}", Input)
+
+    def _names(self, name: str) -> list[str]:
+        return parse_value(list[str], self._input(name).value, name)
 
     def choose(self, dataset: str) -> None:
-        """Select a registered data set or a file path."""
-        if dataset in REGISTRY:
-            self.file_path = None
-            self.query_one("#dataset-list", OptionList).highlighted = list(REGISTRY).index(dataset)
-        else:
-            self.file_path = dataset
-        self._show_knobs()
+        """Select a registered data set or a file path, keeping the knobs as they are (settings just applied)."""
+        self._select(dataset)
+        self._remember_knobs()
         self.reload()
 
+    def _select(self, dataset: str) -> None:
+        option_list = self.query_one("#dataset-list", OptionList)
+        new_file = dataset not in REGISTRY and dataset != self.file_path
+        self.dataset = dataset
+        # Set after self.dataset, so the OptionHighlighted it posts is seen as no change.
+        option_list.highlighted = list(REGISTRY).index(dataset) if dataset in REGISTRY else None
+        if new_file:
+            self._fit_columns(Path(dataset))
+        spec = REGISTRY.get(dataset)
+        for name in KNOB_FIELDS:
+            self.query_one(f"#data-{name}-field").display = spec is not None and name in spec.knobs
+        for name in COLUMN_FIELDS:
+            self.query_one(f"#data-{name}-field").display = spec is None
+
+    def _fit_columns(self, path: Path) -> None:
+        """A new file keeps the target and the column lists only where it has those columns."""
+        from tui_dl.engine.files import csv_header
+
+        header = csv_header(path) or []
+        target = self._input("target")
+        if target.value.strip() and target.value.strip() not in header:
+            target.value = ""  # its default: the last column
+        for name in ("exclude", "include"):
+            names = self._names(name)
+            if any(n not in header for n in names):
+                self._input(name).value = format_value([n for n in names if n in header])
+
     @on(OptionList.OptionHighlighted, "#dataset-list")
-    def _highlighted(self) -> None:
-        self.file_path = None
-        self._show_knobs()
+    def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        if event.option.id == self.dataset or event.option_index != event.option_list.highlighted:
+            return  # what choosing posted, or a highlight already replaced
+        self._select(event.option.id)
+        saved = self.knobs.get(self.dataset, {name: format_value(getattr(self.defaults, name)) for name in KNOB_FIELDS})
+        for name, text in saved.items():  # each set has its own samples, noise and window
+            self._input(name).value = text
         self.reload()
+
+    @on(Input.Changed, "#data-samples, #data-noise, #data-window")
+    def _remember_knobs(self) -> None:
+        if self.dataset in REGISTRY:
+            self.knobs[self.dataset] = {name: self._input(name).value for name in KNOB_FIELDS}
 
     @on(Button.Pressed, "#open-file")
     def _open_file(self) -> None:
         self.app.action_open_file()
 
     @on(Input.Submitted)
-    @on(Select.Changed, "#data-task")
-    def _knob_changed(self) -> None:
+    def _submitted(self) -> None:
         self.reload()
 
-    def _show_knobs(self) -> None:
-        spec = REGISTRY.get(self.dataset)
-        knobs = spec.knobs if spec else ()
-        for name in KNOB_FIELDS:
-            self.query_one(f"#data-{name}-field").display = name in knobs
-        self.query_one("#data-target-field").display = spec is None
+    @on(Input.Blurred)
+    @on(Select.Changed, "#data-task, #data-missing")
+    def _edited(self) -> None:
+        self.reload(changed_only=True)
+
+    @on(ColumnList.TargetChosen)
+    def _target_chosen(self, event: ColumnList.TargetChosen) -> None:
+        name = event.column.name
+        self._input("target").value = name
+        for field in ("exclude", "include"):
+            self._input(field).value = format_value([n for n in self._names(field) if n != name])
+        self.reload()
+
+    @on(ColumnList.Toggled)
+    def _toggled(self, event: ColumnList.Toggled) -> None:
+        column, plan = event.column, self.query_one(ColumnList).plan
+        if column.role == "feature" and [c.name for c in plan.features] == [column.name]:
+            self.notify(f"{column.name!r} is the only feature: use another column first", severity="warning")
+            return
+        exclude, include = toggled(column, self._names("exclude"), self._names("include"))
+        self._input("exclude").value = format_value(exclude)
+        self._input("include").value = format_value(include)
+        self.reload()
 
     def config_values(self) -> dict[str, str]:
-        """Text of every data field keyed by field id, plus the data set."""
-        return {"data-dataset": self.dataset, **field_texts(self.fields)}
+        """Text of every data field keyed by field id, plus the data set; a file's column fields only for files."""
+        values = {"data-dataset": self.dataset, **field_texts(self.fields)}
+        if self.file_path is None:
+            values.update({field_id("data", name): "" for name in ("target", "exclude", "include")})
+        return values
 
-    def reload(self) -> None:
-        """Load the chosen data set in the background and refresh facts and preview."""
+    def reload(self, changed_only: bool = False) -> None:
+        """Load the chosen data set in the background and refresh facts and preview.
+
+        With `changed_only`, only when the settings differ from what is shown (leaving a field).
+        """
         from tui_dl.ui.form import read_config
 
         config, errors = read_config(self.config_values(), {})
-        bad = [m for k, m in errors.items() if k.startswith("data-")]
-        if bad:
-            self.query_one("#dataset-info", Static).update(f"[b]{self.dataset}[/b]\n[red]{bad[0]}[/]")
+        if changed_only and not errors and config.data == self.requested:
             return
-        self.query_one("#dataset-info", Static).update(f"[b]{self.dataset}[/b]\nloading...")
+        info = self.query_one("#dataset-info", Static)
+        bad = [m for k, m in errors.items() if k.startswith("data-")]
+        self.requested = None if bad else config.data
+        if bad:
+            info.update(f"[b]{self.dataset}[/b]\n[red]{bad[0]}[/]")
+            return
+        info.update(f"[b]{self.dataset}[/b]\nloading...")
         self._load(config.data)
 
     @work(thread=True, exclusive=True, group="preview", exit_on_error=False)
@@ -137,28 +213,49 @@ class DatasetPanel(Horizontal):
         except Exception as exc:  # noqa: BLE001 - any unreadable file must become a message
             raw, error = None, f"cannot load {cfg.dataset}: {type(exc).__name__}: {exc}"
         if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self._show, raw, error)
+            self.app.call_from_thread(self._show, cfg, raw, error)
 
-    def _show(self, raw: RawData | None, error: str | None) -> None:
+    def _show(self, cfg: DataConfig, raw: RawData | None, error: str | None) -> None:
+        if cfg != self.requested:  # settings changed while it loaded: a newer load is coming
+            return
         info = self.query_one("#dataset-info", Static)
+        columns = self.query_one(ColumnList)
         if raw is None:
             info.update(f"[b]{Path(self.dataset).name}[/b]\n[red]{error}[/]")
+            for preview in ("#dataset-preview", "#dataset-images", "#dataset-rows"):
+                self.query_one(preview).display = False
+            if self.columns_of != self.file_path:  # the same file keeps its list: its keys can undo the change
+                columns.display, self.columns_of = False, None
         else:
             classes = f"{len(raw.class_names)} classes ({', '.join(raw.class_names[:6])}" \
                       f"{', ...' if len(raw.class_names) > 6 else ''})" if raw.class_names else f"{raw.outputs} output(s)"
-            lines = [f"[b]{raw.name}[/b]  {raw.task}, {raw.samples:,} samples, {raw.features} features, {classes}",
-                     f"[dim]{raw.source}[/dim]"]
-            lines += [f"[yellow]note:[/] {n}" for n in raw.notices]
+            target = f"target {raw.plan.target.name}, " if raw.plan else ""
+            lines = [f"[b]{raw.name}[/b]  {raw.task}, {target}{raw.samples:,} samples, {raw.features} features, "
+                     f"{classes}", f"[dim]{raw.source}[/dim]"]
+            shown = raw.plan is not None and self.file_path is not None
+            listed = set(column_notices(raw.plan)) if shown else set()  # the column list says these
+            lines += [f"[yellow]note:[/] {n}" for n in raw.notices if n not in listed]
             info.update("\n".join(lines))
             self._preview(raw)
+            columns.show(raw.plan if shown else None)
+            opened = shown and self.columns_of != self.file_path
+            columns.display, self.columns_of = shown, self.file_path if shown else None
+            if opened and self.app.focused in (None, *self.query("#dataset-list, #open-file")):
+                columns.focus()  # a new file: choosing its target is next
         self.post_message(self.Loaded(raw, error))
 
     def _preview(self, raw: RawData) -> None:
+        """Images as a grid, 1-D and 2-D data as a chart, anything else as a table of its first rows."""
         plot = self.query_one("#dataset-preview", ThemedPlot)
+        images = self.query_one("#dataset-images", ImageGrid)
         table = self.query_one("#dataset-rows", DataTable)
-        chartable = raw.features <= 2 and (raw.task == "classification" or raw.features == 1) or raw.name == "daily-views"
-        plot.display, table.display = chartable, not chartable
-        if chartable:
+        classification = raw.task == "classification"
+        chartable = raw.features == (2 if classification else 1) or raw.name == "daily-views"
+        kind = "images" if raw.image_shape else "chart" if chartable else "table"
+        plot.display, images.display, table.display = kind == "chart", kind == "images", kind == "table"
+        if kind == "images":
+            images.show(raw)
+        elif kind == "chart":
             self._draw_preview(plot, raw)
         else:
             self._fill_table(table, raw)
@@ -177,6 +274,7 @@ class DatasetPanel(Horizontal):
             return
         # An even spread of at most PREVIEW_POINTS samples: files are often sorted by class.
         pick = np.unique(np.linspace(0, raw.samples - 1, min(raw.samples, PREVIEW_POINTS)).astype(int))
+        pick = pick[np.isfinite(raw.x[pick]).all(axis=1)]  # a CSV's missing numbers are NaN until prepared
         x, y = raw.x[pick], raw.y[pick]
         if raw.features == 1:
             plt.scatter(x[:, 0].tolist(), y[:, 0].tolist(), marker="dot", color="orange")
@@ -194,10 +292,12 @@ class DatasetPanel(Horizontal):
 
     @staticmethod
     def _fill_table(table: DataTable, raw: RawData) -> None:
+        """The first rows as the model sees them (missing numbers NA), the target first and marked."""
         table.clear(columns=True)
-        shown = raw.feature_names[:8]
-        table.add_columns(*shown, *(["..."] if raw.features > 8 else []), "target")
-        for row in range(min(8, raw.samples)):
-            target = raw.class_names[raw.y[row]] if raw.class_names else f"{raw.y[row, 0]:.4g}"
-            cells = [f"{v:.4g}" for v in raw.x[row, :8]]
-            table.add_row(*cells, *(["..."] if raw.features > 8 else []), target)
+        more = ["..."] if raw.features > PREVIEW_COLUMNS else []
+        target = raw.plan.target.name if raw.plan else "target"
+        table.add_columns(Text(f"{target} (target)", style="bold reverse"), *raw.feature_names[:PREVIEW_COLUMNS], *more)
+        for row in range(min(PREVIEW_ROWS, raw.samples)):
+            value = raw.class_names[raw.y[row]] if raw.class_names else f"{raw.y[row, 0]:.4g}"
+            cells = ["NA" if np.isnan(v) else f"{v:.4g}" for v in raw.x[row, :PREVIEW_COLUMNS]]
+            table.add_row(Text(value, style="bold"), *cells, *more)
