@@ -62,6 +62,7 @@ class Curves:
     best_epoch: int = 0
     columns: dict[str, array] = field(
         default_factory=lambda: {name: array("d") for name in ("epoch", "step", "seconds", *SERIES)})
+    _overfit: tuple[int, int | None] = field(default=(-1, None), init=False, repr=False)  # (epochs, onset)
 
     def __post_init__(self) -> None:
         history, self.epochs = self.epochs, []
@@ -115,7 +116,11 @@ class Curves:
         return (centres / self.steps_per_epoch).tolist(), means.tolist()
 
     def overfit_since(self) -> int | None:
-        return overfit_onset(self.epochs)
+        """The onset of overfitting (see `engine.metrics.overfit_onset`), worked out once per epoch."""
+        if self._overfit[0] != len(self.epochs):
+            self._overfit = (len(self.epochs), overfit_onset(
+                self.columns["epoch"], self.columns["train_loss"], self.columns["val_loss"]))
+        return self._overfit[1]
 
 
 class ThemedPlot(PlotextPlot):
