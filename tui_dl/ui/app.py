@@ -37,7 +37,7 @@ from tui_dl.ui.form import SECTIONS, field_id, format_value, read_config
 from tui_dl.ui.themes import load_themes
 from tui_dl.ui.widgets.charts import Curves
 from tui_dl.ui.widgets.dataset_panel import DatasetPanel
-from tui_dl.ui.widgets.insight_views import InsightsPanel
+from tui_dl.ui.widgets.insights import InsightsPanel
 from tui_dl.ui.widgets.runs_panel import RunsPanel
 from tui_dl.ui.widgets.settings_panel import SettingsPanel
 from tui_dl.ui.widgets.training_view import TrainingView
