@@ -13,7 +13,7 @@ import tui_dl.engine.trainer as trainer_module
 from tui_dl.engine import insights
 from tui_dl.engine.config import ModelConfig
 from tui_dl.engine.events import EpochEnded, InsightsReady, RunFinished
-from tui_dl.engine.insight_results import Confusion, why_not
+from tui_dl.engine.insight_data import Confusion, why_not
 from tui_dl.engine.insights import layer_norms
 from tui_dl.engine.model import build_model
 from tui_dl.engine.trainer import Trainer

@@ -8,7 +8,7 @@ import torch
 from conftest import make_config
 
 from tui_dl.engine import insights
-from tui_dl.engine.insight_results import Surface
+from tui_dl.engine.insight_data import Surface
 from tui_dl.engine.trainer import Trainer
 
 

@@ -11,7 +11,7 @@ from textual.app import App
 
 from tui_dl.engine.config import RunConfig
 from tui_dl.engine.events import EpochMetrics
-from tui_dl.engine.insight_results import Boundary, Confusion, Surface
+from tui_dl.engine.insight_data import Boundary, Confusion, Surface
 from tui_dl.ui.app import make_app
 from tui_dl.ui.themes import load_themes
 from tui_dl.ui.widgets.charts import Curves

@@ -2,7 +2,7 @@
 
 Decision boundary (2-D classification), predicted value over the plane (2-D regression), regression fit,
 confusion matrix, and per-layer weight and gradient norms. Each function reads the device once; results
-(see `engine.insight_results`) are host numpy arrays in data units.
+(see `engine.insight_data`) are host numpy arrays in data units.
 """
 
 from __future__ import annotations
@@ -11,13 +11,12 @@ import numpy as np
 import torch
 from torch import nn
 
-from tui_dl.engine.insight_results import Boundary, Confusion, Fit, Surface, why_not
+from tui_dl.engine.insight_data import EVAL_CHUNK, Boundary, Confusion, Fit, Surface, why_not
 from tui_dl.engine.prepare import PreparedData
 
 BOUNDARY_POINTS = 600  # data points drawn over the boundary
 FIT_POINTS = 600  # points of a regression fit
 CONFUSION_SAMPLES = 10_000  # the confusion matrix counts at most this many samples of its split
-EVAL_CHUNK = 65_536  # rows per forward pass when evaluating (bounds the activations' memory)
 
 
 def layer_norms(model: nn.Module) -> tuple[list[float], list[float]]:

@@ -29,7 +29,8 @@ from tui_dl.engine.events import (
     StateChanged,
     StepMetrics,
 )
-from tui_dl.engine.insights import EVAL_CHUNK, layer_norms
+from tui_dl.engine.insight_data import EVAL_CHUNK
+from tui_dl.engine.insights import layer_norms
 from tui_dl.engine.insights import compute as compute_insights
 from tui_dl.engine.model import build_model, parameter_count
 from tui_dl.engine.prepare import PreparedData, prepare

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 from rich.text import Text
 from textual.widget import Widget
 
-from tui_dl.engine.insight_results import Confusion
+from tui_dl.engine.insight_data import Confusion
 
 LABEL_WIDTH = 22  # the most columns a row's label takes
 NAME_HEADER = 10  # class names longer than this head their column by the row's number instead
@@ -20,19 +21,21 @@ FIXED_LINES = 4  # two title lines, the header and the macro-average row
 
 
 class _Layout:
-    """Which classes the table shows and how wide its parts are, for one choice of classes and headers."""
+    """Which classes the table shows and how wide its parts are, for one choice of classes and headers.
 
-    def __init__(self, c: Confusion, shown: list[int], by_name: bool):
-        names = c.class_names or [str(i) for i in range(len(c.matrix))]
+    Cells are sized by their column's total (no count in a column exceeds it), so no matrix is folded
+    until the layout is chosen.
+    """
+
+    def __init__(self, names: list[str], predicted: np.ndarray, shown: list[int], by_name: bool):
         self.shown, self.by_name = shown, by_name
-        self.folded = c.folded(shown)
-        self.other = len(shown) < len(c.matrix)
+        self.other = len(shown) < len(names)
         number_width = len(str(len(shown)))
         self.labels = [names[i] if by_name else f"{n + 1:>{number_width}} {names[i]}" for n, i in enumerate(shown)]
         self.headers = [names[i] if by_name else str(n + 1) for n, i in enumerate(shown)] + ["other"] * self.other
-        digits = [len(str(int(column.max(initial=0)))) for column in self.folded.T]
-        self.cell = max([*digits[:len(shown)], *(len(h) for h in self.headers[:len(shown)])])
-        self.other_width = max(digits[-1], 5)
+        shown_total = int(predicted[shown].sum())
+        self.cell = max([len(str(int(predicted[shown].max()))), *(len(h) for h in self.headers[:len(shown)])])
+        self.other_width = max(len(str(int(predicted.sum()) - shown_total)), 5)
         self.label = min(LABEL_WIDTH, max(len(label) for label in [*self.labels, "true \\ predicted"])) + 1
         self.width = (self.label + len(shown) * (self.cell + 1) + (self.other_width + 1) * self.other
                       + 3 + sum(w + 1 for _, w in METRICS) - 1)
@@ -41,16 +44,17 @@ class _Layout:
 def layout(c: Confusion, width: int, height: int) -> _Layout:
     """The most classes that fit `width` x `height` (by support), headed by name when that fits too."""
     n = len(c.matrix)
+    names = c.class_names or [str(i) for i in range(n)]
+    predicted, order = c.matrix.sum(axis=0), c.most_frequent(n)
     rows = max(height - FIXED_LINES, 2)
     most = n if n <= rows else rows - 1  # one row goes to "other"
     for count in range(max(min(most, n), 1), 0, -1):
-        shown = c.most_frequent(count) if count < n else list(range(n))
-        names = c.class_names or [str(i) for i in range(n)]
+        shown = order[:count] if count < n else list(range(n))
         for by_name in (True, False) if all(len(names[i]) <= NAME_HEADER for i in shown) else (False,):
-            fit = _Layout(c, shown, by_name)
+            fit = _Layout(names, predicted, shown, by_name)
             if fit.width <= width:
                 return fit
-    return _Layout(c, c.most_frequent(1), False)
+    return _Layout(names, predicted, order[:1], False)
 
 
 def _score(value: float) -> str:
@@ -62,6 +66,7 @@ def confusion_text(c: Confusion, width: int, height: int) -> Text:
     share of the row, then each shown class's precision, recall, F1 and support, and macro averages."""
     fit = layout(c, width, height)
     n, shown = len(c.matrix), fit.shown
+    folded = c.folded(shown)
     counted = int(c.matrix.sum())
     where = f"the {c.split} split" if counted == c.split_size else f"{counted:,} of the {c.split_size:,} {c.split} samples"
     macro_p, macro_r, macro_f, present = c.macro()
@@ -78,13 +83,13 @@ def confusion_text(c: Confusion, width: int, height: int) -> Text:
     text.append(" │ " + " ".join(f"{h:>{w}}" for h, w in METRICS) + "\n", style="bold")
 
     precision, recall, f1, support = c.precision, c.recall, c.f1, c.support
-    totals = fit.folded.sum(axis=1)
-    for i in range(len(fit.folded)):
+    totals = folded.sum(axis=1)
+    for i in range(len(folded)):
         is_other = i == len(shown)
         label = f"other {n - len(shown)} classes" if is_other else fit.labels[i]
         text.append(f"{label[:fit.label - 1]:<{fit.label}}", style="dim" if is_other else "")
-        for j in range(len(fit.folded)):
-            count = int(fit.folded[i, j])
+        for j in range(len(folded)):
+            count = int(folded[i, j])
             w = fit.other_width if j == len(shown) else fit.cell
             share = count / totals[i] if totals[i] else 0.0
             style = "dim" if not count else "" if is_other or j == len(shown) else \

@@ -10,7 +10,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Static, TabbedContent, TabPane
 
-from tui_dl.engine.insight_results import Confusion, why_not
+from tui_dl.engine.insight_data import Confusion, why_not
 from tui_dl.ui.widgets.charts import Curves
 from tui_dl.ui.widgets.insights.confusion import ConfusionView
 from tui_dl.ui.widgets.insights.fit import FitChart

@@ -10,7 +10,7 @@ from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
 
-from tui_dl.engine.insight_results import Boundary, Surface
+from tui_dl.engine.insight_data import Boundary, Surface
 from tui_dl.ui.widgets.insights.heatmap import RGB, background_rgb, blend, heat_lines, point_cells
 
 # Class colours (RGB) of the boundary view, TensorFlow Playground's orange and blue first.

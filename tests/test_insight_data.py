@@ -1,16 +1,13 @@
-"""The insight results without torch: confusion-matrix scores and folding, which views apply, and imports."""
+"""The insight views' data without torch: confusion-matrix scores and folding, and which views apply."""
 
 from __future__ import annotations
 
 import math
-import subprocess
-import sys
 
 import numpy as np
 import pytest
-from conftest import REPO, cli_env
 
-from tui_dl.engine.insight_results import Confusion, why_not
+from tui_dl.engine.insight_data import Confusion, why_not
 
 # rows: true a, b, c, d (d has no samples); columns: predicted
 MATRIX = np.array([[3, 0, 1, 0],
@@ -63,12 +60,3 @@ def test_the_plane_view_applies_to_two_input_regression():
     assert why_not("boundary", "regression", 2) is None
     assert why_not("boundary", "classification", 2) is None
     assert why_not("boundary", "regression", 1) == "the predicted value over the plane needs 2 input features (this data set has 1)"
-
-
-def test_the_insight_views_import_without_torch():
-    # The UI draws the first frame before torch loads; the Insights tab and the results it draws must not pull it in.
-    code = ("import sys, tui_dl.engine.insight_results, tui_dl.ui.widgets.insights\n"
-            "assert 'torch' not in sys.modules, 'torch imported'\n")
-    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=cli_env(), capture_output=True, text=True,
-                            timeout=60)
-    assert result.returncode == 0, result.stderr

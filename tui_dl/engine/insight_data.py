@@ -1,6 +1,6 @@
-"""What the insight views draw, as host numpy arrays in data units, and which views apply to a data set.
+"""What the insight views draw, as plain host data, and which views apply to a data set.
 
-No torch here: the UI imports these types before torch is loaded (`engine.insights` computes them).
+Nothing here imports torch: the UI imports these types before its first frame (`engine.insights` computes them).
 """
 
 from __future__ import annotations
@@ -9,6 +9,8 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
+
+EVAL_CHUNK = 65_536  # rows per forward pass when evaluating (bounds the activations' memory)
 
 
 @dataclass
