@@ -80,7 +80,7 @@ def boundary_draw_cost() -> str:
     from textual.strip import Strip
 
     from tui_dl.engine.insight_data import Boundary
-    from tui_dl.ui.widgets.insight_views import boundary_lines
+    from tui_dl.ui.widgets.insights.plane import boundary_lines
 
     gx, gy = np.meshgrid(np.linspace(-1, 1, 118), np.linspace(1, -1, 70))
     radius = np.hypot(gx, gy)
@@ -90,7 +90,7 @@ def boundary_draw_cost() -> str:
                         rng.integers(0, 2, 600), ["a", "b"], ["x1", "x2"])
     started = time.perf_counter()
     for _ in range(10):
-        strips = [Strip(segments) for segments in boundary_lines(boundary, 118, 35)]
+        strips = [Strip(segments) for segments in boundary_lines(boundary, 118, 35, (24, 24, 28))]
     each = (time.perf_counter() - started) / 10
     return f"decision boundary view, 118x35 cells: {each * 1e3:.1f} ms per update, {len(strips)} lines"
 

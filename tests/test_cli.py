@@ -20,7 +20,7 @@ from tui_dl.engine.checkpoint import load_checkpoint
 from tui_dl.engine.datasets import REGISTRY
 
 EPOCH_KEYS = {"event", "epoch", "step", "train_loss", "val_loss", "lr", "samples_per_s", "seconds",
-              "weight_norms", "grad_norms"}
+              "weight_norms", "grad_norms", "weight_counts"}
 DONE_KEYS = {"event", "status", "epochs", "best_epoch", "best_val_loss", "checkpoint", "run", "seconds"}
 
 

@@ -165,7 +165,7 @@ def test_confusion_on_the_validation_split():
     assert c.matrix.sum(axis=1).tolist() == np.bincount(truth, minlength=3).tolist()  # rows: true classes
     assert c.matrix.sum(axis=0).tolist() == np.bincount(predicted, minlength=3).tolist()  # columns: predicted
     for k in range(3):
-        assert c.per_class_accuracy[k] == pytest.approx(((predicted == k) & (truth == k)).sum() / (truth == k).sum())
+        assert c.recall[k] == pytest.approx(((predicted == k) & (truth == k)).sum() / (truth == k).sum())
 
 
 def predict_standardized(trainer: Trainer, x: torch.Tensor) -> np.ndarray:
@@ -187,7 +187,7 @@ def test_confusion_falls_back_to_the_training_split():
 def test_confusion_accuracy_properties():
     c = Confusion(np.array([[3, 1, 0], [0, 0, 0], [2, 0, 4]]), ["a", "b", "c"], "validation", 10)
     assert c.accuracy == pytest.approx(7 / 10)
-    per_class = c.per_class_accuracy
+    per_class = c.recall
     assert per_class[0] == pytest.approx(0.75) and np.isnan(per_class[1]) and per_class[2] == pytest.approx(4 / 6)
     assert np.isnan(Confusion(np.zeros((2, 2), dtype=np.int64), ["a", "b"], "training", 0).accuracy)
 
@@ -206,8 +206,9 @@ def test_why_not():
     assert why_not("boundary", "classification", 2) is None
     assert why_not("fit", "regression", 1) is None and why_not("fit", "regression", 10) is None
     assert why_not("confusion", "classification", 64) is None
-    assert why_not("boundary", "regression", 2) == (
-        "the decision boundary is for classification data sets (this one is regression)")
+    assert why_not("boundary", "regression", 2) is None  # the predicted value over the plane
+    assert why_not("boundary", "regression", 7) == (
+        "the predicted value over the plane needs 2 input features (this data set has 7)")
     assert why_not("boundary", "classification", 3) == (
         "the decision boundary needs 2 input features (this data set has 3)")
     assert "(this data set has 1)" in why_not("boundary", "classification", 1)
@@ -223,7 +224,7 @@ ALL = frozenset({"boundary", "fit", "confusion"})
 @pytest.mark.parametrize(("dataset", "applies"), [
     ("circle", {"boundary", "confusion"}),
     ("iris", {"confusion"}),  # 4 inputs: no boundary
-    ("plane", {"fit"}),
+    ("plane", {"boundary", "fit"}),  # 2 inputs: the predicted value over the plane
     ("sine", {"fit"}),
 ])
 def test_compute_skips_insights_that_do_not_apply(dataset, applies):
@@ -233,7 +234,8 @@ def test_compute_skips_insights_that_do_not_apply(dataset, applies):
     for kind in ALL:
         assert (why_not(kind, trainer.data.task, trainer.data.inputs) is None) == (kind in applies)
     if "boundary" in result:
-        assert result["boundary"].classes.shape == (8, 16)
+        plane = result["boundary"]
+        assert (plane.classes if dataset == "circle" else plane.values).shape == (8, 16)
     assert insights.compute(trainer.model, trainer.data, frozenset(), (16, 8)) == {}
 
 
@@ -351,7 +353,7 @@ def test_costly_probes_come_less_often(monkeypatch):
 
 
 def test_probes_that_do_not_apply_give_empty_insights():
-    trainer, events = probing("plane", {"boundary", "confusion"}, epochs=2)
+    trainer, events = probing("sine", {"boundary", "confusion"}, epochs=2)
     assert trainer.run().status == "completed"
     ready = events.of(InsightsReady)
     assert ready and all(e.insights == {} and e.error == "" for e in ready)

@@ -90,9 +90,11 @@ def test_epoch_metrics_classification(config_factory):
     assert m.val_mae is None and m.val_r2 is None
     assert m.samples_per_s > 0 and m.seconds > 0 and m.lr == 0.01
     assert set(m.to_dict()) == {"epoch", "step", "train_loss", "val_loss", "lr", "samples_per_s", "seconds",
-                                "train_acc", "val_acc", "weight_norms", "grad_norms"}
+                                "train_acc", "val_acc", "weight_norms", "grad_norms", "weight_counts"}
     layers = trainer.config.model.layers + 1
     assert len(m.weight_norms) == len(m.grad_norms) == layers
+    linears = [module for module in trainer.model.modules() if isinstance(module, torch.nn.Linear)]
+    assert m.weight_counts == [module.weight.numel() for module in linears]  # for RMS per element
     assert all(v > 0 for v in m.weight_norms + m.grad_norms)
 
 

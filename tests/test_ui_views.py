@@ -13,7 +13,9 @@ from tui_dl.engine.config import RunConfig
 from tui_dl.engine.insight_data import Boundary
 from tui_dl.ui.app import make_app
 from tui_dl.ui.widgets.charts import LossChart
-from tui_dl.ui.widgets.insight_views import BoundaryView, InsightsPanel, confusion_table
+from tui_dl.ui.widgets.insights import InsightsPanel
+from tui_dl.ui.widgets.insights.confusion import confusion_text
+from tui_dl.ui.widgets.insights.plane import PlaneView
 from tui_dl.ui.widgets.training_view import TrainingView
 
 
@@ -124,11 +126,11 @@ async def test_decision_boundary_is_drawn_during_training(tmp_path: Path):
         await start_training(pilot, epochs=1)
         await pilot.press("f9")
         view = app.query_one(InsightsPanel).boundary_view
-        await wait_for(pilot, lambda: view.boundary is not None)
-        first = view.boundary
+        await wait_for(pilot, lambda: view.plane is not None)
+        first = view.plane
         rows, cols = first.classes.shape
         assert (cols, rows) == view.grid_size and cols == view.size.width
-        await wait_for(pilot, lambda: view.boundary is not first)  # refreshed as training goes on
+        await wait_for(pilot, lambda: view.plane is not first)  # refreshed as training goes on
         text = "".join(view.render_line(y).text for y in range(view.size.height))
         assert "●" in text and "▀" in text  # data points over the half-block heatmap
         assert view.note.startswith("epoch ") and "across" in view.note
@@ -142,7 +144,7 @@ async def test_boundary_of_a_finished_run_and_of_a_loaded_checkpoint(tmp_path: P
         await wait_for(pilot, lambda: app.run_state == "completed")
         view = app.query_one(InsightsPanel).boundary_view
         await pilot.press("f9")
-        await wait_for(pilot, lambda: view.boundary is not None)
+        await wait_for(pilot, lambda: view.plane is not None)
         assert view.note.startswith("epoch 3")
         checkpoint = app.session.recorder.folder / "last.pt"
     app = make_app(config("xor", epochs=3), runs_root=tmp_path)
@@ -151,7 +153,7 @@ async def test_boundary_of_a_finished_run_and_of_a_loaded_checkpoint(tmp_path: P
         app.load_checkpoint_file(checkpoint)
         view = app.query_one(InsightsPanel).boundary_view
         await pilot.press("f9")
-        await wait_for(pilot, lambda: view.boundary is not None)
+        await wait_for(pilot, lambda: view.plane is not None)
         assert view.note.startswith("epoch 3") and app.inspector is not None
 
 
@@ -168,7 +170,7 @@ async def test_regression_fit_shows_real_and_predicted_in_time_order(tmp_path: P
         assert real_x == predicted_x == sorted(real_x)  # days in order
         assert min(real_y) > 0  # thousands of views: data units, not standardized values
         boundary_note = app.query_one(InsightsPanel).boundary_view.note
-        assert "classification" in boundary_note  # the boundary view says why it does not apply
+        assert "needs 2 input features" in boundary_note  # the plane view says why it does not apply
         await pilot.press("f7")
 
 
@@ -183,9 +185,9 @@ async def test_confusion_matrix_and_per_class_accuracy(tmp_path: Path):
         matrix = panel.confusion.matrix
         assert matrix.shape == (3, 3) and matrix.sum() == len(app.session.trainer.data.x_val)
         assert panel.confusion.accuracy == app.session.trainer.history[-1].val_acc
-        text = _rendered(confusion_table(panel.confusion))
+        text = confusion_text(panel.confusion, 200, 40).plain
         assert "confusion matrix on the validation split" in text
-        assert "class accuracy" in text and "setosa" in text and "virginica" in text
+        assert "rec" in text and "setosa" in text and "virginica" in text
 
 
 async def test_layer_norms_view_compares_the_gradient_of_the_first_layer(tmp_path: Path, monkeypatch):
@@ -220,25 +222,14 @@ async def test_system_view_and_line_show_cpu_and_memory(tmp_path: Path):
         assert len(panel.cpu_history) >= 1
 
 
-def _rendered(renderable) -> str:
-    """A Rich renderable as plain text."""
-    import io
-
-    from rich.console import Console
-
-    console = Console(width=200, file=io.StringIO())
-    console.print(renderable)
-    return console.file.getvalue()
-
-
 class BoundaryApp(App):
     """A decision boundary of two classes split by a circle, with a few points, for a snapshot."""
 
     def compose(self):
-        yield BoundaryView()
+        yield PlaneView()
 
     def on_mount(self) -> None:
-        view = self.query_one(BoundaryView)
+        view = self.query_one(PlaneView)
         cols, rows = 60, 36
         gx, gy = np.meshgrid(np.linspace(-1, 1, cols), np.linspace(1, -1, rows))
         radius = np.hypot(gx, gy)

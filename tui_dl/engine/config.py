@@ -139,6 +139,11 @@ class ModelConfig:
         sizes = [inputs, *self.hidden_sizes(), outputs]
         return sum(a * b + b for a, b in zip(sizes, sizes[1:]))
 
+    def weight_counts(self, inputs: int, outputs: int) -> list[int]:
+        """Elements of each Linear layer's weight matrix, input side first (for per-element RMS norms)."""
+        sizes = [inputs, *self.hidden_sizes(), outputs]
+        return [a * b for a, b in zip(sizes, sizes[1:])]
+
     def summary(self, inputs: int, outputs: int) -> str:
         """One-line architecture: `2 -> 16 -> 16 -> 2, relu, 354 params`."""
         sizes = [inputs, *self.hidden_sizes(), outputs]

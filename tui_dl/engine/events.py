@@ -28,6 +28,7 @@ class EpochMetrics:
     val_r2: float | None = None
     weight_norms: list[float] | None = None  # per Linear layer, input side first
     grad_norms: list[float] | None = None  # of the epoch's last batch
+    weight_counts: list[int] | None = None  # elements per layer's weight: RMS = norm / sqrt(count)
 
     def to_dict(self) -> dict:
         """As a dict without the metrics that do not apply to this task."""

@@ -1,15 +1,17 @@
 """What the insight views draw, as plain host data, and which views apply to a data set.
 
-Nothing here imports torch: the UI imports these types before its first frame.
+Nothing here imports torch: the UI imports these types before its first frame (`engine.insights` computes them).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
 
 EVAL_CHUNK = 65_536  # rows per forward pass when evaluating (bounds the activations' memory)
+
 
 @dataclass
 class Boundary:
@@ -23,6 +25,19 @@ class Boundary:
     labels: np.ndarray  # n
     class_names: list[str] = field(default_factory=list)
     feature_names: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Surface:
+    """A 2-D regression model's predicted (first) target on a grid over the data's plane (row 0 is the top)."""
+
+    x_range: tuple[float, float]
+    y_range: tuple[float, float]
+    values: np.ndarray  # rows x cols, predicted target in data units
+    points: np.ndarray  # n x 2, data units
+    targets: np.ndarray  # n, the points' true target
+    feature_names: list[str] = field(default_factory=list)
+    outputs: int = 1  # targets the model predicts; the surface shows the first
 
 
 @dataclass
@@ -47,25 +62,71 @@ class Confusion:
     split_size: int  # samples in the split (the matrix counts up to CONFUSION_SAMPLES of them)
 
     @property
-    def per_class_accuracy(self) -> np.ndarray:
+    def support(self) -> np.ndarray:
+        """Samples of each true class."""
+        return self.matrix.sum(axis=1)
+
+    @property
+    def recall(self) -> np.ndarray:
         """Fraction of each true class predicted right (NaN for a class with no samples)."""
-        totals = self.matrix.sum(axis=1)
+        return _ratio(np.diag(self.matrix), self.support)
+
+    @property
+    def precision(self) -> np.ndarray:
+        """Fraction of each class's predictions that are right (NaN for a class never predicted)."""
+        return _ratio(np.diag(self.matrix), self.matrix.sum(axis=0))
+
+    @property
+    def f1(self) -> np.ndarray:
+        """Harmonic mean of precision and recall, an undefined one counting 0 (NaN for a class neither
+        present nor predicted)."""
+        p, r = np.nan_to_num(self.precision), np.nan_to_num(self.recall)
         with np.errstate(invalid="ignore", divide="ignore"):
-            return np.where(totals > 0, np.diag(self.matrix) / totals, np.nan)
+            f1 = np.where(p + r > 0, 2 * p * r / np.maximum(p + r, 1e-300), 0.0)
+        return np.where(np.isnan(self.precision) & np.isnan(self.recall), np.nan, f1)
+
+    def macro(self) -> tuple[float, float, float, int]:
+        """Precision, recall and F1 averaged over the classes present in the split (a class never predicted
+        counts precision 0), and how many classes that is."""
+        present = self.support > 0
+        if not present.any():
+            return math.nan, math.nan, math.nan, 0
+        p, r, f = (np.nan_to_num(v[present]).mean() for v in (self.precision, self.recall, self.f1))
+        return float(p), float(r), float(f), int(present.sum())
 
     @property
     def accuracy(self) -> float:
         total = self.matrix.sum()
-        return float(np.trace(self.matrix) / total) if total else float("nan")
+        return float(np.trace(self.matrix) / total) if total else math.nan
+
+    def most_frequent(self, count: int) -> list[int]:
+        """The `count` classes with the most samples (then the most predictions), most first."""
+        order = np.lexsort((np.arange(len(self.matrix)), -self.matrix.sum(axis=0), -self.support))
+        return [int(i) for i in order[:count]]
+
+    def folded(self, shown: list[int]) -> np.ndarray:
+        """The matrix over the `shown` classes, in that order, plus a last row and column "other" summing the
+        rest (omitted when every class is shown)."""
+        n = len(self.matrix)
+        if len(shown) == n:
+            return self.matrix[np.ix_(shown, shown)]
+        position = np.full(n, len(shown))
+        position[shown] = np.arange(len(shown))
+        out = np.zeros((len(shown) + 1, len(shown) + 1), dtype=self.matrix.dtype)
+        np.add.at(out, (position[:, None], position[None, :]), self.matrix)
+        return out
+
+
+def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(denominator > 0, numerator / np.maximum(denominator, 1), np.nan)
 
 
 def why_not(kind: str, task: str, inputs: int) -> str | None:
     """Why the insight `kind` does not apply to a data set, or None when it does."""
-    if kind == "boundary":
-        if task != "classification":
-            return "the decision boundary is for classification data sets (this one is regression)"
-        if inputs != 2:
-            return f"the decision boundary needs 2 input features (this data set has {inputs})"
+    if kind == "boundary" and inputs != 2:
+        what = "decision boundary" if task == "classification" else "predicted value over the plane"
+        return f"the {what} needs 2 input features (this data set has {inputs})"
     if kind == "fit" and task != "regression":
         return "the regression fit is for regression data sets (this one is classification)"
     if kind == "confusion" and task != "classification":

@@ -1,8 +1,8 @@
 """What the insight views draw, computed on the training device from a model and its data.
 
-Decision boundary (2-D classification), regression fit, confusion matrix, and per-layer weight and
-gradient norms. Each function reads the device once; results are host numpy arrays in data units
-(the types in `engine.insight_data`).
+Decision boundary (2-D classification), predicted value over the plane (2-D regression), regression fit,
+confusion matrix, and per-layer weight and gradient norms. Each function reads the device once; results
+(see `engine.insight_data`) are host numpy arrays in data units.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from tui_dl.engine.insight_data import EVAL_CHUNK, Boundary, Confusion, Fit, why_not
+from tui_dl.engine.insight_data import EVAL_CHUNK, Boundary, Confusion, Fit, Surface, why_not
 from tui_dl.engine.prepare import PreparedData
 
 BOUNDARY_POINTS = 600  # data points drawn over the boundary
@@ -61,23 +61,46 @@ def _spread(n: int, most: int) -> np.ndarray:
     return np.unique(np.linspace(0, n - 1, num=min(n, most)).astype(np.int64)) if n else np.zeros(0, np.int64)
 
 
-def boundary(model: nn.Module, data: PreparedData, cols: int, rows: int) -> Boundary:
-    """The model's prediction over a `cols` x `rows` grid spanning the data (with a 5% margin)."""
+def _plane_grid(data: PreparedData, cols: int, rows: int) -> tuple[np.ndarray, np.ndarray, torch.Tensor]:
+    """The low and high corners of the data's plane (with a 5% margin) and its `cols` x `rows` grid points
+    (row by row, top row first), standardized on the device."""
     raw = data.raw
     lo, hi = raw.x.min(axis=0).astype(np.float64), raw.x.max(axis=0).astype(np.float64)
     margin = np.maximum((hi - lo) * 0.05, 1e-3)
     lo, hi = lo - margin, hi + margin
     gx = np.linspace(lo[0], hi[0], cols)
     gy = np.linspace(hi[1], lo[1], rows)  # top row first
-    grid = np.stack(np.meshgrid(gx, gy), axis=-1).reshape(-1, 2)
-    probabilities = torch.softmax(_predict(model, _standardize(data, grid)), dim=1)
+    return lo, hi, _standardize(data, np.stack(np.meshgrid(gx, gy), axis=-1).reshape(-1, 2))
+
+
+def _plane_points(data: PreparedData) -> np.ndarray:
+    """Indices of the data points drawn over the plane."""
+    return np.random.default_rng(0).permutation(data.raw.samples)[:BOUNDARY_POINTS]
+
+
+def boundary(model: nn.Module, data: PreparedData, cols: int, rows: int) -> Boundary:
+    """The model's predicted class over a `cols` x `rows` grid spanning the data (with a 5% margin)."""
+    raw = data.raw
+    lo, hi, grid = _plane_grid(data, cols, rows)
+    probabilities = torch.softmax(_predict(model, grid), dim=1)
     confidence, classes = probabilities.max(dim=1)
     both = torch.stack([confidence, classes.to(confidence.dtype)]).cpu().numpy()
-    pick = np.random.default_rng(0).permutation(raw.samples)[:BOUNDARY_POINTS]
+    pick = _plane_points(data)
     return Boundary((float(lo[0]), float(hi[0])), (float(lo[1]), float(hi[1])),
                     both[1].reshape(rows, cols).astype(np.int64), both[0].reshape(rows, cols),
                     raw.x[pick].astype(np.float64), np.asarray(raw.y)[pick], list(raw.class_names),
                     list(raw.feature_names))
+
+
+def surface(model: nn.Module, data: PreparedData, cols: int, rows: int) -> Surface:
+    """The model's predicted first target, in data units, over a `cols` x `rows` grid spanning the data."""
+    raw = data.raw
+    lo, hi, grid = _plane_grid(data, cols, rows)
+    values = (_predict(model, grid)[:, 0].cpu().double() * data.y_std[0] + data.y_mean[0]).numpy()
+    pick = _plane_points(data)
+    return Surface((float(lo[0]), float(hi[0])), (float(lo[1]), float(hi[1])), values.reshape(rows, cols),
+                   raw.x[pick].astype(np.float64), raw.y[pick, 0].astype(np.float64), list(raw.feature_names),
+                   raw.outputs)
 
 
 def fit(model: nn.Module, data: PreparedData) -> Fit:
@@ -124,13 +147,15 @@ def confusion(model: nn.Module, data: PreparedData) -> Confusion:
 
 
 def compute(model: nn.Module, data: PreparedData, kinds: frozenset[str], size: tuple[int, int]) -> dict:
-    """The insights in `kinds` that apply to `data`, by name; `size` is the boundary grid (cols, rows)."""
-    result: dict[str, Boundary | Fit | Confusion] = {}
+    """The insights in `kinds` that apply to `data`, by name; `size` is the plane's grid (cols, rows).
+
+    "boundary" is a Boundary for classification, a Surface for regression."""
+    result: dict[str, Boundary | Surface | Fit | Confusion] = {}
     for kind in kinds:
         if why_not(kind, data.task, data.inputs) is not None:
             continue
         if kind == "boundary":
-            result[kind] = boundary(model, data, *size)
+            result[kind] = (boundary if data.task == "classification" else surface)(model, data, *size)
         elif kind == "fit":
             result[kind] = fit(model, data)
         elif kind == "confusion":

@@ -297,6 +297,7 @@ class Trainer:
                                  time.perf_counter() - started - paused_for)
         metrics.weight_norms, metrics.grad_norms = weight_norms, grad_norms
         self.seconds += metrics.seconds
+        metrics.weight_counts = self.config.model.weight_counts(data.inputs, data.outputs)
         if not all(math.isfinite(v) for v in (metrics.train_loss, metrics.val_loss or 0.0)):
             return self._diverged(epoch)
         self.epoch, self.step = epoch, self.step + steps

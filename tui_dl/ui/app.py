@@ -38,7 +38,7 @@ from tui_dl.ui.keys import bindings
 from tui_dl.ui.themes import load_themes
 from tui_dl.ui.widgets.charts import Curves
 from tui_dl.ui.widgets.dataset_panel import DatasetPanel
-from tui_dl.ui.widgets.insight_views import InsightsPanel
+from tui_dl.ui.widgets.insights import InsightsPanel
 from tui_dl.ui.widgets.key_bar import KeyBar
 from tui_dl.ui.widgets.runs_panel import RunsPanel
 from tui_dl.ui.widgets.settings_panel import SettingsPanel

@@ -36,17 +36,22 @@ On the Runs tab: `space` selects runs to overlay, `o` sorts by the next column, 
 - **loss**: grey is the training loss of each mini-batch (one update per batch),
   cyan the training loss per epoch (one pass over the data), orange the validation loss.
   The green line marks the epoch with the best validation loss.
-- **overfitting**: when validation loss has risen for several epochs while training loss
-  keeps falling, the metrics line says *overfitting since epoch N*.
+- **overfitting**: when validation loss has risen beyond its epoch-to-epoch noise for several epochs
+  while training loss kept falling (5-epoch medians compared), the metrics line says
+  *overfitting since epoch N*; noise at a floor does not count.
 - **accuracy** for classification (cross-entropy loss); **MAE** in the target's own units
   for regression (mean squared error loss on standardized targets).
 - **smoothing**: the bright line is an exponential moving average; the faint one behind it is the raw curve.
 - **decision boundary** (2-D classification): the class the model predicts at each point of the plane,
-  brighter where it is surer, with the data points on top.
+  brighter where it is surer, with the data points on top. For 2-D regression: the predicted value
+  on a colour scale (its range in the legend), each data point a dot coloured by its true value.
 - **fit** (regression): real values in red, predictions in blue; for several inputs, predicted against true.
 - **confusion matrix**: rows are the true classes, columns the predicted ones; the diagonal is right.
-- **norms**: each layer's weight and gradient size per epoch. When the gradient at layer 1 is a tiny
-  fraction of the output layer's, the first layers barely learn: the vanishing gradient of deep sigmoid nets.
+  Then each class's precision, recall, F1 and support, and macro averages. With many classes the most
+  frequent are shown and the rest summed in *other*.
+- **norms**: each layer's weight and gradient RMS per element per epoch (so layers of any size compare).
+  When the gradient at layer 1 is a tiny fraction of the output layer's, the first layers barely learn:
+  the vanishing gradient of deep sigmoid nets.
 
 Press escape to close.
 """

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from textual_plotext import PlotextPlot
 
+from tui_dl.engine.config import ModelConfig
 from tui_dl.engine.events import EpochMetrics
 from tui_dl.engine.metrics import overfit_onset
 from tui_dl.ui.series import ChartOptions, Timeline, shape_line, y_ticks
@@ -62,6 +63,7 @@ class Curves:
     best_epoch: int = 0
     columns: dict[str, array] = field(
         default_factory=lambda: {name: array("d") for name in ("epoch", "step", "seconds", *SERIES)})
+    _overfit: tuple[int, int | None] = field(default=(-1, None), init=False, repr=False)  # (epochs, onset)
 
     def __post_init__(self) -> None:
         history, self.epochs = self.epochs, []
@@ -70,9 +72,10 @@ class Curves:
 
     @classmethod
     def from_checkpoint(cls, state: dict) -> Curves:
-        """The curves stored in a checkpoint's state."""
+        """The curves stored in a checkpoint's state (layer sizes from its model where its history lacks them)."""
+        counts = ModelConfig(**state["config"]["model"]).weight_counts(state["inputs"], state["outputs"])
         return cls(task=state["task"], steps_per_epoch=max(1, state["step"] // max(state["epoch"], 1)),
-                   epochs=[EpochMetrics.from_dict(m) for m in state["history"]],
+                   epochs=[EpochMetrics.from_dict({"weight_counts": counts, **m}) for m in state["history"]],
                    steps=array("f", state["step_losses"].tolist()), best_epoch=state["best_epoch"])
 
     def add_epoch(self, metrics: EpochMetrics) -> None:
@@ -115,7 +118,11 @@ class Curves:
         return (centres / self.steps_per_epoch).tolist(), means.tolist()
 
     def overfit_since(self) -> int | None:
-        return overfit_onset(self.epochs)
+        """The onset of overfitting (see `engine.metrics.overfit_onset`), worked out once per epoch."""
+        if self._overfit[0] != len(self.epochs):
+            self._overfit = (len(self.epochs), overfit_onset(
+                self.columns["epoch"], self.columns["train_loss"], self.columns["val_loss"]))
+        return self._overfit[1]
 
 
 class ThemedPlot(PlotextPlot):

@@ -1,0 +1,135 @@
+"""The Insights tab: five views of what the model is doing, switched with keys 1-5."""
+
+from __future__ import annotations
+
+from collections import deque
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import Static, TabbedContent, TabPane
+
+from tui_dl.engine.insight_data import Confusion, why_not
+from tui_dl.ui.widgets.charts import Curves
+from tui_dl.ui.widgets.insights.confusion import ConfusionView
+from tui_dl.ui.widgets.insights.fit import FitChart
+from tui_dl.ui.widgets.insights.norms import NormsChart, gradient_note
+from tui_dl.ui.widgets.insights.plane import PlaneView
+from tui_dl.ui.widgets.insights.system import SYSTEM_HISTORY, SystemChart, system_text
+
+VIEWS = ("boundary", "fit", "confusion", "norms", "system")
+PROBED = frozenset({"boundary", "fit", "confusion"})  # computed by the trainer; the others come from metrics
+
+
+class InsightsPanel(Vertical):
+    """Five views of what the model is doing; keys 1-5 switch between them."""
+
+    BINDINGS = [Binding(str(i + 1), f"view('{name}')", name.capitalize(), show=False) for i, name in enumerate(VIEWS)]
+
+    class ViewChanged(Message):
+        """The visible view (or the plane's size) changed: the app asks the trainer for what it needs."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.data_shape: tuple[str, int] | None = None  # (task, inputs) of the chosen data set
+        self.last_error = ""
+        self.cpu_history: deque[float] = deque(maxlen=SYSTEM_HISTORY)
+        self.gpu_history: deque[float] = deque(maxlen=SYSTEM_HISTORY)
+        self.boundary_view = PlaneView(id="boundary-view")
+        self.fit_chart = FitChart(id="fit-chart")
+        self.confusion_view = ConfusionView("the confusion matrix appears here while a classification set trains",
+                                            id="confusion-view")
+        self.grad_chart = NormsChart("grad_norms", "gradient", id="grad-norms")
+        self.weight_chart = NormsChart("weight_norms", "weight", id="weight-norms")
+        self.norms_note = Static("per-layer norms appear after the first epoch", id="norms-note")
+        self.system_view = Static("sampling...", id="system-view")
+        self.system_chart = SystemChart(id="system-chart")
+
+    def compose(self) -> ComposeResult:
+        with TabbedContent(initial="boundary", id="insight-tabs"):
+            with TabPane("1 Boundary", id="boundary"):
+                yield self.boundary_view
+            with TabPane("2 Fit", id="fit"):
+                yield self.fit_chart
+            with TabPane("3 Confusion", id="confusion"):
+                yield self.confusion_view
+            with TabPane("4 Norms", id="norms"):
+                yield self.norms_note
+                with Horizontal(id="norm-charts"):
+                    yield self.grad_chart
+                    yield self.weight_chart
+            with TabPane("5 System", id="system"):
+                yield self.system_view
+                yield self.system_chart
+
+    @property
+    def view(self) -> str:
+        return self.query_one("#insight-tabs", TabbedContent).active or "boundary"
+
+    @property
+    def probes(self) -> frozenset[str]:
+        """What the trainer must compute for the visible view (nothing when it does not apply to the data)."""
+        if self.view not in PROBED or (self.data_shape and why_not(self.view, *self.data_shape)):
+            return frozenset()
+        return frozenset({self.view})
+
+    @property
+    def confusion(self) -> Confusion | None:
+        """The confusion matrix shown, if any."""
+        return self.confusion_view.confusion
+
+    def action_view(self, name: str) -> None:
+        """Show one of the views."""
+        self.query_one("#insight-tabs", TabbedContent).active = name
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        event.stop()
+        self.post_message(self.ViewChanged())
+
+    def on_plane_view_resized(self, event: PlaneView.Resized) -> None:
+        event.stop()
+        self.post_message(self.ViewChanged())
+
+    def set_data(self, task: str, inputs: int) -> None:
+        """The data set changed: say which views apply."""
+        self.data_shape = (task, inputs)
+        plane = "decision boundary" if task == "classification" else "predicted value over the plane"
+        self.boundary_view.show(None, why_not("boundary", task, inputs)
+                                or f"a run or a loaded checkpoint draws the {plane} here")
+        self.fit_chart.show(None, why_not("fit", task, inputs) or "a run or a loaded checkpoint draws the fit here")
+        self.confusion_view.show(None, why_not("confusion", task, inputs)
+                                 or "a run or a loaded checkpoint draws the confusion matrix here")
+
+    def show_insights(self, epoch: int, insights: dict, error: str = "") -> None:
+        """Draw what the trainer computed after `epoch`."""
+        if error and error != self.last_error:  # a view failing at every probe is said once
+            self.app.notify(error, title="insight view failed", severity="warning")
+        self.last_error = error
+        if "boundary" in insights:
+            plane = insights["boundary"]
+            self.boundary_view.show(plane, f"epoch {epoch}: {plane.feature_names[0]} across, "
+                                           f"{plane.feature_names[1]} up")
+        if "fit" in insights:
+            fit = insights["fit"]
+            what = {"curve": "real (red) and predicted (blue)", "series": "real (red) and predicted (blue), in time order",
+                    "scatter": "predicted against true (on the red line is perfect)"}[fit.kind]
+            self.fit_chart.show(fit, f"epoch {epoch}: {what}")
+        if "confusion" in insights:
+            self.confusion_view.show(insights["confusion"])
+
+    def draw_norms(self, curves: Curves) -> None:
+        if self.view != "norms":
+            return
+        self.norms_note.update(gradient_note(curves))  # its height follows the text: it wraps when narrow
+        self.grad_chart.draw(curves)
+        self.weight_chart.draw(curves)
+
+    def add_system_sample(self, stats) -> None:
+        """Record a SystemStats sample; redraw the System view when it is visible."""
+        self.cpu_history.append(stats.cpu_percent)
+        if stats.gpus and stats.gpus[0].utilization is not None:
+            self.gpu_history.append(stats.gpus[0].utilization)
+        if self.view == "system" and self.parent is not None and self.parent.display:
+            self.system_view.update(system_text(stats))
+            self.system_chart.draw(self.cpu_history, self.gpu_history)

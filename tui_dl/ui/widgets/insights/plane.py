@@ -1,0 +1,147 @@
+"""The plane of a 2-D data set: the decision boundary (classification) or the predicted value (regression)."""
+
+from __future__ import annotations
+
+import numpy as np
+from rich.color import Color
+from rich.segment import Segment
+from rich.style import Style
+from textual.message import Message
+from textual.strip import Strip
+from textual.widget import Widget
+
+from tui_dl.engine.insight_data import Boundary, Surface
+from tui_dl.ui.widgets.insights.heatmap import RGB, background_rgb, blend, heat_lines, point_cells
+
+# Class colours (RGB) of the boundary view, TensorFlow Playground's orange and blue first.
+CLASS_RGB = ((245, 147, 34), (8, 119, 189), (80, 200, 120), (220, 80, 160), (230, 220, 60), (150, 110, 230),
+             (60, 210, 220), (240, 90, 70), (170, 170, 170), (120, 160, 60))
+SHADES = 8  # confidence levels drawn: few distinct styles keep rendering cheap
+# The value scale of a surface (viridis, low to high) and how many steps of it are drawn.
+SCALE_RGB = ((68, 1, 84), (59, 82, 139), (33, 145, 140), (94, 201, 98), (253, 231, 37))
+LEVELS = 16
+SURFACE_AMOUNT = 0.55  # cells are this far from the background towards their colour; points are fully coloured
+
+
+def class_shade(class_index: int, level: int, background: RGB) -> Color:
+    """Class colour at confidence `level` (0..SHADES-1): 15% .. 65% of the way from the background."""
+    return blend(CLASS_RGB[class_index % len(CLASS_RGB)], background, 0.15 + 0.5 * level / (SHADES - 1))
+
+
+def scale_rgb(level: int) -> RGB:
+    """The value scale's colour at `level` (0..LEVELS-1)."""
+    position = level / (LEVELS - 1) * (len(SCALE_RGB) - 1)
+    i = min(int(position), len(SCALE_RGB) - 2)
+    low, high, t = SCALE_RGB[i], SCALE_RGB[i + 1], position - i
+    return tuple(round(a + (b - a) * t) for a, b in zip(low, high))
+
+
+def _marks(shown: Boundary | Surface, rows: int, cols: int, keys: np.ndarray) -> dict[tuple[int, int], int]:
+    lines, columns = point_cells(shown.points, shown.x_range, shown.y_range, rows, cols)
+    return {(int(line), int(col)): int(key) for line, col, key in zip(lines, columns, keys)}
+
+
+def boundary_lines(b: Boundary, width: int, height: int, background: RGB) -> list[list[Segment]]:
+    """The boundary: each cell's class shaded by confidence, each data point in its class colour."""
+    rows, cols = b.classes.shape
+    floor = 1.0 / max(len(b.class_names), 2)  # the lowest possible confidence of the predicted class
+    levels = np.clip(((b.confidence - floor) / (1 - floor) * SHADES).astype(int), 0, SHADES - 1)
+    return heat_lines(b.classes * SHADES + levels, _marks(b, rows, cols, b.labels),
+                      lambda key: class_shade(*divmod(key, SHADES), background),
+                      lambda label, below: Style(color=Color.from_rgb(*CLASS_RGB[label % len(CLASS_RGB)]),
+                                                 bgcolor=below, bold=True), width, height)
+
+
+def value_range(s: Surface) -> tuple[float, float]:
+    """The range the colour scale spans: the predictions and the points' true targets."""
+    return (float(min(s.values.min(), s.targets.min(initial=np.inf))),
+            float(max(s.values.max(), s.targets.max(initial=-np.inf))))
+
+
+def value_levels(values: np.ndarray, low: float, high: float) -> np.ndarray:
+    """Each value's step (0..LEVELS-1) on the scale from `low` to `high`."""
+    span = high - low if high > low else 1.0
+    return np.clip(((values - low) / span * LEVELS).astype(int), 0, LEVELS - 1)
+
+
+def surface_lines(s: Surface, width: int, height: int, background: RGB) -> list[list[Segment]]:
+    """The surface: each cell's predicted value on the colour scale (paled towards the background), each data
+    point on top as a dot in the full colour of its true value, so a point the model gets wrong stands out."""
+    rows, cols = s.values.shape
+    low, high = value_range(s)
+    return heat_lines(value_levels(s.values, low, high), _marks(s, rows, cols, value_levels(s.targets, low, high)),
+                      lambda level: blend(scale_rgb(level), background, SURFACE_AMOUNT),
+                      lambda level, below: Style(color=Color.from_rgb(*scale_rgb(level)), bgcolor=below, bold=True),
+                      width, height)
+
+
+def legend(shown: Boundary | Surface | None, background: RGB) -> list[Segment]:
+    """What the colours mean: the classes, or the value scale with its range in the target's units."""
+    if isinstance(shown, Boundary):
+        segments = []
+        for i, name in enumerate(shown.class_names):
+            segments += [Segment("● ", Style(color=Color.from_rgb(*CLASS_RGB[i % len(CLASS_RGB)]))),
+                         Segment(f"{name}  ")]
+        return [*segments, Segment(" ")]
+    if isinstance(shown, Surface):
+        low, high = value_range(shown)
+        which = "predicted target" if shown.outputs == 1 else f"predicted target 1 of {shown.outputs}"
+        bar = [Segment("█", Style(color=blend(scale_rgb(level), background, SURFACE_AMOUNT)))
+               for level in range(LEVELS)]
+        return [Segment(f"{which} {low:.3g} "), *bar, Segment(f" {high:.3g}  ● true value   ")]
+    return []
+
+
+class PlaneView(Widget):
+    """The model's prediction over the plane of a 2-D data set with the data points: the predicted class
+    shaded by confidence (classification) or the predicted value on a colour scale (regression).
+
+    Drawn with Textual's line API from strips built once per update (twice a second at most), and again
+    when the theme changes: the shades blend towards the theme's background.
+    """
+
+    DEFAULT_CSS = "PlaneView { height: 1fr; }"
+
+    class Resized(Message):
+        """The view's size changed: the next grid is computed for the new size."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.plane: Boundary | Surface | None = None
+        self.note = "the decision boundary appears here while a 2-D classification set trains"
+        self._strips: list[Strip] = []
+
+    @property
+    def grid_size(self) -> tuple[int, int]:
+        """The grid (cols, rows) that fills this widget: two grid rows per terminal line."""
+        return max(self.size.width, 20), max(2 * (self.size.height - 1), 10)
+
+    def on_mount(self) -> None:
+        self.app.theme_changed_signal.subscribe(self, lambda _theme: self._build())
+        self._build()
+
+    def on_resize(self) -> None:
+        self.post_message(self.Resized())
+        self._build()
+
+    def show(self, plane: Boundary | Surface | None, note: str) -> None:
+        self.plane, self.note = plane, note
+        self._build()
+
+    def _build(self) -> None:
+        if not self.is_mounted:
+            return
+        background = background_rgb(self)
+        lines: list[list[Segment]] = []
+        height = max(self.size.height - 1, 0)
+        if isinstance(self.plane, Boundary):
+            lines = boundary_lines(self.plane, self.size.width, height, background)
+        elif isinstance(self.plane, Surface):
+            lines = surface_lines(self.plane, self.size.width, height, background)
+        self._strips = [Strip(segments) for segments in lines]
+        self._strips.append(Strip([*legend(self.plane, background), Segment(self.note)]))  # legend first: it must show
+        self.refresh()
+
+    def render_line(self, y: int) -> Strip:
+        strip = self._strips[y] if y < len(self._strips) else Strip.blank(self.size.width)
+        return strip.crop_extend(0, self.size.width, self.rich_style)
