@@ -17,30 +17,14 @@ import pytest
 import torch
 from conftest import make_config
 
-from tui_dl.engine import runs
+from tui_dl.engine import run_list, runs
 from tui_dl.engine.checkpoint import load_checkpoint
 from tui_dl.engine.config import load_toml
 from tui_dl.engine.errors import CheckpointError, UserError
 from tui_dl.engine.events import EpochEnded
-from tui_dl.engine.runs import (
-    BEST,
-    CONFIG,
-    LAST,
-    METRICS,
-    SUMMARY,
-    RunError,
-    RunRecorder,
-    RunSummary,
-    export_csv,
-    export_tensorboard,
-    find_run,
-    list_runs,
-    read_metrics,
-    read_summary,
-    sort_runs,
-    summary_cells,
-    unique_folder,
-)
+from tui_dl.engine.run_export import export_csv, export_tensorboard
+from tui_dl.engine.run_list import find_run, list_runs, read_metrics, read_summary, sort_runs, summary_cells
+from tui_dl.engine.runs import BEST, CONFIG, LAST, METRICS, SUMMARY, RunError, RunRecorder, RunSummary, unique_folder
 from tui_dl.engine.trainer import Trainer
 
 RUN_FILES = {CONFIG, METRICS, BEST, LAST, SUMMARY}
@@ -392,7 +376,7 @@ def test_summary_cells():
                      lr=0.05, epochs=3, epochs_total=10, best_val_loss=0.123456, best_val_acc=0.875, seconds=125.7,
                      status="early_stopped")
     cells = summary_cells(run)
-    assert len(cells) == len(runs.RUN_COLUMNS)
+    assert len(cells) == len(run_list.RUN_COLUMNS)
     assert cells == ("r", "my.csv", "2-16-2 tanh", "sgd 0.05", "3/10", "0.1235", "87.5%", "2:06", "early stopped")
     empty = summary_cells(RunSummary("e", status="unreadable"))
     assert empty == ("e", "", "", "", "0", "-", "-", "0.0s", "unreadable")

@@ -9,7 +9,8 @@ from conftest import SIZE, make_config, set_field, small_config, start_training,
 from test_ui_views import PlotSpy
 from textual.widgets import DataTable, Input, Select
 
-from tui_dl.engine.runs import RunRecorder, read_metrics
+from tui_dl.engine.run_list import read_metrics
+from tui_dl.engine.runs import RunRecorder
 from tui_dl.engine.trainer import Trainer
 from tui_dl.ui.app import make_app
 from tui_dl.ui.widgets.runs_panel import METRICS, RunsPanel

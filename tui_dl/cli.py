@@ -12,7 +12,7 @@ from typing import NoReturn
 
 from tui_dl import __version__
 from tui_dl.engine.config import ACTIVATIONS, OPTIMIZERS, TASKS, RunConfig, load_toml
-from tui_dl.engine.runs import SORTS
+from tui_dl.engine.run_list import SORTS
 
 EXIT_USAGE = 2
 

@@ -16,7 +16,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Input, Label, Static
 
-from tui_dl.engine import runs
+from tui_dl.engine import run_list, runs
 from tui_dl.ui.series import ChartOptions, Timeline
 from tui_dl.ui.widgets.chart_keys import CHART_BINDINGS, ChartKeys, options_hint
 from tui_dl.ui.widgets.charts import RUN_COLORS, Curve, OptionsChart
@@ -25,7 +25,7 @@ from tui_dl.ui.widgets.charts import RUN_COLORS, Curve, OptionsChart
 METRICS = (("val_loss", "validation loss"), ("train_loss", "training loss"), ("val_acc", "validation accuracy"),
            ("train_acc", "training accuracy"), ("val_mae", "validation MAE"),
            ("grad_norm_1", "gradient norm at layer 1"))
-SORT_ORDER = tuple(runs.SORTS)
+SORT_ORDER = tuple(run_list.SORTS)
 LIVE_RELOAD_S = 2.0  # while a run trains, the list and overlay are reread at most this often
 FAINT = (90, 90, 90)
 
@@ -39,7 +39,7 @@ class RunCurves:
 
     @classmethod
     def read(cls, folder: Path, stamp: tuple[int, float]) -> RunCurves:
-        records = runs.read_metrics(folder)
+        records = run_list.read_metrics(folder)
         keys = {"epoch", "step", "seconds", *(k for k, _ in METRICS if k != "grad_norm_1")}
         columns = {k: np.array([r.get(k, math.nan) if r.get(k) is not None else math.nan for r in records],
                                dtype=np.float64) for k in keys}
@@ -116,7 +116,7 @@ class RunsPanel(ChartKeys, Vertical):
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
         table.add_column("", key="mark", width=2)
-        for column in runs.RUN_COLUMNS:
+        for column in run_list.RUN_COLUMNS:
             table.add_column(column, key=column)  # rows come when the tab is shown (the app calls reload)
 
     # data ---------------------------------------------------------------------------------------
@@ -124,7 +124,7 @@ class RunsPanel(ChartKeys, Vertical):
     def reload(self) -> None:
         """Read the runs folder again and redraw the table and the overlay."""
         self.loaded_at = time.monotonic()
-        self.summaries = runs.list_runs(self.root)
+        self.summaries = run_list.list_runs(self.root)
         names = {s.name for s in self.summaries}
         self.selected = [name for name in self.selected if name in names]
         self._fill()
@@ -137,11 +137,11 @@ class RunsPanel(ChartKeys, Vertical):
         table = self.query_one(DataTable)
         wanted = self.query_one("#runs-filter", Input).value.strip().lower()
         cursor = self._cursor_run()
-        self.shown = [s for s in runs.sort_runs(self.summaries, self.sort_by, self.reverse)
-                      if not wanted or wanted in " ".join(runs.summary_cells(s)).lower()]
+        self.shown = [s for s in run_list.sort_runs(self.summaries, self.sort_by, self.reverse)
+                      if not wanted or wanted in " ".join(run_list.summary_cells(s)).lower()]
         table.clear()
         for summary in self.shown:
-            table.add_row(self._mark(summary.name), *runs.summary_cells(summary), key=summary.name)
+            table.add_row(self._mark(summary.name), *run_list.summary_cells(summary), key=summary.name)
         if cursor is not None and cursor in {s.name for s in self.shown}:
             table.move_cursor(row=table.get_row_index(cursor))
         total = len(self.summaries)
