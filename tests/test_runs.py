@@ -112,6 +112,66 @@ def test_regression_run_has_no_accuracy(config_factory, runs_folder):
     assert all("val_r2" in r and "val_acc" not in r for r in metrics_lines(recorder.folder))
 
 
+def test_the_test_split_and_regression_metrics_are_recorded(config_factory, runs_folder):
+    config = config_factory("plane", samples=200, epochs=3)
+    config.data.test_split = 0.25
+    trainer, recorder = record(config, runs_folder)
+    summary = summary_json(recorder.folder)
+    measured = trainer.test_metrics()
+    assert set(measured) == {"test_loss", "test_mae", "test_r2"}
+    assert {k: summary[k] for k in measured} == measured
+    assert summary["test_acc"] is None
+    assert summary["best_val_mae"] == min(m.val_mae for m in trainer.history)
+    assert summary["best_val_r2"] == max(m.val_r2 for m in trainer.history)
+
+
+def test_a_classification_run_records_its_test_accuracy(config_factory, runs_folder):
+    config = config_factory("circle", samples=200, epochs=2)
+    config.data.test_split = 0.2
+    trainer, recorder = record(config, runs_folder)
+    summary = summary_json(recorder.folder)
+    assert summary["test_acc"] == trainer.test_metrics()["test_acc"] and summary["test_loss"] is not None
+    assert summary["test_mae"] is None and summary["best_val_r2"] is None
+
+
+def test_a_stopped_run_records_no_test_metrics(config_factory, runs_folder):
+    config = config_factory("circle", samples=200, epochs=50)
+    config.data.test_split = 0.2
+
+    def stop_after_one(trainer):
+        return lambda event: trainer.stop() if isinstance(event, EpochEnded) else None
+
+    trainer, recorder = record(config, runs_folder, listener=stop_after_one)
+    assert trainer.state == "stopped"
+    assert summary_json(recorder.folder)["test_loss"] is None
+
+
+def test_the_configured_and_the_last_learning_rate_are_kept_apart(config_factory, runs_folder):
+    def lower_after_one(trainer):
+        def listener(event):
+            if isinstance(event, EpochEnded) and event.metrics.epoch == 1:
+                trainer.set_lr(0.001)
+        return listener
+
+    trainer, recorder = record(config_factory("circle", samples=60, epochs=3, lr=0.02), runs_folder,
+                               listener=lower_after_one)
+    assert [m.lr for m in trainer.history] == [0.02, 0.001, 0.001]
+    summary = summary_json(recorder.folder)
+    assert (summary["lr"], summary["last_lr"]) == (0.02, 0.001)
+    assert load_toml(recorder.folder / CONFIG).train.lr == 0.02
+
+
+def test_a_summary_without_the_newer_keys_still_reads(runs_folder):
+    folder = runs_folder / "old"
+    folder.mkdir(parents=True)
+    old = {"name": "old", "dataset": "circle", "task": "classification", "optimizer": "adam", "lr": 0.01,
+           "epochs": 3, "best_val_loss": 0.2, "best_val_acc": 0.9, "status": "completed"}
+    (folder / SUMMARY).write_text(json.dumps(old), encoding="utf-8")
+    run = read_summary(folder)
+    assert (run.last_lr, run.best_val_r2, run.test_loss) == (None, None, None)
+    assert [r.name for r in list_runs(runs_folder)] == ["old"]
+
+
 def test_recording_does_not_change_training(config_factory, runs_folder):
     config = config_factory("spiral", samples=120, epochs=3, neurons=[12], dropout=0.1, seed=2)
     plain = Trainer(config)
@@ -199,7 +259,7 @@ def test_run_diverging_later_keeps_the_last_good_epoch(config_factory, runs_fold
     assert trainer.state == "diverged"
     summary = summary_json(recorder.folder)
     assert summary["status"] == "diverged" and "diverged in epoch 3" in summary["message"]
-    assert summary["epochs"] == 2 and summary["lr"] == 100  # the change of learning rate is recorded
+    assert summary["epochs"] == 2 and (summary["lr"], summary["last_lr"]) == (0.01, 100)  # the change is recorded
     last = load_checkpoint(recorder.folder / LAST)
     assert last["epoch"] == 2 and all(bool(t.isfinite().all()) for t in last["model"].values())
     assert load_checkpoint(recorder.folder / BEST)["epoch"] == 2

@@ -112,7 +112,7 @@ class HeadlessRun:
         for problem in self.recorder.errors:
             print(f"warning: {problem}", file=sys.stderr)
         folder = str(self.recorder.folder) if self.recorder.folder else None
-        test = self.trainer.test_metrics() if finished.status in ("completed", "early_stopped") else {}
+        test = finished.test
         if self.as_json:
             print(json.dumps({
                 "event": "done", "status": status, "epochs": finished.epochs_done,

@@ -33,7 +33,12 @@ class RunError(UserError):
 
 @dataclass
 class RunSummary:
-    """What the runs list shows of one run (the contents of `summary.json`)."""
+    """What the runs list shows of one run (the contents of `summary.json`).
+
+    `lr` is the configured learning rate, `last_lr` the last one used when it was changed mid-run (F8).
+    The best validation metrics are each the best of any epoch; the test metrics are the final model's
+    (see `RunFinished.test`). Keys a summary lacks (written by an older tui-dl) keep these defaults.
+    """
 
     name: str
     dataset: str = ""
@@ -41,12 +46,19 @@ class RunSummary:
     architecture: str = ""
     optimizer: str = ""
     lr: float = 0.0
+    last_lr: float | None = None
     activation: str = ""
     epochs: int = 0
     epochs_total: int = 0
     best_epoch: int = 0
     best_val_loss: float | None = None
     best_val_acc: float | None = None
+    best_val_mae: float | None = None
+    best_val_r2: float | None = None
+    test_loss: float | None = None
+    test_acc: float | None = None
+    test_mae: float | None = None
+    test_r2: float | None = None
     seconds: float = 0.0
     status: str = "running"
     message: str = ""
@@ -81,6 +93,9 @@ class RunSummary:
         except PermissionError:
             pass
         return self.status
+
+
+TEST_KEYS = tuple(f.name for f in fields(RunSummary) if f.name.startswith("test_"))  # RunFinished.test's keys
 
 
 def _write_atomic(path: Path, text: str) -> None:
@@ -135,7 +150,7 @@ class RunRecorder:
             elif isinstance(event, EpochEnded):
                 self._epoch(event)
             elif isinstance(event, LrChanged):
-                self.summary.lr = event.lr
+                self.summary.last_lr = event.lr
             elif isinstance(event, RunFinished):
                 self._finished(event)
         except (OSError, UserError) as exc:
@@ -170,8 +185,9 @@ class RunRecorder:
         s = self.summary
         s.epochs, s.best_epoch, s.best_val_loss = metrics.epoch, best_epoch, best_val_loss
         s.seconds += metrics.seconds
-        if metrics.val_acc is not None and (s.best_val_acc is None or metrics.val_acc > s.best_val_acc):
-            s.best_val_acc = metrics.val_acc
+        s.best_val_acc = _better(s.best_val_acc, metrics.val_acc, max)
+        s.best_val_r2 = _better(s.best_val_r2, metrics.val_r2, max)
+        s.best_val_mae = _better(s.best_val_mae, metrics.val_mae, min)
 
     def _epoch(self, event: EpochEnded) -> None:
         metrics = event.metrics
@@ -192,6 +208,8 @@ class RunRecorder:
     def _finished(self, event: RunFinished) -> None:
         self.summary.status, self.summary.message = event.status, event.message
         self.summary.seconds = event.seconds  # with the last, unfinished epoch
+        for key in TEST_KEYS:
+            setattr(self.summary, key, event.test.get(key))
         if self.trainer.epoch > 0:
             self._writer.submit(LAST, self.trainer.snapshot)
         self._writer.submit(SUMMARY, self.summary.to_dict())
@@ -207,6 +225,13 @@ class RunRecorder:
             _write_atomic(self.folder / SUMMARY, json.dumps(self.summary.to_dict(), indent=1))
         except OSError as exc:
             self.errors.append(f"run folder {self.folder}: {exc.strerror or exc}")
+
+
+def _better(best: float | None, value: float | None, pick) -> float | None:
+    """`pick(best, value)` (max or min), either one when the other is missing."""
+    if value is None or best is None:
+        return best if value is None else value
+    return pick(best, value)
 
 
 class _Writer(threading.Thread):
