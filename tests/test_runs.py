@@ -23,7 +23,7 @@ from tui_dl.engine.config import load_toml
 from tui_dl.engine.errors import CheckpointError, UserError
 from tui_dl.engine.events import EpochEnded
 from tui_dl.engine.run_export import export_csv, export_tensorboard
-from tui_dl.engine.run_list import find_run, list_runs, read_metrics, read_summary, sort_runs, summary_cells
+from tui_dl.engine.run_list import cells, find_run, list_runs, read_metrics, read_summary, sort_runs
 from tui_dl.engine.runs import BEST, CONFIG, LAST, METRICS, SUMMARY, RunError, RunRecorder, RunSummary, unique_folder
 from tui_dl.engine.trainer import Trainer
 
@@ -413,16 +413,18 @@ def test_read_summary_of_a_folder_that_is_no_run(tmp_path):
 
 
 SORTABLE = [
-    RunSummary("b", best_val_loss=0.5, best_val_acc=0.7, started="2024-01-02"),
+    RunSummary("b", best_val_loss=0.5, best_val_acc=0.7, best_val_r2=0.5, best_val_mae=2.0, started="2024-01-02"),
     RunSummary("a", best_val_loss=None, best_val_acc=None, started="2024-01-03"),
-    RunSummary("d", best_val_loss=0.1, best_val_acc=0.6, started="2024-01-01"),
-    RunSummary("c", best_val_loss=0.3, best_val_acc=0.9, started="2024-01-04"),
+    RunSummary("d", best_val_loss=0.1, best_val_acc=0.6, best_val_r2=0.9, best_val_mae=1.0, started="2024-01-01"),
+    RunSummary("c", best_val_loss=0.3, best_val_acc=0.9, best_val_r2=0.1, best_val_mae=3.0, started="2024-01-04"),
 ]
 
 
 @pytest.mark.parametrize(("by", "order"), [
     ("val_loss", "dcba"),  # lowest first, missing last
     ("val_acc", "cbda"),  # highest first, missing last
+    ("val_r2", "dbca"),
+    ("val_mae", "dbca"),
     ("name", "abcd"),
     ("started", "cabd"),  # newest first
 ])
@@ -431,15 +433,45 @@ def test_sort_runs(by, order):
     assert "".join(r.name for r in sort_runs(SORTABLE, by, reverse=True)) == order[::-1]
 
 
-def test_summary_cells():
+def test_cells_of_a_classification_run():
     run = RunSummary("r", dataset="/data/my.csv", architecture="2 -> 16 -> 2", activation="tanh", optimizer="sgd",
                      lr=0.05, epochs=3, epochs_total=10, best_val_loss=0.123456, best_val_acc=0.875, seconds=125.7,
-                     status="early_stopped")
-    cells = summary_cells(run)
-    assert len(cells) == len(run_list.RUN_COLUMNS)
-    assert cells == ("r", "my.csv", "2-16-2 tanh", "sgd 0.05", "3/10", "0.1235", "87.5%", "2:06", "early stopped")
-    empty = summary_cells(RunSummary("e", status="unreadable"))
-    assert empty == ("e", "", "", "", "0", "-", "-", "0.0s", "unreadable")
+                     status="early_stopped", test_loss=0.2, test_acc=0.8125)
+    titles = [c.title for c in run_list.COLUMNS]
+    assert dict(zip(titles, cells(run))) == {
+        "run": "r", "data set": "my.csv", "model": "2-16-2 tanh", "val loss": "0.1235", "val acc": "87.5%",
+        "val R²": "-", "val MAE": "-", "status": "early stopped", "test": "acc 81.2%", "epochs": "3/10",
+        "optimizer": "sgd 0.05", "time": "2:06"}
+    empty = dict(zip(titles, cells(RunSummary("e", status="unreadable"))))
+    assert set(empty.values()) == {"e", "", "-", "unreadable", "0", "0.0s"}
+
+
+def test_cells_of_a_regression_run_with_a_changed_learning_rate():
+    run = RunSummary("r", task="regression", optimizer="adam", lr=0.01, last_lr=0.001, best_val_loss=0.05,
+                     best_val_r2=0.9912, best_val_mae=206.93, test_loss=0.06, test_mae=210.0, test_r2=0.98765)
+    shown = dict(zip([c.title for c in run_list.COLUMNS], cells(run)))
+    assert (shown["val R²"], shown["val MAE"], shown["test"]) == ("0.991", "206.9", "R² 0.988")
+    assert shown["optimizer"] == "adam 0.01→0.001"  # configured -> last used
+    same = RunSummary("s", optimizer="adam", lr=0.01, last_lr=0.01)
+    assert dict(zip([c.title for c in run_list.COLUMNS], cells(same)))["optimizer"] == "adam 0.01"
+
+
+def test_optional_columns_appear_only_for_runs_that_have_them():
+    classification = RunSummary("c", best_val_loss=0.1, best_val_acc=0.9)
+    regression = RunSummary("g", best_val_loss=0.1, best_val_r2=0.8, best_val_mae=3.0, test_loss=0.2, test_r2=0.7)
+    titles = lambda found: [c.title for c in run_list.columns_for(found)]  # noqa: E731
+    assert titles([classification]) == ["run", "data set", "model", "val loss", "val acc", "status", "epochs",
+                                        "optimizer", "time"]
+    assert titles([regression]) == ["run", "data set", "model", "val loss", "val R²", "val MAE", "status", "test",
+                                    "epochs", "optimizer", "time"]
+    assert titles([classification, regression]) == [c.title for c in run_list.COLUMNS]
+
+
+def test_long_cells_are_cut_with_an_ellipsis():
+    run = RunSummary("a-very-long-run-name-that-goes-on-and-on", dataset="/d/an-extremely-long-file-name.csv")
+    name, dataset = cells(run)[:2]
+    assert name == "a-very-long-run-name-th…" and len(name) == run_list.COLUMNS[0].width
+    assert dataset.endswith("…") and len(dataset) == run_list.COLUMNS[1].width
 
 
 def test_find_run(runs_folder, tmp_path, monkeypatch):

@@ -68,11 +68,11 @@ def list_runs(root: Path, sort: str, as_json: bool) -> int:
         console.print(f"no runs in {root} yet: `tui-dl train` or the UI (F5) records one there", highlight=False)
         return 0
     table = Table(title=f"runs in {root}", title_justify="left")
-    for column in run_list.RUN_COLUMNS:
-        table.add_column(column, no_wrap=column in ("run", "epochs", "time"),
-                         justify="right" if column in ("epochs", "best val loss", "best val acc", "time") else "left")
+    columns = run_list.columns_for(found)
+    for column in columns:
+        table.add_column(column.title, no_wrap=True, justify="right" if column.numeric else "left")
     for run in found:
-        table.add_row(*run_list.summary_cells(run))
+        table.add_row(*run_list.cells(run, columns))
     console.print(table)
     return 0
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,27 +27,98 @@ def read_summary(folder: Path) -> RunSummary:
         raise RunError(f"{folder / SUMMARY} is unreadable: {exc}") from None
 
 
-RUN_COLUMNS = ("run", "data set", "model", "optimizer", "epochs", "best val loss", "best val acc", "time", "status")
+def _lowest(value: float | None) -> tuple[bool, float]:
+    return value is None, value or 0.0
+
+
+def _highest(value: float | None) -> tuple[bool, float]:
+    return value is None, -(value or 0.0)
+
+
 SORTS: dict[str, Any] = {  # sort name -> key; missing values sort last
     "started": lambda r: r.started,
     "name": lambda r: r.name,
     "dataset": lambda r: Path(r.dataset).name,
-    "val_loss": lambda r: (r.best_val_loss is None, r.best_val_loss or 0.0),
-    "val_acc": lambda r: (r.best_val_acc is None, -(r.best_val_acc or 0.0)),
+    "val_loss": lambda r: _lowest(r.best_val_loss),
+    "val_acc": lambda r: _highest(r.best_val_acc),
+    "val_r2": lambda r: _highest(r.best_val_r2),
+    "val_mae": lambda r: _lowest(r.best_val_mae),
     "epochs": lambda r: -r.epochs,
     "seconds": lambda r: -r.seconds,
     "status": lambda r: r.live_status,
 }
+MISSING = "-"
 
 
-def summary_cells(run: RunSummary) -> tuple[str, ...]:
-    """The RUN_COLUMNS of one run as text."""
-    loss = f"{run.best_val_loss:.4f}" if run.best_val_loss is not None else "-"
-    acc = f"{run.best_val_acc:.1%}" if run.best_val_acc is not None else "-"
-    epochs = f"{run.epochs}/{run.epochs_total}" if run.epochs_total else str(run.epochs)
-    return (run.name, Path(run.dataset).name, f"{run.architecture.replace(' -> ', '-')} {run.activation}".strip(),
-            f"{run.optimizer} {run.lr:g}" if run.optimizer else "", epochs, loss, acc,
-            format_duration(run.seconds), run.live_status.replace("_", " "))
+def _number(value: float | None, spec: str) -> str:
+    return MISSING if value is None else format(value, spec)
+
+
+def _model(run: RunSummary) -> str:
+    return f"{run.architecture.replace(' -> ', '-')} {run.activation}".strip()
+
+
+def _optimizer(run: RunSummary) -> str:
+    """`adam 0.01`, or `adam 0.01→0.001` when the learning rate was changed mid-run (F8): configured → last."""
+    if not run.optimizer:
+        return ""
+    changed = run.last_lr is not None and run.last_lr != run.lr
+    return f"{run.optimizer} {run.lr:g}" + (f"→{run.last_lr:g}" if changed else "")
+
+
+def _test(run: RunSummary) -> str:
+    """The final model's headline metric on the test split: accuracy, else R², else the loss."""
+    if run.test_acc is not None:
+        return f"acc {run.test_acc:.1%}"
+    if run.test_r2 is not None:
+        return f"R² {run.test_r2:.3f}"
+    return MISSING if run.test_loss is None else f"loss {run.test_loss:.4f}"
+
+
+def _epochs(run: RunSummary) -> str:
+    return f"{run.epochs}/{run.epochs_total}" if run.epochs_total else str(run.epochs)
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of the runs table: its title and its text for a run (cut to `width` characters)."""
+
+    title: str
+    text: Callable[[RunSummary], str]
+    width: int = 14
+    numeric: bool = False  # right-aligned
+    optional: bool = False  # shown only when a listed run has a value in it
+
+
+# Most important first: at 80 or 120 terminal columns the left ones are visible without scrolling.
+COLUMNS = (
+    Column("run", lambda r: r.name, width=24),  # a default name: 20261201-091755-diamonds
+    Column("data set", lambda r: Path(r.dataset).name, width=16),
+    Column("model", _model, width=22),
+    Column("val loss", lambda r: _number(r.best_val_loss, ".4f"), numeric=True),
+    Column("val acc", lambda r: _number(r.best_val_acc, ".1%"), numeric=True, optional=True),
+    Column("val R²", lambda r: _number(r.best_val_r2, ".3f"), numeric=True, optional=True),
+    Column("val MAE", lambda r: _number(r.best_val_mae, ".4g"), numeric=True, optional=True),
+    Column("status", lambda r: r.live_status.replace("_", " ")),
+    Column("test", _test, optional=True),
+    Column("epochs", _epochs, numeric=True),
+    Column("optimizer", _optimizer, width=24),
+    Column("time", lambda r: format_duration(r.seconds), numeric=True),
+)
+
+
+def columns_for(runs: list[RunSummary]) -> tuple[Column, ...]:
+    """COLUMNS without the optional ones no run in `runs` has a value for (accuracy for regression runs...)."""
+    return tuple(c for c in COLUMNS if not c.optional or any(c.text(r) != MISSING for r in runs))
+
+
+def cells(run: RunSummary, columns: tuple[Column, ...] = COLUMNS) -> tuple[str, ...]:
+    """`run` as the text of `columns`, each cut to its width with an ellipsis."""
+    return tuple(_fit(c.text(run), c.width) for c in columns)
+
+
+def _fit(text: str, width: int) -> str:
+    return text if len(text) <= width else text[:width - 1] + "…"
 
 
 def sort_runs(runs: list[RunSummary], by: str, reverse: bool = False) -> list[RunSummary]:
