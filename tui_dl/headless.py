@@ -35,6 +35,13 @@ def format_epoch(m: EpochMetrics, total: int, best: bool) -> str:
     return "  ".join(parts) + ("  * best" if best else "")
 
 
+def format_test(test: dict[str, float]) -> str:
+    """The test split's metrics as one human line, formatted as in the epoch lines."""
+    formats = {"test_loss": ("loss", ".4f"), "test_acc": ("acc", ".1%"), "test_mae": ("mae", ".4g"),
+               "test_r2": ("r2", ".3f")}
+    return "test: " + "  ".join(f"{formats[k][0]} {v:{formats[k][1]}}" for k, v in test.items() if k in formats)
+
+
 class HeadlessRun:
     """One headless training run: output, signals and the final checkpoint."""
 
@@ -125,7 +132,7 @@ class HeadlessRun:
                                f"best loss {best} at epoch {finished.best_epoch}"
                                + (f"; checkpoint {checkpoint}" if checkpoint else ""), highlight=False)
             if test:
-                self.console.print("test: " + "  ".join(f"{k[5:]} {v:.4g}" for k, v in test.items()), highlight=False)
+                self.console.print(format_test(test), highlight=False)
         if self.signal:
             kept = [str(p) for p in (checkpoint, self._last_checkpoint()) if p]
             unsaved = "nothing to save yet" if not finished.epochs_done else "the run could not be saved"
