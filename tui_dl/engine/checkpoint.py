@@ -7,6 +7,7 @@ import pickle
 import pickletools
 import re
 import tempfile
+import time
 import warnings
 import zipfile
 from dataclasses import dataclass
@@ -16,10 +17,13 @@ import torch
 
 from tui_dl.engine.config import ModelConfig, RunConfig
 from tui_dl.engine.errors import CheckpointError, ConfigError
+from tui_dl.engine.process import process_alive
 
 FORMAT_VERSION = 1
 KIND = "tui-dl checkpoint"
 _BLOCKED_GLOBAL = re.compile(r"unsupported (?:global: )?GLOBAL ([\w.]+)", re.IGNORECASE)
+STALE_TEMP_S = 600.0  # a temp file without its writer's pid in the name is deleted after this long untouched
+_TEMP_TAIL = re.compile(r"(?:(\d+)\.)?[a-z0-9_]{8}\.tmp")  # after ".NAME.": [PID.]XXXXXXXX.tmp (mkstemp)
 _SNIFF_BYTES = 64 * 1024  # how much of a file's start tells what it is
 _PICKLE_SCAN_BYTES = 1 << 20  # how much of a plain pickle is scanned for the functions it calls
 _PICKLE_PROTO = 0x80  # a pickle of protocol 2 or later starts with this byte
@@ -32,7 +36,8 @@ def save_checkpoint(state: dict, path: str | Path) -> Path:
     payload = {"kind": KIND, "format_version": FORMAT_VERSION, **state}
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        _remove_stale_temps(path)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
         raise CheckpointError(f"cannot write checkpoint {path}: {exc.strerror or exc}") from None
     try:
@@ -49,6 +54,31 @@ def save_checkpoint(state: dict, path: str | Path) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def _remove_stale_temps(path: Path) -> None:
+    """Delete the temp files earlier saves to `path` left behind (a writer killed mid-save).
+
+    A temp file is named `.NAME.PID.XXXXXXXX.tmp`; it is stale when process PID no longer runs on this
+    machine. One without a PID (written by an older tui-dl) is stale once untouched for STALE_TEMP_S.
+    A temp file being written by a live process is never touched.
+    """
+    prefix = f".{path.name}."
+    try:
+        candidates = [p for p in path.parent.iterdir() if p.name.startswith(prefix)]
+    except OSError:
+        return
+    for temp in candidates:
+        match = _TEMP_TAIL.fullmatch(temp.name[len(prefix):])
+        if match is None:
+            continue
+        pid = match.group(1)
+        try:
+            stale = not process_alive(int(pid)) if pid else time.time() - temp.stat().st_mtime > STALE_TEMP_S
+            if stale:
+                temp.unlink()
+        except OSError:
+            continue  # gone already, or not ours to delete: the save goes on
 
 
 def load_checkpoint(path: str | Path) -> dict:

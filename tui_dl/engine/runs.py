@@ -20,6 +20,7 @@ from typing import Any, TextIO
 from tui_dl.engine.config import dump_toml
 from tui_dl.engine.errors import UserError
 from tui_dl.engine.events import EpochEnded, Event, LrChanged, RunFinished, RunStarted
+from tui_dl.engine.process import process_alive
 
 CONFIG, METRICS, SUMMARY, BEST, LAST = "config.toml", "metrics.jsonl", "summary.json", "best.pt", "last.pt"
 LAST_EVERY_S = 60.0  # last.pt is refreshed this often during a run, and written when it ends
@@ -86,13 +87,7 @@ class RunSummary:
         """`status`, except "interrupted" for a run marked running whose process on this host is gone."""
         if self.status != "running" or self.host != socket.gethostname() or not self.pid:
             return self.status
-        try:
-            os.kill(self.pid, 0)
-        except ProcessLookupError:
-            return "interrupted"
-        except PermissionError:
-            pass
-        return self.status
+        return self.status if process_alive(self.pid) else "interrupted"
 
 
 TEST_KEYS = tuple(f.name for f in fields(RunSummary) if f.name.startswith("test_"))  # RunFinished.test's keys
