@@ -131,15 +131,6 @@ def test_save_then_resume_continues_the_epoch_count(cli, tmp_path):
     assert state["config"]["model"]["neurons"] == [8]
 
 
-def test_resume_to_an_epoch_already_reached(cli, tmp_path):
-    path = tmp_path / "a.ckpt"
-    assert cli("train", "--dataset", "circle", "--samples", "60", "--epochs", "2", "--save", str(path),
-               "--json")[0] == 0
-    code, out, err = cli("train", "--resume", str(path), "--json")
-    assert code == 0, err
-    assert json_lines(out) == [json_lines(out)[-1]] and json_lines(out)[-1]["epochs"] == 2
-
-
 def test_config_file_with_flag_overrides(cli, tmp_path):
     (tmp_path / "run.toml").write_text('[data]\ndataset = "xor"\nsamples = 80\n[model]\nlayers = 1\nneurons = 4\n'
                                       '[train]\nepochs = 1\nlr = 0.05\n')

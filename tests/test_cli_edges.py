@@ -60,3 +60,44 @@ def test_a_pipe_closed_before_any_output_still_records_the_run(tmp_path):
     summary = json.loads((folder / "summary.json").read_text())
     assert summary["status"] == "interrupted" and summary["epochs"] < 50
     assert (folder / "last.pt").is_file() == (summary["epochs"] > 0)
+
+
+def one_error_line(err: str) -> str:
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), err
+    return lines[0]
+
+
+@pytest.mark.parametrize("epochs", [[], ["--epochs", "2"], ["--epochs", "1"]], ids=["default", "same", "fewer"])
+def test_resuming_a_checkpoint_at_or_past_the_epochs_says_so_and_creates_nothing(cli, tmp_path, runs_folder, epochs):
+    path = tmp_path / "a.ckpt"
+    assert cli("train", "--dataset", "circle", "--samples", "60", "--epochs", "2", "--save", str(path),
+               "--run-name", "first")[0] == 0
+    before = path.read_bytes()
+    code, out, err = cli("train", "--resume", str(path), "--json", *epochs)
+    assert code == 2 and out == ""
+    target = epochs[1] if epochs else "2"
+    assert f"is already at epoch 2 of {target}: nothing to train (give --epochs above 2" in one_error_line(err)
+    assert [p.name for p in runs_folder.iterdir()] == ["first"]  # no new, empty run folder
+    assert path.read_bytes() == before
+    code, out, err = cli("train", "--resume", str(path), "--epochs", "3", "--json")
+    assert code == 0, err
+    assert json.loads(out.splitlines()[-1])["epochs"] == 3
+
+
+def test_a_bad_seed_is_said_once(cli):
+    code, out, err = cli("train", "--seed", "-1", "--epochs", "1")
+    assert code == 2
+    assert one_error_line(err).count("seed must be a whole number >= 0, got -1") == 1
+
+
+def test_export_with_the_flag_before_the_run_name(cli, runs_folder):
+    assert cli("train", "--dataset", "circle", "--samples", "60", "--epochs", "2", "--run-name", "bravo")[0] == 0
+    code, out, err = cli("export", "--csv", "bravo")
+    assert code == 0, err
+    assert out.splitlines()[0].startswith("epoch,") and len(out.splitlines()) == 3
+    code, _, err = cli("export", "--csv", str(runs_folder / "out.csv"), "bravo")  # FILE then RUN still works
+    assert code == 0 and (runs_folder / "out.csv").read_text() == out
+    for argv in (["export", "--csv"], ["export", "--tensorboard", "logs"], ["export"]):
+        code, _, err = cli(*argv)
+        assert code == 2 and "export needs a run" in one_error_line(err)
