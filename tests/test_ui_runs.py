@@ -231,9 +231,14 @@ async def test_the_important_columns_are_visible_at_120_and_80_columns(tmp_path:
         for title in ("run", "data set", "model", "val loss"):
             assert title in narrow, narrow
         table = panel.query_one(DataTable)
+        await pilot.press("right")
+        await wait_for(pilot, lambda: table.scroll_x > 0)  # the keyboard scrolls the table right
         table.scroll_to(x=table.max_scroll_x, animate=False)
         await pilot.pause()
         assert "run" in header(panel) and "time" in header(panel)  # the run's name stays while scrolling right
+        panel.reload()  # as every few seconds while a run trains
+        await pilot.pause()
+        assert table.scroll_x == table.max_scroll_x and "time" in header(panel)
 
 
 async def test_m_offers_the_metrics_the_overlaid_runs_have(tmp_path: Path, monkeypatch):

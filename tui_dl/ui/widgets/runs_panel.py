@@ -155,12 +155,15 @@ class RunsPanel(ChartKeys, Vertical):
         rows = [(s, run_list.cells(s, columns)) for s in run_list.sort_runs(self.summaries, self.sort_by, self.reverse)]
         rows = [(s, cells) for s, cells in rows if not wanted or wanted in " ".join(cells).lower()]
         self.shown = [s for s, _ in rows]
+        scrolled = table.scroll_x  # clear() scrolls back to the left: a live reload must not
         table.clear()
         for summary, cells in rows:
             table.add_row(self._mark(summary.name), *(Text(c, justify="right" if col.numeric else "left")
                                                       for c, col in zip(cells, columns)), key=summary.name)
         if cursor is not None and cursor in {s.name for s in self.shown}:
             table.move_cursor(row=table.get_row_index(cursor))
+        if scrolled:
+            self.call_after_refresh(table.scroll_to, x=scrolled, animate=False)
         total = len(self.summaries)
         where = f"{len(self.shown)} of {total} runs" if wanted else f"{total} runs"
         self.query_one("#runs-note", Static).update(
