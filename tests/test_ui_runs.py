@@ -158,7 +158,7 @@ async def test_quitting_a_run_whose_folder_could_not_be_made_says_so(tmp_path: P
         assert app.session.recorder.folder is None and app.session.recorder.errors
         await pilot.press("ctrl+q")
     assert trainer.state == "stopped" and app.return_code in (0, None)
-    assert app.exit_report.startswith("quit: could not save the run: run folder")
+    assert app.exit_report.startswith("stopped by quitting the UI: could not save the run: run folder")
 
 
 async def test_starting_with_the_insights_tab_open_sets_up_one_trainer(tmp_path: Path, monkeypatch):
