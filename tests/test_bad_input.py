@@ -87,7 +87,7 @@ CLI_CASES = [
     (["--config", "{dir}/missing.toml"], "cannot read config file"),
     (["--config", "{toml}"], "is not UTF-8 text"),
     (["--resume", "{dir}/missing.pt"], "does not exist"),
-    (["--resume", "{ckpt}"], "random.pt: not a tui-dl checkpoint"),
+    (["--resume", "{ckpt}"], "random.pt is binary data in no format tui-dl reads"),
     (["--dataset", "{dir}/no/such/file.csv"], "unknown data set"),
     (["--dataset", "{empty.csv}"], "empty.csv is empty"),
     (["--dataset", "{garbage.csv}"], "garbage.csv is a binary file, not CSV text"),

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import pickle
+import zipfile
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
@@ -235,46 +237,113 @@ def test_malicious_pickle_message_is_clean_and_names_the_global(tmp_path):
     assert "open" in message.split("(", 1)[1]
 
 
-def test_truncated_checkpoint(small_checkpoint, tmp_path):
-    path, _ = small_checkpoint
-    data = path.read_bytes()
-    for size in (len(data) // 2, 100, 0):
-        broken = tmp_path / f"cut{size}.ckpt"
-        broken.write_bytes(data[:size])
-        with pytest.raises(CheckpointError) as info:
-            load_checkpoint(broken)
-        assert broken.name in str(info.value)
+def _write_odd_file(kind: str, path: Path, good: Path) -> None:
+    """Write one of the ODD_FILES cases to `path` (`good` is a real checkpoint)."""
+    data = good.read_bytes()
+    if kind == "empty":
+        path.write_bytes(b"")
+    elif kind == "text":
+        path.write_text("garbage\n")
+    elif kind == "csv":
+        path.write_text("a,b,c\n1,2,3\n")
+    elif kind == "truncated zip":
+        path.write_bytes(data[:len(data) // 2])
+    elif kind == "first 100 bytes":
+        path.write_bytes(data[:100])
+    elif kind == "plain pickle":
+        with path.open("wb") as handle:
+            pickle.dump({"weights": [1, 2, 3]}, handle, protocol=4)
+    elif kind == "protocol 2 pickle":
+        with path.open("wb") as handle:
+            pickle.dump({"weights": [1, 2, 3]}, handle, protocol=2)
+    elif kind == "pickle with a code global":
+        with path.open("wb") as handle:
+            pickle.dump(_Shell(path.with_name("pwned")), handle, protocol=2)
+    elif kind == "tensor file":
+        torch.save({"weights": torch.zeros(3)}, path)
+    elif kind == "bare tensor":
+        torch.save(torch.zeros(2, 3), path)
+    elif kind == "legacy tensor file":
+        torch.save({"weights": torch.zeros(3)}, path, _use_new_zipfile_serialization=False)
+    elif kind == "whole model":
+        torch.save(torch.nn.Linear(2, 2), path)
+    elif kind == "newer format":
+        state = load_checkpoint(good)
+        state["format_version"] = FORMAT_VERSION + 1
+        save_checkpoint(state, path)
+    elif kind == "other zip":
+        with zipfile.ZipFile(path, "w") as archive:
+            archive.writestr("readme.txt", "hello")
+    elif kind == "npz":
+        with path.open("wb") as handle:
+            np.savez(handle, x=np.zeros(3))
+    elif kind == "random bytes":
+        path.write_bytes(np.random.default_rng(0).integers(0, 256, 4096, dtype=np.uint8).tobytes())
+    else:
+        raise AssertionError(kind)
 
 
-def test_random_bytes(tmp_path):
-    import numpy as np
+# What each odd file is said to be, and why it is refused.
+ODD_FILES = {
+    "empty": ("is empty (0 bytes)", "not a checkpoint"),
+    "text": ("is a text file (it starts 'garbage')", "not a tui-dl checkpoint"),
+    "csv": ("is a text file (it starts 'a,b,c')", "not a tui-dl checkpoint"),
+    "truncated zip": ("is a damaged or truncated zip archive", "cannot be read"),
+    "first 100 bytes": ("is a damaged or truncated zip archive", "cannot be read"),
+    "plain pickle": ("is a plain Python pickle", "not a tui-dl checkpoint"),
+    "protocol 2 pickle": ("is a plain Python pickle", "not a tui-dl checkpoint"),
+    "pickle with a code global": ("refused", "is a Python pickle that calls posix.system", "can run any code"),
+    "tensor file": ("is a PyTorch file but not a tui-dl checkpoint", "it holds a dict of weights"),
+    "bare tensor": ("is a PyTorch file but not a tui-dl checkpoint", "one tensor of shape (2, 3)"),
+    "legacy tensor file": ("is a PyTorch file but not a tui-dl checkpoint", "it holds a dict of weights"),
+    "whole model": ("refused", "PyTorch file holding Python objects (torch.nn.modules.linear.Linear)", "run code"),
+    "newer format": ("has checkpoint format 2, newer than this tui-dl reads (1)", "upgrade tui-dl"),
+    "other zip": ("is a zip archive (readme.txt) but not a PyTorch file", "not a tui-dl checkpoint"),
+    "npz": ("is a zip archive (x.npy) but not a PyTorch file", "not a tui-dl checkpoint"),
+    "random bytes": ("is binary data in no format tui-dl reads", "not a tui-dl checkpoint"),
+}
+INTERNAL = ("index", "enforce", "inline_container", "errno", "pop from", "magic number", "pytorchstreamreader",
+            "eoferror", "weights only", "traceback", "\x1b")
 
-    path = tmp_path / "noise.ckpt"
-    path.write_bytes(np.random.default_rng(0).integers(0, 256, 4096, dtype=np.uint8).tobytes())
-    with pytest.raises(CheckpointError, match="noise.ckpt"):
+
+@pytest.mark.filterwarnings("ignore:Detected pickle protocol")
+@pytest.mark.parametrize("kind", ODD_FILES)
+def test_an_odd_file_is_refused_saying_what_it_is_and_why(small_checkpoint, tmp_path, kind):
+    path = tmp_path / "odd.ckpt"
+    _write_odd_file(kind, path, small_checkpoint[0])
+    with pytest.raises(CheckpointError) as info:
         load_checkpoint(path)
+    message = str(info.value)
+    assert "odd.ckpt" in message and "\n" not in message
+    for phrase in ODD_FILES[kind]:
+        assert phrase in message, message
+    for internal in INTERNAL:
+        assert internal not in message.lower(), message
+    if "code" not in kind and kind != "whole model":
+        assert "code" not in message, message  # only files that would run code are said to
+    assert not (tmp_path / "pwned").exists()
 
 
-@pytest.mark.parametrize("text", ["hello world", "a,b,c\n1,2,3\n"], ids=["text", "csv"])
-def test_text_file_is_not_a_checkpoint(tmp_path, text):
-    path = tmp_path / "notes.ckpt"
-    path.write_text(text)
-    with pytest.raises(CheckpointError, match="notes.ckpt"):
+def test_a_long_pickle_names_the_call_it_would_make(tmp_path):
+    path = tmp_path / "big.pkl"
+    with path.open("wb") as handle:
+        pickle.dump([list(range(50_000)), _Shell(tmp_path / "pwned")], handle, protocol=4)
+    assert path.stat().st_size > 64 * 1024  # past the start that tells the format
+    with pytest.raises(CheckpointError, match=r"calls posix\.system when loaded"):
         load_checkpoint(path)
 
 
 @pytest.mark.parametrize(("payload", "message"), [
-    ({"weights": torch.zeros(2)}, "is not a tui-dl checkpoint"),
-    ([1, 2, 3], "is not a tui-dl checkpoint"),
-    ({"kind": KIND, "format_version": FORMAT_VERSION + 1}, f"has checkpoint format {FORMAT_VERSION + 1}, newer than"),
+    ([1, 2, 3], "is a PyTorch file but not a tui-dl checkpoint (it holds a list)"),
     ({"kind": KIND, "format_version": "1"}, "invalid checkpoint format version '1'"),
     ({"kind": KIND, "format_version": FORMAT_VERSION, "model": {}}, "is incomplete: it lacks config, inputs, outputs"),
 ])
 def test_other_torch_files_are_refused(tmp_path, payload, message):
     path = tmp_path / "other.pt"
     torch.save(payload, path)
-    with pytest.raises(CheckpointError, match=message):
+    with pytest.raises(CheckpointError) as info:
         load_checkpoint(path)
+    assert message in str(info.value)
 
 
 def test_newer_format_version_via_save(small_checkpoint, tmp_path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import pickle
 import signal
 import subprocess
@@ -129,15 +130,6 @@ def test_save_then_resume_continues_the_epoch_count(cli, tmp_path):
     state = load_checkpoint(second)
     assert state["epoch"] == 4 and [m["epoch"] for m in state["history"]] == [1, 2, 3, 4]
     assert state["config"]["model"]["neurons"] == [8]
-
-
-def test_resume_to_an_epoch_already_reached(cli, tmp_path):
-    path = tmp_path / "a.ckpt"
-    assert cli("train", "--dataset", "circle", "--samples", "60", "--epochs", "2", "--save", str(path),
-               "--json")[0] == 0
-    code, out, err = cli("train", "--resume", str(path), "--json")
-    assert code == 0, err
-    assert [e["event"] for e in json_lines(out)] == ["start", "done"] and json_lines(out)[-1]["epochs"] == 2
 
 
 def test_config_file_with_flag_overrides(cli, tmp_path):
@@ -366,3 +358,12 @@ def test_test_split_is_reported_in_the_done_event(cli):
     assert done["event"] == "done" and 0 <= done["test_acc"] <= 1 and done["test_loss"] > 0
     code, out, err = cli("train", "--dataset", "iris", "--epochs", "3", "--json", "--device", "cpu")
     assert "test_loss" not in json_lines(out)[-1]
+
+
+def test_the_test_line_reads_like_the_epoch_lines(cli):
+    code, out, err = cli("train", "--dataset", "iris", "--epochs", "3", "--test-split", "0.2", "--device", "cpu")
+    assert code == 0, err
+    assert re.search(r"^test: loss \d\.\d{4}  acc \d+\.\d%$", out, re.MULTILINE), out
+    code, out, err = cli("train", "--dataset", "plane", "--samples", "80", "--epochs", "2", "--test-split", "0.2",
+                         "--device", "cpu")
+    assert re.search(r"^test: loss \d\.\d{4}  mae \S+  r2 -?\d\.\d{3}$", out, re.MULTILINE), out

@@ -131,8 +131,10 @@ def test_runs_table(cli, three_runs, runs_folder):
     code, out, err = cli("runs")
     assert code == 0 and err == ""
     assert f"runs in {runs_folder}" in out
-    for header in ("run", "data set", "best val loss", "status"):
+    for header in ("run", "data set", "val loss", "val acc", "status"):
         assert header in out
+    header = next(line for line in out.splitlines() if "val loss" in line)
+    assert "val R²" not in header and "test" not in header  # no regression run, no test split
     rows = {line.replace("│", " ").split()[0]: line for line in out.splitlines() if "circle" in line}
     assert set(rows) == {"alpha", "bravo", "charlie"}
     assert "1/1" in rows["alpha"] and "4/4" in rows["bravo"] and "2/2" in rows["charlie"]
@@ -158,6 +160,24 @@ def test_runs_sorted(cli, three_runs):
     assert [r["name"] for r in json_lines(cli("runs", "--json", "--sort", "epochs")[1])] == ["bravo", "charlie", "alpha"]
     code, _, err = cli("runs", "--sort", "loudness")
     assert_usage_error(code, err, "--sort", "loudness")
+
+
+def test_runs_show_and_list_the_test_split_and_regression_metrics(cli, runs_folder):
+    done, _ = train(cli, "--run-name", "tested", "--test-split", "0.25")
+    code, out, _ = cli("train", "--dataset", "plane", "--samples", "80", "--epochs", "2", "--device", "cpu",
+                       "--run-name", "fitted", "--json")
+    assert code == 0
+    listed = {r["name"]: r for r in json_lines(cli("runs", "--json")[1])}
+    assert listed["tested"]["test_acc"] == done["test_acc"] and listed["tested"]["test_loss"] == done["test_loss"]
+    assert listed["fitted"]["test_loss"] is None and listed["fitted"]["best_val_r2"] is not None
+    assert listed["fitted"]["best_val_mae"] is not None and listed["tested"]["best_val_r2"] is None
+    code, out, _ = cli("runs")
+    header = next(line for line in out.splitlines() if "val loss" in line)
+    for title in ("val acc", "val R²", "val MAE", "test"):
+        assert title in header
+    rows = {line.replace("│", " ").split()[0]: line for line in out.splitlines() if "completed" in line}
+    assert f"acc {done['test_acc']:.1%}" in rows["tested"]
+    assert f"{listed['fitted']['best_val_r2']:.3f}" in rows["fitted"]
 
 
 def test_runs_newest_first_by_default(cli, runs_folder):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -104,3 +105,52 @@ def test_kill_9_while_saving_leaves_the_previous_checkpoint_loadable(tmp_path):
     resumed = Trainer(make_config(epochs=4), resume=state)
     assert resumed.run().status == "completed"
     assert [m.epoch for m in resumed.history] == [1, 2, 3, 4]
+
+
+def temps(folder, name: str = "run.ckpt") -> list:
+    return sorted(p.name for p in folder.glob(f".{name}.*.tmp"))
+
+
+@pytest.mark.slow
+def test_the_next_save_removes_the_temp_file_a_kill_9_left(tmp_path):
+    trainer = Trainer(make_config(epochs=1))
+    trainer.run()
+    path = save_checkpoint(trainer.checkpoint_state(), tmp_path / "run.ckpt")
+    for _ in range(5):  # killed between two writes (rare), the saver leaves nothing: kill another one
+        proc = subprocess.Popen([sys.executable, "-c", SAVER, str(path)], stdout=subprocess.PIPE, text=True)
+        try:
+            assert proc.stdout.readline().strip() == "ready"
+            deadline = time.monotonic() + 30
+            while not temps(tmp_path) and time.monotonic() < deadline:
+                time.sleep(0.01)
+        finally:
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+        if temps(tmp_path):
+            break
+    left = temps(tmp_path)
+    assert left and all(f".run.ckpt.{proc.pid}." in name for name in left)  # named by its dead writer
+    save_checkpoint(trainer.checkpoint_state(), path)
+    assert temps(tmp_path) == []
+    assert load_checkpoint(path)["epoch"] == 1
+
+
+def test_temp_files_of_live_writers_and_other_targets_are_kept(tmp_path):
+    trainer = Trainer(make_config(epochs=1))
+    trainer.run()
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    try:
+        kept = [f".run.ckpt.{os.getpid()}.abcd1234.tmp", f".run.ckpt.{other.pid}.efgh5678.tmp",
+                ".run.ckpt.fresh123.tmp", ".run.ckpt.extra.abcd1234.tmp", ".other.ckpt.1.abcd1234.tmp"]
+        removed = [f".run.ckpt.{dead.pid}.dead1234.tmp", ".run.ckpt.old12345.tmp"]
+        for name in kept + removed:
+            (tmp_path / name).write_bytes(b"partial")
+        an_hour_ago = time.time() - 3600
+        os.utime(tmp_path / ".run.ckpt.old12345.tmp", (an_hour_ago, an_hour_ago))  # an older tui-dl's, untouched
+        save_checkpoint(trainer.checkpoint_state(), tmp_path / "run.ckpt")
+        assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == sorted(kept)
+    finally:
+        other.kill()
+        other.wait()

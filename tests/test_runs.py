@@ -17,30 +17,14 @@ import pytest
 import torch
 from conftest import make_config
 
-from tui_dl.engine import runs
+from tui_dl.engine import run_list, runs
 from tui_dl.engine.checkpoint import load_checkpoint
 from tui_dl.engine.config import load_toml
 from tui_dl.engine.errors import CheckpointError, UserError
 from tui_dl.engine.events import EpochEnded
-from tui_dl.engine.runs import (
-    BEST,
-    CONFIG,
-    LAST,
-    METRICS,
-    SUMMARY,
-    RunError,
-    RunRecorder,
-    RunSummary,
-    export_csv,
-    export_tensorboard,
-    find_run,
-    list_runs,
-    read_metrics,
-    read_summary,
-    sort_runs,
-    summary_cells,
-    unique_folder,
-)
+from tui_dl.engine.run_export import export_csv, export_tensorboard
+from tui_dl.engine.run_list import cells, find_run, list_runs, read_metrics, read_summary, sort_runs
+from tui_dl.engine.runs import BEST, CONFIG, LAST, METRICS, SUMMARY, RunError, RunRecorder, RunSummary, unique_folder
 from tui_dl.engine.trainer import Trainer
 
 RUN_FILES = {CONFIG, METRICS, BEST, LAST, SUMMARY}
@@ -126,6 +110,66 @@ def test_regression_run_has_no_accuracy(config_factory, runs_folder):
     summary = summary_json(recorder.folder)
     assert summary["task"] == "regression" and summary["best_val_acc"] is None
     assert all("val_r2" in r and "val_acc" not in r for r in metrics_lines(recorder.folder))
+
+
+def test_the_test_split_and_regression_metrics_are_recorded(config_factory, runs_folder):
+    config = config_factory("plane", samples=200, epochs=3)
+    config.data.test_split = 0.25
+    trainer, recorder = record(config, runs_folder)
+    summary = summary_json(recorder.folder)
+    measured = trainer.test_metrics()
+    assert set(measured) == {"test_loss", "test_mae", "test_r2"}
+    assert {k: summary[k] for k in measured} == measured
+    assert summary["test_acc"] is None
+    assert summary["best_val_mae"] == min(m.val_mae for m in trainer.history)
+    assert summary["best_val_r2"] == max(m.val_r2 for m in trainer.history)
+
+
+def test_a_classification_run_records_its_test_accuracy(config_factory, runs_folder):
+    config = config_factory("circle", samples=200, epochs=2)
+    config.data.test_split = 0.2
+    trainer, recorder = record(config, runs_folder)
+    summary = summary_json(recorder.folder)
+    assert summary["test_acc"] == trainer.test_metrics()["test_acc"] and summary["test_loss"] is not None
+    assert summary["test_mae"] is None and summary["best_val_r2"] is None
+
+
+def test_a_stopped_run_records_no_test_metrics(config_factory, runs_folder):
+    config = config_factory("circle", samples=200, epochs=50)
+    config.data.test_split = 0.2
+
+    def stop_after_one(trainer):
+        return lambda event: trainer.stop() if isinstance(event, EpochEnded) else None
+
+    trainer, recorder = record(config, runs_folder, listener=stop_after_one)
+    assert trainer.state == "stopped"
+    assert summary_json(recorder.folder)["test_loss"] is None
+
+
+def test_the_configured_and_the_last_learning_rate_are_kept_apart(config_factory, runs_folder):
+    def lower_after_one(trainer):
+        def listener(event):
+            if isinstance(event, EpochEnded) and event.metrics.epoch == 1:
+                trainer.set_lr(0.001)
+        return listener
+
+    trainer, recorder = record(config_factory("circle", samples=60, epochs=3, lr=0.02), runs_folder,
+                               listener=lower_after_one)
+    assert [m.lr for m in trainer.history] == [0.02, 0.001, 0.001]
+    summary = summary_json(recorder.folder)
+    assert (summary["lr"], summary["last_lr"]) == (0.02, 0.001)
+    assert load_toml(recorder.folder / CONFIG).train.lr == 0.02
+
+
+def test_a_summary_without_the_newer_keys_still_reads(runs_folder):
+    folder = runs_folder / "old"
+    folder.mkdir(parents=True)
+    old = {"name": "old", "dataset": "circle", "task": "classification", "optimizer": "adam", "lr": 0.01,
+           "epochs": 3, "best_val_loss": 0.2, "best_val_acc": 0.9, "status": "completed"}
+    (folder / SUMMARY).write_text(json.dumps(old), encoding="utf-8")
+    run = read_summary(folder)
+    assert (run.last_lr, run.best_val_r2, run.test_loss) == (None, None, None)
+    assert [r.name for r in list_runs(runs_folder)] == ["old"]
 
 
 def test_recording_does_not_change_training(config_factory, runs_folder):
@@ -215,7 +259,7 @@ def test_run_diverging_later_keeps_the_last_good_epoch(config_factory, runs_fold
     assert trainer.state == "diverged"
     summary = summary_json(recorder.folder)
     assert summary["status"] == "diverged" and "diverged in epoch 3" in summary["message"]
-    assert summary["epochs"] == 2 and summary["lr"] == 100  # the change of learning rate is recorded
+    assert summary["epochs"] == 2 and (summary["lr"], summary["last_lr"]) == (0.01, 100)  # the change is recorded
     last = load_checkpoint(recorder.folder / LAST)
     assert last["epoch"] == 2 and all(bool(t.isfinite().all()) for t in last["model"].values())
     assert load_checkpoint(recorder.folder / BEST)["epoch"] == 2
@@ -369,16 +413,18 @@ def test_read_summary_of_a_folder_that_is_no_run(tmp_path):
 
 
 SORTABLE = [
-    RunSummary("b", best_val_loss=0.5, best_val_acc=0.7, started="2024-01-02"),
+    RunSummary("b", best_val_loss=0.5, best_val_acc=0.7, best_val_r2=0.5, best_val_mae=2.0, started="2024-01-02"),
     RunSummary("a", best_val_loss=None, best_val_acc=None, started="2024-01-03"),
-    RunSummary("d", best_val_loss=0.1, best_val_acc=0.6, started="2024-01-01"),
-    RunSummary("c", best_val_loss=0.3, best_val_acc=0.9, started="2024-01-04"),
+    RunSummary("d", best_val_loss=0.1, best_val_acc=0.6, best_val_r2=0.9, best_val_mae=1.0, started="2024-01-01"),
+    RunSummary("c", best_val_loss=0.3, best_val_acc=0.9, best_val_r2=0.1, best_val_mae=3.0, started="2024-01-04"),
 ]
 
 
 @pytest.mark.parametrize(("by", "order"), [
     ("val_loss", "dcba"),  # lowest first, missing last
     ("val_acc", "cbda"),  # highest first, missing last
+    ("val_r2", "dbca"),
+    ("val_mae", "dbca"),
     ("name", "abcd"),
     ("started", "cabd"),  # newest first
 ])
@@ -387,15 +433,45 @@ def test_sort_runs(by, order):
     assert "".join(r.name for r in sort_runs(SORTABLE, by, reverse=True)) == order[::-1]
 
 
-def test_summary_cells():
+def test_cells_of_a_classification_run():
     run = RunSummary("r", dataset="/data/my.csv", architecture="2 -> 16 -> 2", activation="tanh", optimizer="sgd",
                      lr=0.05, epochs=3, epochs_total=10, best_val_loss=0.123456, best_val_acc=0.875, seconds=125.7,
-                     status="early_stopped")
-    cells = summary_cells(run)
-    assert len(cells) == len(runs.RUN_COLUMNS)
-    assert cells == ("r", "my.csv", "2-16-2 tanh", "sgd 0.05", "3/10", "0.1235", "87.5%", "2:06", "early stopped")
-    empty = summary_cells(RunSummary("e", status="unreadable"))
-    assert empty == ("e", "", "", "", "0", "-", "-", "0.0s", "unreadable")
+                     status="early_stopped", test_loss=0.2, test_acc=0.8125)
+    titles = [c.title for c in run_list.COLUMNS]
+    assert dict(zip(titles, cells(run))) == {
+        "run": "r", "data set": "my.csv", "model": "2-16-2 tanh", "val loss": "0.1235", "val acc": "87.5%",
+        "val R²": "-", "val MAE": "-", "status": "early stopped", "test": "acc 81.2%", "epochs": "3/10",
+        "optimizer": "sgd 0.05", "time": "2:06"}
+    empty = dict(zip(titles, cells(RunSummary("e", status="unreadable"))))
+    assert set(empty.values()) == {"e", "", "-", "unreadable", "0", "0.0s"}
+
+
+def test_cells_of_a_regression_run_with_a_changed_learning_rate():
+    run = RunSummary("r", task="regression", optimizer="adam", lr=0.01, last_lr=0.001, best_val_loss=0.05,
+                     best_val_r2=0.9912, best_val_mae=206.93, test_loss=0.06, test_mae=210.0, test_r2=0.98765)
+    shown = dict(zip([c.title for c in run_list.COLUMNS], cells(run)))
+    assert (shown["val R²"], shown["val MAE"], shown["test"]) == ("0.991", "206.9", "R² 0.988")
+    assert shown["optimizer"] == "adam 0.01→0.001"  # configured -> last used
+    same = RunSummary("s", optimizer="adam", lr=0.01, last_lr=0.01)
+    assert dict(zip([c.title for c in run_list.COLUMNS], cells(same)))["optimizer"] == "adam 0.01"
+
+
+def test_optional_columns_appear_only_for_runs_that_have_them():
+    classification = RunSummary("c", best_val_loss=0.1, best_val_acc=0.9)
+    regression = RunSummary("g", best_val_loss=0.1, best_val_r2=0.8, best_val_mae=3.0, test_loss=0.2, test_r2=0.7)
+    titles = lambda found: [c.title for c in run_list.columns_for(found)]  # noqa: E731
+    assert titles([classification]) == ["run", "data set", "model", "val loss", "val acc", "status", "epochs",
+                                        "optimizer", "time"]
+    assert titles([regression]) == ["run", "data set", "model", "val loss", "val R²", "val MAE", "status", "test",
+                                    "epochs", "optimizer", "time"]
+    assert titles([classification, regression]) == [c.title for c in run_list.COLUMNS]
+
+
+def test_long_cells_are_cut_with_an_ellipsis():
+    run = RunSummary("a-very-long-run-name-that-goes-on-and-on", dataset="/d/an-extremely-long-file-name.csv")
+    name, dataset = cells(run)[:2]
+    assert name == "a-very-long-run-name-th…" and len(name) == run_list.COLUMNS[0].width
+    assert dataset.endswith("…") and len(dataset) == run_list.COLUMNS[1].width
 
 
 def test_find_run(runs_folder, tmp_path, monkeypatch):

@@ -338,7 +338,8 @@ def test_epoch_metrics_from_a_newer_checkpoint_ignore_unknown_keys():
 
 def test_one_duration_for_the_run_its_summary_and_its_epochs(config_factory, runs_folder):
     # engine.duration: the run's time is its epochs' time, pauses out; the summary and RunFinished agree.
-    from tui_dl.engine.runs import RunRecorder, read_summary
+    from tui_dl.engine.run_list import read_summary
+    from tui_dl.engine.runs import RunRecorder
 
     trainer = Trainer(config_factory("circle", samples=100, epochs=4))
     recorder = RunRecorder(trainer, runs_folder)

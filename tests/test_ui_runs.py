@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 from conftest import SIZE, make_config, set_field, small_config, start_training, wait_for
 from test_ui_views import PlotSpy
 from textual.widgets import DataTable, Input, Select
 
-from tui_dl.engine.runs import RunRecorder, read_metrics
+from tui_dl.engine.events import EpochEnded
+
+from tui_dl.engine.run_list import read_metrics
+from tui_dl.engine.runs import RunRecorder
 from tui_dl.engine.trainer import Trainer
 from tui_dl.ui.app import make_app
-from tui_dl.ui.widgets.runs_panel import METRICS, RunsPanel
+from tui_dl.ui.widgets.runs_panel import RunsPanel
 
 
 def record(root: Path, name: str, activation: str, epochs: int = 8) -> Path:
@@ -23,8 +27,15 @@ def record(root: Path, name: str, activation: str, epochs: int = 8) -> Path:
     """
     config = make_config("circle", samples=300, epochs=epochs, layers=4, neurons=[16], activation=activation,
                          lr=0.01)
+    return record_config(root, name, config)
+
+
+def record_config(root: Path, name: str, config, listener=None) -> Path:
+    """Train and record `config` headless (with `listener(trainer)` subscribed); return its run folder."""
     trainer = Trainer(config)
     recorder = RunRecorder(trainer, root, name)
+    if listener is not None:
+        trainer.subscribe(listener(trainer))
     trainer.run()
     return recorder.folder
 
@@ -54,7 +65,7 @@ async def test_overlay_compares_a_sigmoid_and_a_relu_run_of_the_same_network(tmp
             await pilot.press("space")
         assert panel.selected == ["deep-sigmoid", "deep-relu"]
         labels = [label for _, _, label in spy.lines if label]
-        assert labels == ["1 sigmoid 2-16-16-16-16-2 lr 0.01", "2 relu 2-16-16-16-16-2 lr 0.01"]
+        assert labels == ["1 deep-sigmoid sigmoid", "2 deep-relu relu"]  # only the setting that differs
         for label, folder in zip(labels, (sigmoid, relu)):
             xs, ys = spy.labelled(label)
             records = read_metrics(folder)
@@ -64,8 +75,8 @@ async def test_overlay_compares_a_sigmoid_and_a_relu_run_of_the_same_network(tmp
         _, relu_loss = spy.labelled(labels[1])
         assert relu_loss[-1] < sigmoid_loss[-1]  # the deep sigmoid net learns slower: the point of the overlay
 
-        await pilot.press("m", "m", "m", "m", "m")  # validation loss -> ... -> gradient norm at layer 1
-        assert METRICS[panel.metric][0] == "grad_norm_1"
+        await pilot.press("m", "m", "m", "m")  # validation loss -> ... -> gradient norm at layer 1
+        assert panel.shown_metric == "grad_norm_1"
         _, sigmoid_grad = spy.labelled(labels[0])
         _, relu_grad = spy.labelled(labels[1])
         assert sigmoid_grad[-1] < relu_grad[-1]  # vanishing gradient in the first sigmoid layer
@@ -184,3 +195,103 @@ async def test_forking_a_run_from_a_gpu_machine_falls_back_to_auto(tmp_path: Pat
         await wait_for(pilot, lambda: app.query_one("#tabs").active == "model")
         assert app.query_one("#train-device", Select).value == "auto"
         assert app.query_one("#model-activation", Select).value == "relu"
+
+
+def regression_config(lr: float = 0.01, epochs: int = 3):
+    config = make_config("plane", samples=120, epochs=epochs, lr=lr)
+    config.data.test_split = 0.2
+    return config
+
+
+async def select_all(pilot, panel: RunsPanel) -> None:
+    for row in range(len(panel.shown)):
+        panel.query_one(DataTable).move_cursor(row=row)
+        await pilot.press("space")
+
+
+def header(panel: RunsPanel) -> str:
+    """The table's header as it is on screen (scrolled to the left)."""
+    return panel.query_one(DataTable).render_line(0).text
+
+
+async def test_the_important_columns_are_visible_at_120_and_80_columns(tmp_path: Path):
+    config = make_config("circle", samples=120, epochs=2)
+    config.data.test_split = 0.2
+    record_config(tmp_path, "a-long-experiment-name-for-the-circle-data-set", config)
+    record_config(tmp_path, "20240101-100000-plane", regression_config())
+    app = make_app(small_config(), runs_root=tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        panel = await open_runs(pilot)
+        wide = header(panel)
+        for title in ("run", "data set", "model", "val loss", "val acc", "val R²", "val MAE", "status"):
+            assert title in wide, wide
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        narrow = header(panel)
+        for title in ("run", "data set", "model", "val loss"):
+            assert title in narrow, narrow
+        table = panel.query_one(DataTable)
+        await pilot.press("right")
+        await wait_for(pilot, lambda: table.scroll_x > 0)  # the keyboard scrolls the table right
+        table.scroll_to(x=table.max_scroll_x, animate=False)
+        await pilot.pause()
+        assert "run" in header(panel) and "time" in header(panel)  # the run's name stays while scrolling right
+        panel.reload()  # as every few seconds while a run trains
+        await pilot.pause()
+        assert table.scroll_x == table.max_scroll_x and "time" in header(panel)
+
+
+async def test_m_offers_the_metrics_the_overlaid_runs_have(tmp_path: Path, monkeypatch):
+    record(tmp_path, "classifier", "relu", epochs=2)
+    record_config(tmp_path, "regressor", regression_config())
+    app = make_app(small_config(), runs_root=tmp_path)
+
+    async def cycle(pilot, panel) -> list[str]:
+        seen = [panel.shown_metric]
+        for _ in range(8):
+            await pilot.press("m")
+            seen.append(panel.shown_metric)
+        return list(dict.fromkeys(seen))
+
+    async with app.run_test(size=SIZE) as pilot:
+        panel = await open_runs(pilot)
+        spy = PlotSpy(panel.chart, monkeypatch)
+        table = panel.query_one(DataTable)
+        table.move_cursor(row=table_names(panel).index("classifier"))
+        await pilot.pause()
+        assert await cycle(pilot, panel) == ["val_loss", "train_loss", "val_acc", "train_acc", "grad_norm_1"]
+        table.move_cursor(row=table_names(panel).index("regressor"))
+        await pilot.pause()
+        assert panel.shown_metric == "val_loss"  # accuracy, last chosen, is not offered for a regression run
+        seen = await cycle(pilot, panel)
+        assert seen == ["val_loss", "train_loss", "val_mae", "val_r2", "grad_norm_1"]
+        while panel.shown_metric != "val_r2":
+            await pilot.press("m")
+        assert spy.lines and all(ys and not any(math.isnan(y) for y in ys) for _, ys, _ in spy.lines)
+        await select_all(pilot, panel)
+        assert await cycle(pilot, panel) == ["val_r2", "grad_norm_1", "val_loss", "train_loss", "val_acc",
+                                             "train_acc", "val_mae"]
+
+
+async def test_the_legend_names_each_run_and_the_settings_that_differ(tmp_path: Path, monkeypatch):
+    record_config(tmp_path, "20240101-100000-plane", regression_config(lr=0.01))
+    record_config(tmp_path, "20240101-110000-plane", regression_config(lr=0.003))
+    app = make_app(small_config(), runs_root=tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        panel = await open_runs(pilot)
+        spy = PlotSpy(panel.chart, monkeypatch)
+        await select_all(pilot, panel)
+        labels = [label for _, _, label in spy.lines if label]
+        assert labels == ["1 110000-plane lr 0.003", "2 100000-plane lr 0.01"]
+
+
+async def test_the_optimizer_column_shows_the_configured_and_the_last_learning_rate(tmp_path: Path):
+    def lower_after_one(trainer):
+        return lambda e: trainer.set_lr(0.001) if isinstance(e, EpochEnded) and e.metrics.epoch == 1 else None
+
+    record_config(tmp_path, "changed", make_config("circle", samples=60, epochs=2, lr=0.02), lower_after_one)
+    app = make_app(small_config(), runs_root=tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        panel = await open_runs(pilot)
+        table = panel.query_one(DataTable)
+        assert str(table.get_cell("changed", "optimizer")) == "adam 0.02→0.001"

@@ -12,7 +12,7 @@ from typing import NoReturn
 
 from tui_dl import __version__
 from tui_dl.engine.config import ACTIVATIONS, MISSING_MODES, OPTIMIZERS, TASKS, RunConfig, load_toml
-from tui_dl.engine.runs import SORTS
+from tui_dl.engine.run_list import SORTS
 
 EXIT_USAGE = 2
 
@@ -81,7 +81,7 @@ def build_parser() -> Parser:
     runs.add_argument("--json", action="store_true", help="one JSON object per run")
 
     export = commands.add_parser("export", help="write a run's metrics as CSV or TensorBoard event files")
-    export.add_argument("run", help="a run name (or unique prefix) under the runs folder, or a run folder")
+    export.add_argument("run", nargs="?", help="a run name (or unique prefix) under the runs folder, or a run folder")
     export.add_argument("--runs-dir", type=Path, metavar="DIR", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     export.add_argument("--csv", nargs="?", const="-", metavar="FILE", help="write CSV to FILE (default: stdout)")
     export.add_argument("--tensorboard", type=Path, metavar="LOGDIR",
@@ -191,6 +191,10 @@ def run_command(args: argparse.Namespace) -> int:
     if args.command == "export":
         from tui_dl.commands import export_run
 
+        if args.run is None and args.csv not in (None, "-"):  # `export --csv RUN`: --csv's FILE took the name
+            args.run, args.csv = args.csv, "-"
+        if args.run is None:
+            fail("export needs a run: tui-dl export RUN --csv [FILE] (`tui-dl runs` lists them)")
         if args.csv is None and args.tensorboard is None:
             fail("export needs --csv [FILE] or --tensorboard LOGDIR")
         return export_run(runs_root, args.run, args.csv, args.tensorboard)
@@ -213,6 +217,9 @@ def train(args: argparse.Namespace, runs_root: Path) -> int:
         config = config_from_args(args, base).validate()
     except UserError as exc:
         fail(str(exc))
+    if resume is not None and resume["epoch"] >= config.train.epochs:  # checked before a run folder is made
+        fail(f"{args.resume} is already at epoch {resume['epoch']} of {config.train.epochs}: nothing to train "
+             f"(give --epochs above {resume['epoch']} to continue it)")
 
     from tui_dl.headless import HeadlessRun
 

@@ -56,9 +56,9 @@ def list_runs(root: Path, sort: str, as_json: bool) -> int:
     """Print the recorded runs under `root` as a table (or JSON lines)."""
     import json
 
-    from tui_dl.engine import runs
+    from tui_dl.engine import run_list
 
-    found = runs.sort_runs(runs.list_runs(root), sort)
+    found = run_list.sort_runs(run_list.list_runs(root), sort)
     if as_json:
         for run in found:
             print(json.dumps({**run.to_dict(), "status": run.live_status, "path": str(run.path)}))
@@ -68,11 +68,11 @@ def list_runs(root: Path, sort: str, as_json: bool) -> int:
         console.print(f"no runs in {root} yet: `tui-dl train` or the UI (F5) records one there", highlight=False)
         return 0
     table = Table(title=f"runs in {root}", title_justify="left")
-    for column in runs.RUN_COLUMNS:
-        table.add_column(column, no_wrap=column in ("run", "epochs", "time"),
-                         justify="right" if column in ("epochs", "best val loss", "best val acc", "time") else "left")
+    columns = run_list.columns_for(found)
+    for column in columns:
+        table.add_column(column.title, no_wrap=True, justify="right" if column.numeric else "left")
     for run in found:
-        table.add_row(*runs.summary_cells(run))
+        table.add_row(*run_list.cells(run, columns))
     console.print(table)
     return 0
 
@@ -81,23 +81,25 @@ def export_run(root: Path, name: str, csv: str | None, tensorboard: Path | None)
     """Write a run's metrics as CSV (to a file or stdout) and/or TensorBoard event files."""
     import sys
 
-    from tui_dl.engine import runs
+    from tui_dl.engine.run_export import export_csv, export_tensorboard
+    from tui_dl.engine.run_list import find_run
+    from tui_dl.engine.runs import RunError
 
     writing = csv
     try:
-        folder = runs.find_run(root, name)
+        folder = find_run(root, name)
         if csv == "-":
-            runs.export_csv(folder, sys.stdout)
+            export_csv(folder, sys.stdout)
         elif csv is not None:
             with open(csv, "w", encoding="utf-8", newline="") as out:
-                rows = runs.export_csv(folder, out)
+                rows = export_csv(folder, out)
             print(f"{rows} epochs of {folder.name} written to {csv}", file=sys.stderr)
         if tensorboard is not None:
             writing = tensorboard
-            target = runs.export_tensorboard(folder, tensorboard)
+            target = export_tensorboard(folder, tensorboard)
             print(f"TensorBoard events of {folder.name} written to {target}: tensorboard --logdir {tensorboard}",
                   file=sys.stderr)
-    except runs.RunError as exc:
+    except RunError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sys
 from pathlib import Path
@@ -35,8 +36,31 @@ def format_epoch(m: EpochMetrics, total: int, best: bool) -> str:
     return "  ".join(parts) + ("  * best" if best else "")
 
 
+def format_test(test: dict[str, float]) -> str:
+    """The test split's metrics as one human line, formatted as in the epoch lines."""
+    formats = {"test_loss": ("loss", ".4f"), "test_acc": ("acc", ".1%"), "test_mae": ("mae", ".4g"),
+               "test_r2": ("r2", ".3f")}
+    return "test: " + "  ".join(f"{formats[k][0]} {v:{formats[k][1]}}" for k, v in test.items() if k in formats)
+
+
+class _Console(Console):
+    """A Rich console that tells its owner when the reader of its output goes away (`| head`)."""
+
+    def __init__(self, on_closed, **kwargs):
+        super().__init__(**kwargs)
+        self._on_closed = on_closed
+
+    def on_broken_pipe(self) -> None:  # Rich's default raises SystemExit(1) from inside the training loop
+        self.quiet = True
+        self._on_closed(self.file)
+
+
 class HeadlessRun:
-    """One headless training run: output, signals and the final checkpoint."""
+    """One headless training run: output, signals and the final checkpoint.
+
+    A closed output pipe (`tui-dl train | head`) ends the run as SIGPIPE would: recorded as interrupted,
+    its last finished epoch saved, exit status 128+13.
+    """
 
     def __init__(self, config: RunConfig, resume: dict | None, save: Path | None, as_json: bool,
                  runs_root: Path, run_name: str | None = None, resumed_from: str = ""):
@@ -45,7 +69,9 @@ class HeadlessRun:
         self.save = save
         self.as_json = as_json
         self.signal: signal.Signals | None = None
-        self.console = Console(stderr=as_json, soft_wrap=True)  # one line per epoch, also in log files
+        self.output_closed = False
+        self.finished: RunFinished | None = None
+        self.console = _Console(self._closed, stderr=as_json, soft_wrap=True)  # one line per epoch, also in logs
         self.progress: Progress | None = None
         self._task = None
         self.trainer.subscribe(self._on_event)
@@ -54,6 +80,27 @@ class HeadlessRun:
         """Signal handler: stop within one batch; the last finished epoch is saved."""
         self.signal = signal.Signals(signum)
         self.trainer.stop()
+
+    def _closed(self, stream) -> None:
+        """The reader of `stream` (stdout or stderr) went away: stop the run as SIGPIPE would, quietly."""
+        os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())  # later writes, and the flush at exit, vanish
+        self.output_closed = True
+        if self.finished is None and self.signal is None:
+            self.signal = signal.SIGPIPE
+            self.trainer.stop()
+
+    def _interruption(self) -> str:
+        """`interrupted by SIGTERM`, and for SIGPIPE what it means here."""
+        closed = " (the output was closed)" if self.signal == signal.SIGPIPE else ""
+        return f"interrupted by {self.signal.name}{closed}"
+
+    def _print(self, text: str, stream=None) -> None:
+        """One line to stdout (or `stream`); a closed pipe is `_closed`, never an error."""
+        stream = stream or sys.stdout
+        try:
+            print(text, file=stream, flush=True)
+        except BrokenPipeError:
+            self._closed(stream)
 
     def execute(self) -> int:
         total = self.trainer.config.train.epochs
@@ -71,7 +118,7 @@ class HeadlessRun:
     def _on_event(self, event: Event) -> None:
         if isinstance(event, RunStarted):
             if self.as_json:
-                print(json.dumps(self._start_line(event)), flush=True)
+                self._print(json.dumps(self._start_line(event)))
             else:
                 self.console.print(f"[bold]{event.config.data.dataset}[/]  {event.summary}  on {event.device}  "
                                    f"({event.train_samples:,} train / {event.val_samples:,} val samples)")
@@ -85,7 +132,7 @@ class HeadlessRun:
         elif isinstance(event, EpochEnded):
             m = event.metrics
             if self.as_json:
-                print(json.dumps({"event": "epoch", **m.to_dict()}), flush=True)
+                self._print(json.dumps({"event": "epoch", **m.to_dict()}))
             else:
                 total = self.trainer.config.train.epochs
                 self.console.print(format_epoch(m, total, event.best_epoch == m.epoch), highlight=False)
@@ -109,6 +156,7 @@ class HeadlessRun:
         return folder / LAST if folder is not None and (folder / LAST).is_file() else None
 
     def _finish(self, finished: RunFinished) -> int:
+        self.finished = finished
         checkpoint = None
         if self.save is not None and self.trainer.epoch > 0:
             try:
@@ -116,36 +164,36 @@ class HeadlessRun:
 
                 checkpoint = str(save_checkpoint(self.trainer.checkpoint_state(), self.save))
             except UserError as exc:
-                print(f"error: {exc}", file=sys.stderr)
+                self._print(f"error: {exc}", sys.stderr)
                 return EXIT_FAILED
         status = "interrupted" if self.signal else finished.status
         if self.signal:
-            self.recorder.mark_interrupted(f"interrupted by {self.signal.name}")
+            self.recorder.mark_interrupted(self._interruption())
         for problem in self.recorder.errors:
-            print(f"warning: {problem}", file=sys.stderr)
+            self._print(f"warning: {problem}", sys.stderr)
         folder = str(self.recorder.folder) if self.recorder.folder else None
-        test = self.trainer.test_metrics() if finished.status in ("completed", "early_stopped") else {}
+        test = finished.test
         if self.as_json:
-            print(json.dumps({
+            self._print(json.dumps({
                 "event": "done", "status": status, "epochs": finished.epochs_done,
                 "best_epoch": finished.best_epoch, "best_val_loss": finished.best_val_loss,
                 "checkpoint": checkpoint, "run": folder, "seconds": round(finished.seconds, 3), **test,
-            }), flush=True)
+            }))
         else:
             best = f"{finished.best_val_loss:.4f}" if finished.best_val_loss is not None else "-"
             self.console.print(f"{status}: {finished.epochs_done} epochs in {format_duration(finished.seconds)}, "
                                f"best loss {best} at epoch {finished.best_epoch}"
                                + (f"; checkpoint {checkpoint}" if checkpoint else ""), highlight=False)
             if test:
-                self.console.print("test: " + "  ".join(f"{k[5:]} {v:.4g}" for k, v in test.items()), highlight=False)
+                self.console.print(format_test(test), highlight=False)
         if self.signal:
             kept = [str(p) for p in (checkpoint, self._last_checkpoint()) if p]
             unsaved = "nothing to save yet" if not finished.epochs_done else "the run could not be saved"
-            print(f"interrupted by {self.signal.name}; "
-                  + (f"saved epoch {finished.epochs_done} to {' and '.join(kept)}" if kept else unsaved),
-                  file=sys.stderr)
+            self._print(f"{self._interruption()}; "
+                        + (f"saved epoch {finished.epochs_done} to {' and '.join(kept)}" if kept else unsaved),
+                        sys.stderr)
             return 128 + self.signal
         if finished.status in ("diverged", "failed"):
-            print(f"error: {finished.message}", file=sys.stderr)
+            self._print(f"error: {finished.message}", sys.stderr)
             return EXIT_FAILED
-        return 0
+        return 128 + signal.SIGPIPE if self.output_closed else 0

@@ -10,7 +10,7 @@ class ConfigError(UserError):
 
     def __init__(self, problems: list[tuple[str, str]]):
         self.problems = problems
-        super().__init__("; ".join(message for _, message in problems))
+        super().__init__("; ".join(dict.fromkeys(message for _, message in problems)))  # each message once
 
 
 class DataError(UserError):

@@ -87,7 +87,11 @@ class LrChanged:
 
 @dataclass
 class RunFinished:
-    """The run ended: `status` is completed, stopped, early_stopped, diverged or failed."""
+    """The run ended: `status` is completed, stopped, early_stopped, diverged or failed.
+
+    `test` holds the final model's metrics on the test split (`test_loss`, `test_acc` or `test_mae` and
+    `test_r2`) for a completed or early-stopped run with a test split; it is empty otherwise.
+    """
 
     status: str
     message: str
@@ -95,6 +99,7 @@ class RunFinished:
     best_epoch: int
     best_val_loss: float | None
     seconds: float  # the run's time, as `engine.duration` defines it
+    test: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass

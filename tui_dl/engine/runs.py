@@ -2,7 +2,8 @@
 
 A run folder holds `config.toml`, `metrics.jsonl` (one line per epoch, appended), `best.pt`, `last.pt`
 and `summary.json`. Checkpoints and the summary are written by a background thread, so recording costs
-the training loop one short file append per epoch.
+the training loop one short file append per epoch. Reading runs back is `run_list`, exporting them
+`run_export`.
 """
 
 from __future__ import annotations
@@ -17,16 +18,14 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from tui_dl.engine.config import dump_toml
-from tui_dl.engine.duration import format_duration
 from tui_dl.engine.errors import UserError
 from tui_dl.engine.events import EpochEnded, Event, LrChanged, RunFinished, RunStarted
+from tui_dl.engine.process import process_alive
 
 CONFIG, METRICS, SUMMARY, BEST, LAST = "config.toml", "metrics.jsonl", "summary.json", "best.pt", "last.pt"
 LAST_EVERY_S = 60.0  # last.pt is refreshed this often during a run, and written when it ends
 SUMMARY_EVERY_S = 2.0  # summary.json is refreshed this often during a run
 BEST_EVERY_S = 5.0  # best.pt is rewritten at most this often (the newest best waits), and when the run ends
-METRIC_COLUMNS = ("epoch", "step", "train_loss", "val_loss", "train_acc", "val_acc", "val_mae", "val_r2", "lr",
-                  "samples_per_s", "seconds")
 
 
 class RunError(UserError):
@@ -35,7 +34,12 @@ class RunError(UserError):
 
 @dataclass
 class RunSummary:
-    """What the runs list shows of one run (the contents of `summary.json`)."""
+    """What the runs list shows of one run (the contents of `summary.json`).
+
+    `lr` is the configured learning rate, `last_lr` the last one used when it was changed mid-run (F8).
+    The best validation metrics are each the best of any epoch; the test metrics are the final model's
+    (see `RunFinished.test`). Keys a summary lacks (written by an older tui-dl) keep these defaults.
+    """
 
     name: str
     dataset: str = ""
@@ -43,12 +47,19 @@ class RunSummary:
     architecture: str = ""
     optimizer: str = ""
     lr: float = 0.0
+    last_lr: float | None = None
     activation: str = ""
     epochs: int = 0
     epochs_total: int = 0
     best_epoch: int = 0
     best_val_loss: float | None = None
     best_val_acc: float | None = None
+    best_val_mae: float | None = None
+    best_val_r2: float | None = None
+    test_loss: float | None = None
+    test_acc: float | None = None
+    test_mae: float | None = None
+    test_r2: float | None = None
     seconds: float = 0.0
     status: str = "running"
     message: str = ""
@@ -76,13 +87,10 @@ class RunSummary:
         """`status`, except "interrupted" for a run marked running whose process on this host is gone."""
         if self.status != "running" or self.host != socket.gethostname() or not self.pid:
             return self.status
-        try:
-            os.kill(self.pid, 0)
-        except ProcessLookupError:
-            return "interrupted"
-        except PermissionError:
-            pass
-        return self.status
+        return self.status if process_alive(self.pid) else "interrupted"
+
+
+TEST_KEYS = tuple(f.name for f in fields(RunSummary) if f.name.startswith("test_"))  # RunFinished.test's keys
 
 
 def _write_atomic(path: Path, text: str) -> None:
@@ -137,7 +145,7 @@ class RunRecorder:
             elif isinstance(event, EpochEnded):
                 self._epoch(event)
             elif isinstance(event, LrChanged):
-                self.summary.lr = event.lr
+                self.summary.last_lr = event.lr
             elif isinstance(event, RunFinished):
                 self._finished(event)
         except (OSError, UserError) as exc:
@@ -172,8 +180,9 @@ class RunRecorder:
         s = self.summary
         s.epochs, s.best_epoch, s.best_val_loss = metrics.epoch, best_epoch, best_val_loss
         s.seconds += metrics.seconds
-        if metrics.val_acc is not None and (s.best_val_acc is None or metrics.val_acc > s.best_val_acc):
-            s.best_val_acc = metrics.val_acc
+        s.best_val_acc = _better(s.best_val_acc, metrics.val_acc, max)
+        s.best_val_r2 = _better(s.best_val_r2, metrics.val_r2, max)
+        s.best_val_mae = _better(s.best_val_mae, metrics.val_mae, min)
 
     def _epoch(self, event: EpochEnded) -> None:
         metrics = event.metrics
@@ -194,6 +203,8 @@ class RunRecorder:
     def _finished(self, event: RunFinished) -> None:
         self.summary.status, self.summary.message = event.status, event.message
         self.summary.seconds = event.seconds  # with the last, unfinished epoch
+        for key in TEST_KEYS:
+            setattr(self.summary, key, event.test.get(key))
         if self.trainer.epoch > 0:
             self._writer.submit(LAST, self.trainer.snapshot)
         self._writer.submit(SUMMARY, self.summary.to_dict())
@@ -209,6 +220,13 @@ class RunRecorder:
             _write_atomic(self.folder / SUMMARY, json.dumps(self.summary.to_dict(), indent=1))
         except OSError as exc:
             self.errors.append(f"run folder {self.folder}: {exc.strerror or exc}")
+
+
+def _better(best: float | None, value: float | None, pick) -> float | None:
+    """`pick(best, value)` (max or min), either one when the other is missing."""
+    if value is None or best is None:
+        return best if value is None else value
+    return pick(best, value)
 
 
 class _Writer(threading.Thread):
@@ -276,143 +294,3 @@ class _Writer(threading.Thread):
                 save_checkpoint(self.trainer.checkpoint_state(item), self.folder / file)
         except (OSError, UserError) as exc:
             self.errors.append(f"{self.folder / file}: {getattr(exc, 'strerror', None) or exc}")
-
-
-# reading runs ---------------------------------------------------------------------------------
-
-
-def read_summary(folder: Path) -> RunSummary:
-    """The summary of the run in `folder` (RunError when it is missing or damaged)."""
-    try:
-        data = json.loads((folder / SUMMARY).read_text(encoding="utf-8"))
-        if not isinstance(data, dict):
-            raise ValueError("not an object")
-        return RunSummary.from_dict(data, folder)
-    except FileNotFoundError:
-        raise RunError(f"{folder} is not a tui-dl run (no {SUMMARY})") from None
-    except (OSError, ValueError, TypeError) as exc:
-        raise RunError(f"{folder / SUMMARY} is unreadable: {exc}") from None
-
-
-RUN_COLUMNS = ("run", "data set", "model", "optimizer", "epochs", "best val loss", "best val acc", "time", "status")
-SORTS: dict[str, Any] = {  # sort name -> key; missing values sort last
-    "started": lambda r: r.started,
-    "name": lambda r: r.name,
-    "dataset": lambda r: Path(r.dataset).name,
-    "val_loss": lambda r: (r.best_val_loss is None, r.best_val_loss or 0.0),
-    "val_acc": lambda r: (r.best_val_acc is None, -(r.best_val_acc or 0.0)),
-    "epochs": lambda r: -r.epochs,
-    "seconds": lambda r: -r.seconds,
-    "status": lambda r: r.live_status,
-}
-
-
-def summary_cells(run: RunSummary) -> tuple[str, ...]:
-    """The RUN_COLUMNS of one run as text."""
-    loss = f"{run.best_val_loss:.4f}" if run.best_val_loss is not None else "-"
-    acc = f"{run.best_val_acc:.1%}" if run.best_val_acc is not None else "-"
-    epochs = f"{run.epochs}/{run.epochs_total}" if run.epochs_total else str(run.epochs)
-    return (run.name, Path(run.dataset).name, f"{run.architecture.replace(' -> ', '-')} {run.activation}".strip(),
-            f"{run.optimizer} {run.lr:g}" if run.optimizer else "", epochs, loss, acc,
-            format_duration(run.seconds), run.live_status.replace("_", " "))
-
-
-def sort_runs(runs: list[RunSummary], by: str, reverse: bool = False) -> list[RunSummary]:
-    """`runs` ordered by a SORTS key (started: newest first; losses: lowest first; others: largest first)."""
-    return sorted(runs, key=SORTS[by], reverse=(by == "started") != reverse)
-
-
-def list_runs(root: Path) -> list[RunSummary]:
-    """The runs under `root`, newest first; folders without a summary are skipped."""
-    root = Path(root).expanduser()
-    if not root.is_dir():
-        return []
-    runs = []
-    for folder in root.iterdir():
-        if folder.is_dir() and (folder / SUMMARY).is_file():
-            try:
-                runs.append(read_summary(folder))
-            except RunError as exc:
-                runs.append(RunSummary(folder.name, status="unreadable", message=str(exc), path=folder))
-    return sorted(runs, key=lambda r: (r.started, r.name), reverse=True)
-
-
-def find_run(root: Path, run: str) -> Path:
-    """The folder of `run`: a path to a run folder, or a run name (or unique name prefix) under `root`."""
-    path = Path(run).expanduser()
-    if (path / SUMMARY).is_file():
-        return path
-    root = Path(root).expanduser()
-    if (root / run / SUMMARY).is_file():
-        return root / run
-    matches = [r.path for r in list_runs(root) if r.name.startswith(run)]
-    if len(matches) == 1:
-        return matches[0]
-    if matches:
-        raise RunError(f"{run!r} matches {len(matches)} runs in {root}: "
-                       + ", ".join(m.name for m in matches[:5]) + (" ..." if len(matches) > 5 else ""))
-    raise RunError(f"no run {run!r} in {root} (`tui-dl runs` lists them)")
-
-
-def read_metrics(folder: Path) -> list[dict[str, Any]]:
-    """The epoch records of a run; a torn last line (a run killed mid-write) is skipped."""
-    try:
-        lines = (folder / METRICS).read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        return []
-    except OSError as exc:
-        raise RunError(f"cannot read {folder / METRICS}: {exc.strerror or exc}") from None
-    records = []
-    for line in lines:
-        try:
-            record = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(record, dict) and "epoch" in record:
-            records.append(record)
-    return records
-
-
-def export_csv(folder: Path, out: TextIO) -> int:
-    """Write a run's metrics as CSV (per-layer norms as numbered columns); returns the rows written."""
-    import csv
-
-    records = read_metrics(folder)
-    layers = max((len(r.get("grad_norms") or ()) for r in records), default=0)
-    columns = [c for c in METRIC_COLUMNS if any(c in r for r in records)]
-    norms = [f"{kind}_norm_{i + 1}" for kind in ("weight", "grad") for i in range(layers)]
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(columns + norms)
-    for r in records:
-        row = [r.get(c, "") for c in columns]
-        for kind in ("weight", "grad"):
-            values = r.get(f"{kind}_norms") or []
-            row += [values[i] if i < len(values) else "" for i in range(layers)]
-        writer.writerow(row)
-    return len(records)
-
-
-def export_tensorboard(folder: Path, logdir: Path) -> Path:
-    """Write a run's metrics as TensorBoard event files under `logdir/<run name>`; needs `tensorboard`."""
-    try:
-        from torch.utils.tensorboard import SummaryWriter
-    except ImportError:
-        raise RunError("TensorBoard export needs the tensorboard package: pip install tensorboard") from None
-    target = Path(logdir).expanduser() / folder.name
-    writer = SummaryWriter(log_dir=str(target))
-    elapsed = 0.0
-    try:
-        for r in read_metrics(folder):
-            step = int(r["epoch"])
-            elapsed += float(r.get("seconds", 0.0))
-            for key in METRIC_COLUMNS[2:]:
-                if key in r and isinstance(r[key], (int, float)):
-                    group = "loss" if key.endswith("loss") else "metrics"
-                    writer.add_scalar(f"{group}/{key}", r[key], step)
-            for kind in ("weight", "grad"):
-                for i, value in enumerate(r.get(f"{kind}_norms") or []):
-                    writer.add_scalar(f"{kind}_norm/layer_{i + 1}", value, step)
-            writer.add_scalar("time/seconds", elapsed, step)
-    finally:
-        writer.close()
-    return target

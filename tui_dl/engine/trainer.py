@@ -38,6 +38,7 @@ from tui_dl.engine.prepare import PreparedData, prepare
 TRAIN_ACC_SAMPLE = 2_048  # training accuracy is measured on (at most) this many training samples
 PROBE_INTERVAL_S = 0.5  # insight views are recomputed at most this often during training,
 PROBE_SHARE = 0.03  # and less often when computing them would take more than this share of the time
+TESTED = ("completed", "early_stopped")  # runs whose final model is measured on the test split
 
 
 def make_optimizer(name: str, params, lr: float, momentum: float, weight_decay: float) -> torch.optim.Optimizer:
@@ -194,7 +195,7 @@ class Trainer:
 
     def run(self) -> RunFinished:
         """Train to the configured epoch count, a stop, early stopping or a failure; never raises."""
-        status, message = "completed", ""
+        status, message, test = "completed", "", {}
         try:
             if self.model is None:
                 self.setup()
@@ -203,6 +204,8 @@ class Trainer:
             status, message = self._loop()
             if self.epoch > 0 and status != "diverged":
                 self._probe(force=True)
+            if status in TESTED:
+                test = self.test_metrics()
         except UserError as exc:
             status, message = "failed", str(exc)
         except torch.OutOfMemoryError:
@@ -216,7 +219,7 @@ class Trainer:
             if self.device is not None and self.device.type == "cuda":
                 torch.cuda.empty_cache()
         self.state = status
-        finished = RunFinished(status, message, self.epoch, self.best_epoch, self.best_val_loss, self.seconds)
+        finished = RunFinished(status, message, self.epoch, self.best_epoch, self.best_val_loss, self.seconds, test)
         self._emit(finished)
         return finished
 

@@ -16,16 +16,19 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Input, Label, Static
 
-from tui_dl.engine import runs
+from tui_dl.engine import run_list, runs
+from tui_dl.engine.run_labels import run_labels, run_settings
 from tui_dl.ui.series import ChartOptions, Timeline
 from tui_dl.ui.widgets.chart_keys import CHART_BINDINGS, ChartKeys, options_hint
 from tui_dl.ui.widgets.charts import RUN_COLORS, Curve, OptionsChart
 
 # Overlay metrics: (key in metrics.jsonl, chart title). grad_norm_1 is the first layer's gradient norm.
+# `m` offers those the overlaid runs have (accuracy for classification, MAE and R² for regression).
 METRICS = (("val_loss", "validation loss"), ("train_loss", "training loss"), ("val_acc", "validation accuracy"),
-           ("train_acc", "training accuracy"), ("val_mae", "validation MAE"),
+           ("train_acc", "training accuracy"), ("val_mae", "validation MAE"), ("val_r2", "validation R²"),
            ("grad_norm_1", "gradient norm at layer 1"))
-SORT_ORDER = tuple(runs.SORTS)
+TITLES = dict(METRICS)
+SORT_ORDER = tuple(run_list.SORTS)
 LIVE_RELOAD_S = 2.0  # while a run trains, the list and overlay are reread at most this often
 FAINT = (90, 90, 90)
 
@@ -39,7 +42,7 @@ class RunCurves:
 
     @classmethod
     def read(cls, folder: Path, stamp: tuple[int, float]) -> RunCurves:
-        records = runs.read_metrics(folder)
+        records = run_list.read_metrics(folder)
         keys = {"epoch", "step", "seconds", *(k for k, _ in METRICS if k != "grad_norm_1")}
         columns = {k: np.array([r.get(k, math.nan) if r.get(k) is not None else math.nan for r in records],
                                dtype=np.float64) for k in keys}
@@ -97,8 +100,11 @@ class RunsPanel(ChartKeys, Vertical):
         self.shown: list[runs.RunSummary] = []
         self.selected: list[str] = []  # run names, in selection order (their overlay colours)
         self.sort_by, self.reverse = "started", False
-        self.metric = 0
+        self.metric = METRICS[0][0]  # the one `m` chose; shown when the overlaid runs have it
+        self.shown_metric = self.metric
+        self.columns = run_list.COLUMNS
         self.cache: dict[str, RunCurves] = {}
+        self.settings: dict[str, dict[str, str]] = {}  # run name -> its settings, for the legend
         self.loaded_at = 0.0
         self.chart = OptionsChart(self.chart_options, id="runs-chart")
 
@@ -109,22 +115,28 @@ class RunsPanel(ChartKeys, Vertical):
             yield Label(" filter ", id="runs-filter-label")
             yield Input(placeholder="/ to filter: name, data set, model, status...", id="runs-filter")
         yield Static("", id="runs-note")
-        yield DataTable(id="runs-table", cursor_type="row", zebra_stripes=True)
+        yield DataTable(id="runs-table", cursor_type="row", zebra_stripes=True, fixed_columns=2)
         yield Static("", id="runs-options")
         yield self.chart
 
     def on_mount(self) -> None:
+        self._set_columns(run_list.columns_for([]))  # rows come when the tab is shown (the app calls reload)
+
+    def _set_columns(self, columns: tuple[run_list.Column, ...]) -> None:
+        """The selection mark, then `columns` (those the listed runs have values for)."""
+        self.columns = columns
         table = self.query_one(DataTable)
+        table.clear(columns=True)
         table.add_column("", key="mark", width=2)
-        for column in runs.RUN_COLUMNS:
-            table.add_column(column, key=column)  # rows come when the tab is shown (the app calls reload)
+        for column in columns:
+            table.add_column(Text(column.title, justify="right" if column.numeric else "left"), key=column.title)
 
     # data ---------------------------------------------------------------------------------------
 
     def reload(self) -> None:
         """Read the runs folder again and redraw the table and the overlay."""
         self.loaded_at = time.monotonic()
-        self.summaries = runs.list_runs(self.root)
+        self.summaries = run_list.list_runs(self.root)
         names = {s.name for s in self.summaries}
         self.selected = [name for name in self.selected if name in names]
         self._fill()
@@ -137,13 +149,21 @@ class RunsPanel(ChartKeys, Vertical):
         table = self.query_one(DataTable)
         wanted = self.query_one("#runs-filter", Input).value.strip().lower()
         cursor = self._cursor_run()
-        self.shown = [s for s in runs.sort_runs(self.summaries, self.sort_by, self.reverse)
-                      if not wanted or wanted in " ".join(runs.summary_cells(s)).lower()]
+        columns = run_list.columns_for(self.summaries)
+        if columns != self.columns:
+            self._set_columns(columns)
+        rows = [(s, run_list.cells(s, columns)) for s in run_list.sort_runs(self.summaries, self.sort_by, self.reverse)]
+        rows = [(s, cells) for s, cells in rows if not wanted or wanted in " ".join(cells).lower()]
+        self.shown = [s for s, _ in rows]
+        scrolled = table.scroll_x  # clear() scrolls back to the left: a live reload must not
         table.clear()
-        for summary in self.shown:
-            table.add_row(self._mark(summary.name), *runs.summary_cells(summary), key=summary.name)
+        for summary, cells in rows:
+            table.add_row(self._mark(summary.name), *(Text(c, justify="right" if col.numeric else "left")
+                                                      for c, col in zip(cells, columns)), key=summary.name)
         if cursor is not None and cursor in {s.name for s in self.shown}:
             table.move_cursor(row=table.get_row_index(cursor))
+        if scrolled:
+            self.call_after_refresh(table.scroll_to, x=scrolled, animate=False)
         total = len(self.summaries)
         where = f"{len(self.shown)} of {total} runs" if wanted else f"{total} runs"
         self.query_one("#runs-note", Static).update(
@@ -173,29 +193,48 @@ class RunsPanel(ChartKeys, Vertical):
             cached = self.cache[summary.name] = RunCurves.read(summary.path, stamp)
         return cached
 
-    def _draw(self) -> None:
-        """Overlay the selected runs (or the run under the cursor) for the chosen metric."""
-        key, title = METRICS[self.metric]
+    def _settings(self, summary: runs.RunSummary) -> dict[str, str]:
+        if summary.name not in self.settings:
+            self.settings[summary.name] = run_settings(summary)
+        return self.settings[summary.name]
+
+    def _overlaid(self) -> list[tuple[int, runs.RunSummary, RunCurves]]:
+        """The runs the chart shows (the selected ones, else the one under the cursor) that have epochs.
+
+        Each comes with its place in the selection, which gives its colour and number.
+        """
         names = self.selected or ([self._cursor_run()] if self._cursor_run() else [])
-        curves, latest = [], 0.0
+        overlaid = []
         for index, name in enumerate(names):
             summary = self._summary(name)
-            if summary is None or summary.path is None:
-                continue
-            data = self._curves(summary)
-            if not len(data.columns["epoch"]):
-                continue
-            latest = max(latest, float(data.columns["epoch"][-1]))
-            label = f"{index + 1} {summary.activation} {summary.architecture.replace(' -> ', '-')} lr {summary.lr:g}"
+            if summary is not None and summary.path is not None:
+                data = self._curves(summary)
+                if len(data.columns["epoch"]):
+                    overlaid.append((index, summary, data))
+        return overlaid
+
+    @staticmethod
+    def _offered(overlaid: list[tuple[int, runs.RunSummary, RunCurves]]) -> list[str]:
+        """The metrics `m` offers: those an overlaid run has values for (validation loss when there are none)."""
+        keys = [k for k, _ in METRICS if any(np.isfinite(data.columns[k]).any() for _, _, data in overlaid)]
+        return keys or [METRICS[0][0]]
+
+    def _draw(self) -> None:
+        """Overlay the selected runs (or the run under the cursor) for the chosen metric."""
+        overlaid = self._overlaid()
+        offered = self._offered(overlaid)
+        key = self.shown_metric = self.metric if self.metric in offered else offered[0]
+        labels = run_labels([s for _, s, _ in overlaid], [self._settings(s) for _, s, _ in overlaid])
+        since = self.chart.since(max((float(data.columns["epoch"][-1]) for _, _, data in overlaid), default=0.0))
+        curves = []
+        for (index, _, data), label in zip(overlaid, labels):
+            epochs, keep = data.columns["epoch"], data.columns["epoch"] > since
             color = RUN_COLORS[index % len(RUN_COLORS)] if self.selected else RUN_COLORS[0]
-            curves.append((data, Curve((data.columns["epoch"].tolist(), data.columns[key].tolist()),
-                                       (color, FAINT), label, data.timeline)))
-        since = self.chart.since(latest)
-        for data, curve in curves:
-            keep = np.asarray(curve.points[0]) > since
-            curve.points = (np.asarray(curve.points[0])[keep].tolist(), np.asarray(curve.points[1])[keep].tolist())
-        what = "selected runs" if self.selected else "the run under the cursor (space selects runs to compare)"
-        self.chart.plot(f"{title}: {what}   [m: next metric]", [c for _, c in curves])
+            curves.append(Curve((epochs[keep].tolist(), data.columns[key][keep].tolist()), (color, FAINT),
+                                f"{index + 1} {label}", data.timeline))
+        what, keys = ("selected runs", []) if self.selected else ("run under the cursor", ["space: select"])
+        keys += ["m: metric"] if len(offered) > 1 else []
+        self.chart.plot(f"{TITLES[key]}: {what}" + (f"  [{', '.join(keys)}]" if keys else ""), curves)
         self.query_one("#runs-options", Static).update(options_hint(self.chart_options), layout=False)
 
     def options_changed(self) -> None:
@@ -270,8 +309,10 @@ class RunsPanel(ChartKeys, Vertical):
         self._fill()
 
     def action_metric(self) -> None:
-        """Overlay the next metric."""
-        self.metric = (self.metric + 1) % len(METRICS)
+        """Overlay the next metric the overlaid runs have."""
+        offered = self._offered(self._overlaid())
+        at = offered.index(self.shown_metric) + 1 if self.shown_metric in offered else 0
+        self.metric = offered[at % len(offered)]
         self._draw()
 
     def action_fork(self) -> None:
