@@ -496,3 +496,18 @@ async def test_tab_never_lands_on_the_tab_bar(tmp_path: Path):
                 assert app.focused is not main_tabs
         await pilot.press("f10", "tab", "right")
         assert app.query_one("#tabs").active == "runs"
+
+
+async def test_the_test_splits_metrics_are_shown_when_the_run_ends(tmp_path: Path):
+    config = small_config(epochs=3)
+    config.data.test_split = 0.25
+    app = make_app(config, runs_root=tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.raw is not None)
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: app.run_state == "completed")
+        await pilot.pause(0.1)
+        test = app.session.trainer.test_metrics()
+        line = text_of(app, "#metrics-line")
+        assert f"test: loss {test['test_loss']:.4f}  acc {test['test_acc']:.1%}" in line
+        assert any("test: loss" in str(n.message) for n in app._notifications)

@@ -13,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from tui_dl.engine.config import RunConfig
 from tui_dl.engine.duration import format_duration
+from tui_dl.engine.metric_text import format_test
 from tui_dl.engine.errors import UserError
 from tui_dl.engine.events import EpochEnded, EpochMetrics, Event, RunFinished, RunStarted, StepMetrics
 from tui_dl.engine.runs import RunRecorder
@@ -34,13 +35,6 @@ def format_epoch(m: EpochMetrics, total: int, best: bool) -> str:
         parts.append(f"mae {m.val_mae:.4g}  r2 {m.val_r2:.3f}")
     parts += [f"lr {m.lr:g}", f"{m.samples_per_s:,.0f} samples/s", f"{m.seconds:.2f}s"]
     return "  ".join(parts) + ("  * best" if best else "")
-
-
-def format_test(test: dict[str, float]) -> str:
-    """The test split's metrics as one human line, formatted as in the epoch lines."""
-    formats = {"test_loss": ("loss", ".4f"), "test_acc": ("acc", ".1%"), "test_mae": ("mae", ".4g"),
-               "test_r2": ("r2", ".3f")}
-    return "test: " + "  ".join(f"{formats[k][0]} {v:{formats[k][1]}}" for k, v in test.items() if k in formats)
 
 
 class _Console(Console):

@@ -19,6 +19,7 @@ from textual.worker import Worker, WorkerState
 
 from tui_dl.engine.config import RunConfig
 from tui_dl.engine.duration import format_duration
+from tui_dl.engine.metric_text import format_test
 from tui_dl.engine.errors import UserError
 from tui_dl.engine.events import (
     EpochEnded,
@@ -418,7 +419,7 @@ class TuiDLApp(App[None]):
                 self.query_one(InsightsPanel).show_insights(event.epoch, event.insights, event.error)
             elif isinstance(event, RunFinished):
                 self._finished(event)
-                view.finish(self.run_state.replace("_", " "), event.seconds, event.message)
+                view.finish(self.run_state.replace("_", " "), event.seconds, event.message, event.test)
                 finished = True
         if not finished:
             view.show_progress(self.run_state)
@@ -443,8 +444,9 @@ class TuiDLApp(App[None]):
             self.notify(event.message, title=f"run {event.status}", severity="error", timeout=15)
         else:
             best = f"{event.best_val_loss:.4f}" if event.best_val_loss is not None else "-"
+            test = f" {format_test(event.test)}." if event.test else ""
             self.notify(f"{event.epochs_done} epochs in {format_duration(event.seconds)}; best loss {best} at epoch "
-                        f"{event.best_epoch}. ctrl+s saves.", title=f"run {event.status.replace('_', ' ')}")
+                        f"{event.best_epoch}.{test} ctrl+s saves.", title=f"run {event.status.replace('_', ' ')}")
 
     def _show_status(self) -> None:
         data = f"{self.raw.name}" if self.raw else "no data set"

@@ -10,6 +10,7 @@ from textual.widgets import ProgressBar, Static
 
 from tui_dl.engine.duration import format_duration
 from tui_dl.engine.events import EpochMetrics
+from tui_dl.engine.metric_text import format_test
 from tui_dl.ui.series import ChartOptions
 from tui_dl.ui.widgets.chart_keys import CHART_BINDINGS, ChartKeys, options_hint
 from tui_dl.ui.widgets.charts import Curves, LossChart, MetricChart
@@ -177,13 +178,17 @@ class TrainingView(ChartKeys, Vertical, can_focus=True):
             parts.append(f"{self.samples_per_s:,.0f} samples/s")
         self.progress_text.update(fit_parts(parts, self.progress_text.size.width), layout=False)
 
-    def finish(self, state: str, seconds: float, message: str) -> None:
-        """The run ended: its final time (the figure the summary and the notification give), or why it never began."""
+    def finish(self, state: str, seconds: float, message: str, test: dict[str, float]) -> None:
+        """The run ended: its final time (the figure the summary and the notification give) and its test split's
+        metrics, or why it never began."""
         if not self.begun:
             self.progress_text.update(f"{state} before the first epoch: {message}", layout=False)
             return
         self.clock.finished(seconds)
         self.show_progress(state)
+        if test and self.curves.epochs:
+            self.metrics_line.update(f"{describe_epoch(self.curves.epochs[-1])}   [b]{format_test(test)}[/]",
+                                     layout=False)
 
     def paused(self, paused: bool) -> None:
         """The run was paused or resumed: its clock stops or goes on."""
