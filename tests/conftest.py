@@ -41,6 +41,18 @@ def runs_folder(tmp_path, monkeypatch) -> Path:
 
 
 @pytest.fixture(autouse=True)
+def devices_here(monkeypatch) -> None:
+    """The UI's device detection (a child process importing torch) answers at once: a CPU machine."""
+    monkeypatch.setattr("tui_dl.ui.devices.detect", lambda: {"devices": ["auto", "cpu"], "auto": "cpu"})
+
+
+@pytest.fixture(autouse=True)
+def one_thread_per_run(monkeypatch) -> None:
+    """Runs use one CPU thread (engine.cpu_share), as this process does (see above)."""
+    monkeypatch.setenv("TUI_DL_THREADS", "1")
+
+
+@pytest.fixture(autouse=True)
 def config_home(tmp_path, monkeypatch) -> Path:
     """The user's config folder (kept settings, themes) is the test's own, never ~/.config."""
     folder = tmp_path / "config-home"
@@ -83,7 +95,7 @@ def cli_env() -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
     env.pop("PYTHONWARNINGS", None)
-    env["OMP_NUM_THREADS"] = "1"  # as in this process (see above)
+    env["OMP_NUM_THREADS"] = env["TUI_DL_THREADS"] = "1"  # as in this process (see above)
     return env
 
 
@@ -136,5 +148,5 @@ async def start_training(pilot, epochs: int = 1):
     app = pilot.app
     await wait_for(pilot, lambda: app.raw is not None)
     await pilot.press("f5")
-    await wait_for(pilot, lambda: app.session is not None and len(app.session.trainer.history) >= epochs)
-    return app.session.trainer
+    await wait_for(pilot, lambda: app.link is not None and len(app.link.session.trainer.history) >= epochs)
+    return app.link.session.trainer

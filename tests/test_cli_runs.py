@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from tui_dl.engine.runs import BEST, CONFIG, LAST, METRICS, SUMMARY, RunSummary
+from tui_dl.engine.run_lock import LOCK
+from tui_dl.engine.runs import BEST, CONFIG, LAST, METRICS, STEPS, SUMMARY, RunSummary
 
 TRAIN = ("train", "--dataset", "circle", "--samples", "60", "--device", "cpu")
 
@@ -47,7 +48,7 @@ def test_train_json_names_the_run_folder(cli, runs_folder):
     done, epochs = train(cli, epochs=3)
     folder = Path(done["run"])
     assert folder.parent == runs_folder and re.fullmatch(r"\d{8}-\d{6}-circle", folder.name)
-    assert {p.name for p in folder.iterdir()} == {CONFIG, METRICS, BEST, LAST, SUMMARY}
+    assert {p.name for p in folder.iterdir()} == {CONFIG, METRICS, STEPS, BEST, LAST, SUMMARY, LOCK}
     records = [json.loads(line) for line in (folder / METRICS).read_text().splitlines()]
     assert records == [{k: v for k, v in e.items() if k != "event"} for e in epochs]
     summary = json.loads((folder / SUMMARY).read_text())
@@ -131,7 +132,7 @@ def test_runs_table(cli, three_runs, runs_folder):
     code, out, err = cli("runs")
     assert code == 0 and err == ""
     assert f"runs in {runs_folder}" in out
-    for header in ("run", "data set", "val loss", "val acc", "status"):
+    for header in ("run", "data set", "val loss", "val acc", "state"):
         assert header in out
     header = next(line for line in out.splitlines() if "val loss" in line)
     assert "val R²" not in header and "test" not in header  # no regression run, no test split

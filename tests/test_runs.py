@@ -13,6 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 from conftest import make_config
@@ -24,10 +25,22 @@ from tui_dl.engine.errors import CheckpointError, UserError
 from tui_dl.engine.events import EpochEnded
 from tui_dl.engine.run_export import export_csv, export_tensorboard
 from tui_dl.engine.run_list import cells, find_run, list_runs, read_metrics, read_summary, sort_runs
-from tui_dl.engine.runs import BEST, CONFIG, LAST, METRICS, SUMMARY, RunError, RunRecorder, RunSummary, unique_folder
+from tui_dl.engine.run_lock import LOCK, lock_state
+from tui_dl.engine.runs import (
+    BEST,
+    CONFIG,
+    LAST,
+    METRICS,
+    STEPS,
+    SUMMARY,
+    RunError,
+    RunRecorder,
+    RunSummary,
+    unique_folder,
+)
 from tui_dl.engine.trainer import Trainer
 
-RUN_FILES = {CONFIG, METRICS, BEST, LAST, SUMMARY}
+RUN_FILES = {CONFIG, METRICS, STEPS, BEST, LAST, SUMMARY, LOCK}
 
 
 def record(config, root: Path, name: str | None = None, resume: dict | None = None, resumed_from: str = "",
@@ -80,6 +93,9 @@ def test_completed_run_folder_holds_config_metrics_checkpoints_and_summary(confi
 
     assert metrics_lines(folder) == [m.to_dict() for m in trainer.history]
     assert [r["epoch"] for r in metrics_lines(folder)] == list(range(1, 9))
+    steps = np.fromfile(folder / STEPS, dtype="<f4")
+    assert len(steps) == trainer.step == len(trainer.step_losses) and steps.tolist() == list(trainer.step_losses)
+    assert lock_state(folder) is False  # the run has ended: nobody holds its lock
 
     best, last = load_checkpoint(folder / BEST), load_checkpoint(folder / LAST)
     assert best["epoch"] == trainer.best_epoch and best["best_val_loss"] == trainer.best_val_loss
@@ -243,7 +259,7 @@ def test_stopped_run_keeps_the_last_finished_epoch(config_factory, runs_folder):
 def test_run_diverging_in_its_first_epoch_has_no_checkpoints(config_factory, runs_folder):
     trainer, recorder = record(config_factory("plane", samples=100, epochs=5, optimizer="sgd", lr=100), runs_folder)
     assert trainer.state == "diverged"
-    assert {p.name for p in recorder.folder.iterdir()} == {CONFIG, METRICS, SUMMARY}
+    assert {p.name for p in recorder.folder.iterdir()} == {CONFIG, METRICS, STEPS, SUMMARY, LOCK}
     summary = summary_json(recorder.folder)
     assert summary["status"] == "diverged" and "diverged in epoch 1" in summary["message"]
     assert summary["epochs"] == 0 and summary["best_val_loss"] is None
@@ -272,14 +288,17 @@ def test_run_failing_in_setup_creates_no_folder(config_factory, runs_folder, tmp
     assert not runs_folder.exists()
 
 
-def test_mark_interrupted(config_factory, runs_folder):
-    _, recorder = record(config_factory("circle", samples=60, epochs=1), runs_folder)
-    recorder.mark_interrupted("interrupted by SIGTERM")
-    summary = summary_json(recorder.folder)
+def test_an_interrupted_session_records_why(config_factory, runs_folder):
+    from tui_dl.engine.session import RunSession
+
+    session = RunSession(config_factory("circle", samples=60, epochs=100_000), runs_folder)
+    session.subscribe(lambda _seq, e: session.interrupt("interrupted by SIGTERM")
+                      if isinstance(e, EpochEnded) and e.metrics.epoch == 1 else None)
+    finished = session.run()
+    assert (finished.status, finished.message) == ("interrupted", "interrupted by SIGTERM")
+    summary = summary_json(session.recorder.folder)
     assert (summary["status"], summary["message"], summary["epochs"]) == ("interrupted", "interrupted by SIGTERM", 1)
-    failed = RunRecorder(Trainer(config_factory()), runs_folder)
-    failed.mark_interrupted("x")  # no folder: nothing to mark, no error
-    assert failed.errors == []
+    assert load_checkpoint(session.recorder.folder / LAST)["epoch"] == 1
 
 
 # write failures never reach training ----------------------------------------------------------
@@ -440,7 +459,7 @@ def test_cells_of_a_classification_run():
     titles = [c.title for c in run_list.COLUMNS]
     assert dict(zip(titles, cells(run))) == {
         "run": "r", "data set": "my.csv", "model": "2-16-2 tanh", "val loss": "0.1235", "val acc": "87.5%",
-        "val R²": "-", "val MAE": "-", "status": "early stopped", "test": "acc 81.2%", "epochs": "3/10",
+        "val R²": "-", "val MAE": "-", "state": "early stopped", "test": "acc 81.2%", "epochs": "3/10",
         "optimizer": "sgd 0.05", "time": "2:06"}
     empty = dict(zip(titles, cells(RunSummary("e", status="unreadable"))))
     assert set(empty.values()) == {"e", "", "-", "unreadable", "0", "0.0s"}
@@ -460,9 +479,9 @@ def test_optional_columns_appear_only_for_runs_that_have_them():
     classification = RunSummary("c", best_val_loss=0.1, best_val_acc=0.9)
     regression = RunSummary("g", best_val_loss=0.1, best_val_r2=0.8, best_val_mae=3.0, test_loss=0.2, test_r2=0.7)
     titles = lambda found: [c.title for c in run_list.columns_for(found)]  # noqa: E731
-    assert titles([classification]) == ["run", "data set", "model", "val loss", "val acc", "status", "epochs",
+    assert titles([classification]) == ["run", "data set", "model", "val loss", "val acc", "state", "epochs",
                                         "optimizer", "time"]
-    assert titles([regression]) == ["run", "data set", "model", "val loss", "val R²", "val MAE", "status", "test",
+    assert titles([regression]) == ["run", "data set", "model", "val loss", "val R²", "val MAE", "state", "test",
                                     "epochs", "optimizer", "time"]
     assert titles([classification, regression]) == [c.title for c in run_list.COLUMNS]
 

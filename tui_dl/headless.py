@@ -16,8 +16,7 @@ from tui_dl.engine.duration import format_duration
 from tui_dl.engine.metric_text import format_test
 from tui_dl.engine.errors import UserError
 from tui_dl.engine.events import EpochEnded, EpochMetrics, Event, RunFinished, RunStarted, StepMetrics
-from tui_dl.engine.runs import RunRecorder
-from tui_dl.engine.trainer import Trainer
+from tui_dl.engine.session import RunSession
 
 EXIT_FAILED = 1
 
@@ -58,8 +57,8 @@ class HeadlessRun:
 
     def __init__(self, config: RunConfig, resume: dict | None, save: Path | None, as_json: bool,
                  runs_root: Path, run_name: str | None = None, resumed_from: str = ""):
-        self.trainer = Trainer(config, resume=resume)
-        self.recorder = RunRecorder(self.trainer, runs_root, run_name, resumed_from)
+        self.session = RunSession(config, runs_root, resume=resume, resumed_from=resumed_from, name=run_name)
+        self.trainer, self.recorder = self.session.trainer, self.session.recorder  # read for the output only
         self.save = save
         self.as_json = as_json
         self.signal: signal.Signals | None = None
@@ -73,7 +72,7 @@ class HeadlessRun:
     def interrupt(self, signum: int, _frame) -> None:
         """Signal handler: stop within one batch; the last finished epoch is saved."""
         self.signal = signal.Signals(signum)
-        self.trainer.stop()
+        self.session.interrupt(self._interruption())
 
     def _closed(self, stream) -> None:
         """The reader of `stream` (stdout or stderr) went away: stop the run as SIGPIPE would, quietly."""
@@ -81,7 +80,7 @@ class HeadlessRun:
         self.output_closed = True
         if self.finished is None and self.signal is None:
             self.signal = signal.SIGPIPE
-            self.trainer.stop()
+            self.session.interrupt(self._interruption())
 
     def _interruption(self) -> str:
         """`interrupted by SIGTERM`, and for SIGPIPE what it means here."""
@@ -104,9 +103,9 @@ class HeadlessRun:
                 TextColumn("steps"), TimeElapsedColumn(), TimeRemainingColumn(), console=self.console, transient=True)
             self._task = self.progress.add_task("train", total=self.trainer.steps_per_epoch, epoch=1)
             with self.progress:
-                finished = self.trainer.run()
+                finished = self.session.run()
         else:
-            finished = self.trainer.run()
+            finished = self.session.run()
         return self._finish(finished)
 
     def _on_event(self, event: Event) -> None:
@@ -160,9 +159,7 @@ class HeadlessRun:
             except UserError as exc:
                 self._print(f"error: {exc}", sys.stderr)
                 return EXIT_FAILED
-        status = "interrupted" if self.signal else finished.status
-        if self.signal:
-            self.recorder.mark_interrupted(self._interruption())
+        status = finished.status
         for problem in self.recorder.errors:
             self._print(f"warning: {problem}", sys.stderr)
         folder = str(self.recorder.folder) if self.recorder.folder else None

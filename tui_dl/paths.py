@@ -7,6 +7,8 @@ An installed wheel carries `datasets/` and `themes/` inside the package
 from __future__ import annotations
 
 import os
+import stat
+import tempfile
 from pathlib import Path
 
 _PACKAGE = Path(__file__).resolve().parent
@@ -42,3 +44,15 @@ def runs_dir() -> Path:
     """Default folder for runs and checkpoints: `$TUI_DL_RUNS_DIR`, else `runs/` in the working directory."""
     chosen = os.environ.get("TUI_DL_RUNS_DIR")
     return Path(chosen).expanduser() if chosen else Path.cwd() / "runs"
+
+
+def runtime_dir() -> Path:
+    """A folder only this user can enter ($XDG_RUNTIME_DIR/tui-dl, else a private one in the temp folder), for
+    short socket paths and the registry of live runs."""
+    base = os.environ.get("XDG_RUNTIME_DIR")
+    folder = Path(base) / "tui-dl" if base else Path(tempfile.gettempdir()) / f"tui-dl-{os.getuid()}"
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    info = folder.stat()
+    if info.st_uid != os.getuid() or stat.S_IMODE(info.st_mode) & 0o077:
+        raise PermissionError(f"{folder} must belong to you alone (mode 0700): fix it, or set XDG_RUNTIME_DIR")
+    return folder

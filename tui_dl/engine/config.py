@@ -25,6 +25,7 @@ MAX_NEURONS = 65_536
 MAX_EPOCHS = 1_000_000
 MAX_BATCH_SIZE = 1 << 24
 MAX_SAMPLES = 1_000_000
+MAX_THREADS = 1024
 
 
 def _finite(value: float) -> bool:
@@ -165,6 +166,7 @@ class TrainConfig:
     seed: int = 0
     device: str = "auto"
     early_stop: int = 0
+    threads: int = 0  # CPU threads; 0 = this run's share of the cores among the live runs
 
     def problems(self) -> list[tuple[str, str]]:
         """Each invalid field with a message saying why."""
@@ -185,6 +187,9 @@ class TrainConfig:
             out.append(("seed", f"seed must be a whole number >= 0, got {self.seed}"))
         if not isinstance(self.device, str) or not _valid_device_name(self.device):
             out.append(("device", f"device must be auto, cpu, mps, cuda or cuda:N, got {self.device!r}"))
+        if not _integer(self.threads) or not 0 <= self.threads <= MAX_THREADS:
+            out.append(("threads", f"CPU threads must be a whole number from 0 (share the cores) to {MAX_THREADS}, "
+                                   f"got {self.threads}"))
         if not _integer(self.early_stop) or self.early_stop < 0:
             out.append(("early_stop", f"early-stopping patience must be a whole number >= 0 (0 = off), got {self.early_stop}"))
         return out

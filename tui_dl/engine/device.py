@@ -54,3 +54,14 @@ def free_memory(device: torch.device) -> int | None:
         free, _total = torch.cuda.mem_get_info(device)
         return int(free)
     return None
+
+
+def detected() -> dict:
+    """What the UI offers: the device names and what `auto` means here."""
+    return {"devices": available_devices(), "auto": describe_device(resolve_device("auto"))}
+
+
+if __name__ == "__main__":  # `python -m tui_dl.engine.device`: the UI asks in a child process, torch stays out
+    import json
+
+    print(json.dumps(detected()))

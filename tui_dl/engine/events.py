@@ -1,10 +1,49 @@
-"""Plain events the trainer emits to its subscribers (the CLI, the UI, tests)."""
+"""Plain events the trainer emits to its subscribers (the CLI, the UI, tests), and the run's status.
+
+Every event is a record: `engine.wire` turns it into JSON-able data and back, so a run in another process
+sends the same events over its control socket.
+"""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
+from enum import StrEnum
+
+import numpy as np
 
 from tui_dl.engine.config import RunConfig
+
+
+class RunStatus(StrEnum):
+    """The one list of a run's states: the trainer's, the UI's and the run summary's."""
+
+    IDLE = "idle"
+    STARTING = "starting"
+    RUNNING = "running"
+    PAUSED = "paused"
+    STOPPING = "stopping"
+    COMPLETED = "completed"
+    STOPPED = "stopped"
+    EARLY_STOPPED = "early_stopped"
+    DIVERGED = "diverged"
+    FAILED = "failed"
+    INTERRUPTED = "interrupted"  # a signal, a quit or a closed output ended it
+    CRASHED = "crashed"  # its process died (kill -9, out of memory) without recording an end
+    UNREADABLE = "unreadable"  # a run folder whose summary cannot be read
+
+    @property
+    def live(self) -> bool:
+        """Still training (or waiting to)."""
+        return self.is_live(self)
+
+    @staticmethod
+    def is_live(value: str) -> bool:
+        """Whether a status string (of a summary that may be from another version) is a live state."""
+        return value in ("starting", "running", "paused", "stopping")
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ")
 
 
 @dataclass
@@ -43,6 +82,8 @@ class EpochMetrics:
 
 @dataclass
 class RunStarted:
+    """Training begins (after setup). A resumed run carries the history it continues: its epochs and step losses."""
+
     config: RunConfig
     device: str
     task: str
@@ -53,6 +94,11 @@ class RunStarted:
     steps_per_epoch: int
     start_epoch: int
     class_names: list[str] = field(default_factory=list)
+    history: list[EpochMetrics] = field(default_factory=list)
+    step_losses: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))  # float32, one per step
+    best_epoch: int = 0
+    best_val_loss: float | None = None
+    notices: list[str] = field(default_factory=list)  # about the data and the setup, for the user
 
 
 @dataclass
@@ -75,14 +121,18 @@ class EpochEnded:
 
 @dataclass
 class StateChanged:
-    """The run was paused or resumed."""
+    """The run was paused or resumed (`state` is a RunStatus value); `source` names the session that asked."""
 
     state: str
+    source: str = ""
 
 
 @dataclass
 class LrChanged:
+    """The learning rate changed from the next batch on; `source` names the session that asked ("" here)."""
+
     lr: float
+    source: str = ""
 
 
 @dataclass
@@ -100,6 +150,7 @@ class RunFinished:
     best_val_loss: float | None
     seconds: float  # the run's time, as `engine.duration` defines it
     test: dict[str, float] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)  # what the run record could not write
 
 
 @dataclass
@@ -109,6 +160,21 @@ class InsightsReady:
     epoch: int
     insights: dict
     error: str = ""
+
+
+@dataclass
+class RunSnapshot:
+    """What a client needs to draw a run as of event `seq`: its start, state, and how much of it the files hold."""
+
+    seq: int
+    status: str
+    folder: str
+    lr: float
+    started: RunStarted | None = None  # without its history: that is in the files
+    epochs_recorded: int = 0  # lines of metrics.jsonl as of `seq`
+    steps_recorded: int = 0  # losses in steps.f32 as of `seq`
+    finished: RunFinished | None = None
+    probes: list[str] = field(default_factory=list)
 
 
 Event = RunStarted | StepMetrics | EpochEnded | StateChanged | LrChanged | InsightsReady | RunFinished

@@ -99,7 +99,7 @@ COLUMNS = (
     Column("val acc", lambda r: _number(r.best_val_acc, ".1%"), numeric=True, optional=True),
     Column("val R²", lambda r: _number(r.best_val_r2, ".3f"), numeric=True, optional=True),
     Column("val MAE", lambda r: _number(r.best_val_mae, ".4g"), numeric=True, optional=True),
-    Column("status", lambda r: r.live_status.replace("_", " ")),
+    Column("state", lambda r: r.live_status.replace("_", " ")),
     Column("test", _test, optional=True),
     Column("epochs", _epochs, numeric=True),
     Column("optimizer", _optimizer, width=24),
@@ -122,8 +122,10 @@ def _fit(text: str, width: int) -> str:
 
 
 def sort_runs(runs: list[RunSummary], by: str, reverse: bool = False) -> list[RunSummary]:
-    """`runs` ordered by a SORTS key (started: newest first; losses: lowest first; others: largest first)."""
-    return sorted(runs, key=SORTS[by], reverse=(by == "started") != reverse)
+    """Live runs first, each group ordered by a SORTS key (started: newest first; losses: lowest first; others:
+    largest first)."""
+    ordered = sorted(runs, key=SORTS[by], reverse=(by == "started") != reverse)
+    return sorted(ordered, key=lambda r: not r.live)  # a stable sort keeps each group's order
 
 
 def list_runs(root: Path) -> list[RunSummary]:

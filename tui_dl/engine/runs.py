@@ -1,9 +1,9 @@
 """Run folders: each training run's config, metrics, checkpoints and summary, written as it trains.
 
-A run folder holds `config.toml`, `metrics.jsonl` (one line per epoch, appended), `best.pt`, `last.pt`
-and `summary.json`. Checkpoints and the summary are written by a background thread, so recording costs
-the training loop one short file append per epoch. Reading runs back is `run_list`, exporting them
-`run_export`.
+A run folder holds `config.toml`, `metrics.jsonl` (one line per epoch, appended), `steps.f32` (every step's
+training loss, float32, appended), `best.pt`, `last.pt` and `summary.json` (with the run's state: running,
+paused, or how it ended). Checkpoints and the summary are written by a background thread, so recording costs
+the training loop a few short file appends. Reading runs back is `run_list`, exporting them `run_export`.
 """
 
 from __future__ import annotations
@@ -15,14 +15,27 @@ import threading
 import time
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, BinaryIO, TextIO
+
+import numpy as np
 
 from tui_dl.engine.config import dump_toml
 from tui_dl.engine.errors import UserError
-from tui_dl.engine.events import EpochEnded, Event, LrChanged, RunFinished, RunStarted
+from tui_dl.engine.events import (
+    EpochEnded,
+    Event,
+    LrChanged,
+    RunFinished,
+    RunStarted,
+    RunStatus,
+    StateChanged,
+    StepMetrics,
+)
 from tui_dl.engine.process import process_alive
+from tui_dl.engine.run_lock import RunLock, lock_state
 
 CONFIG, METRICS, SUMMARY, BEST, LAST = "config.toml", "metrics.jsonl", "summary.json", "best.pt", "last.pt"
+STEPS, STEP_DTYPE = "steps.f32", "<f4"
 LAST_EVERY_S = 60.0  # last.pt is refreshed this often during a run, and written when it ends
 SUMMARY_EVERY_S = 2.0  # summary.json is refreshed this often during a run
 BEST_EVERY_S = 5.0  # best.pt is rewritten at most this often (the newest best waits), and when the run ends
@@ -84,10 +97,26 @@ class RunSummary:
 
     @property
     def live_status(self) -> str:
-        """`status`, except "interrupted" for a run marked running whose process on this host is gone."""
-        if self.status != "running" or self.host != socket.gethostname() or not self.pid:
+        """`status`, or "crashed" for a run marked live whose process no longer holds its lock.
+
+        A run's process holds an exclusive lock on the folder's lock file for its whole life (the kernel
+        drops it when the process dies, even by kill -9). Folders of older versions have no lock file:
+        those fall back to whether the recorded pid still runs here ("interrupted" when not).
+        """
+        if not RunStatus.is_live(self.status):
             return self.status
-        return self.status if process_alive(self.pid) else "interrupted"
+        held = lock_state(self.path) if self.path is not None else None
+        if held is not None:
+            return self.status if held else RunStatus.CRASHED
+        if self.host != socket.gethostname() or not self.pid:
+            return self.status
+        return self.status if process_alive(self.pid) else RunStatus.INTERRUPTED
+
+
+    @property
+    def live(self) -> bool:
+        """Its process is training (or setting up, or paused)."""
+        return RunStatus.is_live(self.live_status)
 
 
 TEST_KEYS = tuple(f.name for f in fields(RunSummary) if f.name.startswith("test_"))  # RunFinished.test's keys
@@ -123,15 +152,20 @@ class RunRecorder:
     Write failures (a full disk, a removed folder) never stop training; they are kept in `errors`.
     """
 
-    def __init__(self, trainer, root: Path, name: str | None = None, resumed_from: str = ""):
+    def __init__(self, trainer, root: Path, name: str | None = None, resumed_from: str = "",
+                 folder: Path | None = None):
+        """`folder`: an existing, empty folder to record into (a detached run's, made by its launcher)."""
         self.trainer = trainer
         self.root = Path(root).expanduser()
         self.name = name
         self.resumed_from = resumed_from
+        self.given_folder = folder
         self.folder: Path | None = None
         self.errors: list[str] = []
         self.summary: RunSummary | None = None
         self._metrics: TextIO | None = None
+        self._steps: BinaryIO | None = None
+        self._lock: RunLock | None = None  # held while recording into a folder made here
         self._writer: _Writer | None = None
         self._last_at = self._summary_at = 0.0
         trainer.subscribe(self._on_event)
@@ -142,23 +176,44 @@ class RunRecorder:
                 self._started(event)
             elif self._writer is None:  # no run folder, or setting it up failed part way
                 return
+            elif isinstance(event, StepMetrics):
+                self._steps.write(np.asarray(event.losses, dtype=STEP_DTYPE).tobytes())
+                self._steps.flush()
             elif isinstance(event, EpochEnded):
                 self._epoch(event)
             elif isinstance(event, LrChanged):
                 self.summary.last_lr = event.lr
+            elif isinstance(event, StateChanged):
+                self.summary.status = event.state
+                self._writer.submit(SUMMARY, self.summary.to_dict())
             elif isinstance(event, RunFinished):
                 self._finished(event)
         except (OSError, UserError) as exc:
             self.errors.append(f"run folder {self.folder or self.root}: {getattr(exc, 'strerror', None) or exc}")
-            if self._writer is None and self._metrics is not None:  # setting up failed part way
-                self._metrics.close()
-                self._metrics = None
+            if self._writer is None:  # setting up failed part way
+                self._close_files()
+
+    def _close_files(self) -> None:
+        for handle in (self._metrics, self._steps):
+            if handle is not None:
+                handle.close()
+        self._metrics = self._steps = None
+        if self._lock is not None:
+            self._lock.release()
 
     def _started(self, event: RunStarted) -> None:
         cfg = event.config
-        self.folder = unique_folder(self.root, self.name or default_run_name(cfg.data.dataset))
+        if self.given_folder is not None:
+            self.folder = self.given_folder  # its process holds the folder's lock
+        else:
+            self.folder = unique_folder(self.root, self.name or default_run_name(cfg.data.dataset))
+            self._lock = RunLock(self.folder)
+            self._lock.acquire()
         (self.folder / CONFIG).write_text(dump_toml(cfg), encoding="utf-8")
         self._metrics = open(self.folder / METRICS, "w", encoding="utf-8")  # noqa: SIM115 - closed at the end
+        self._steps = open(self.folder / STEPS, "wb")  # noqa: SIM115 - closed at the end
+        self._steps.write(event.step_losses.astype(STEP_DTYPE).tobytes())
+        self._steps.flush()
         history = self.trainer.history
         self.summary = RunSummary(
             name=self.folder.name, dataset=cfg.data.dataset, task=event.task,
@@ -209,17 +264,7 @@ class RunRecorder:
             self._writer.submit(LAST, self.trainer.snapshot)
         self._writer.submit(SUMMARY, self.summary.to_dict())
         self._writer.close()
-        self._metrics.close()
-
-    def mark_interrupted(self, reason: str) -> None:
-        """Record that a signal or a quit ended the run (after the run has finished)."""
-        if self.folder is None or self.summary is None:
-            return
-        self.summary.status, self.summary.message = "interrupted", reason
-        try:
-            _write_atomic(self.folder / SUMMARY, json.dumps(self.summary.to_dict(), indent=1))
-        except OSError as exc:
-            self.errors.append(f"run folder {self.folder}: {exc.strerror or exc}")
+        self._close_files()
 
 
 def _better(best: float | None, value: float | None, pick) -> float | None:

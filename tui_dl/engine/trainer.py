@@ -11,6 +11,7 @@ from array import array
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -26,6 +27,7 @@ from tui_dl.engine.events import (
     LrChanged,
     RunFinished,
     RunStarted,
+    RunStatus,
     StateChanged,
     StepMetrics,
 )
@@ -38,7 +40,7 @@ from tui_dl.engine.prepare import PreparedData, prepare
 TRAIN_ACC_SAMPLE = 2_048  # training accuracy is measured on (at most) this many training samples
 PROBE_INTERVAL_S = 0.5  # insight views are recomputed at most this often during training,
 PROBE_SHARE = 0.03  # and less often when computing them would take more than this share of the time
-TESTED = ("completed", "early_stopped")  # runs whose final model is measured on the test split
+TESTED = (RunStatus.COMPLETED, RunStatus.EARLY_STOPPED)  # runs whose final model is measured on the test split
 
 
 def make_optimizer(name: str, params, lr: float, momentum: float, weight_decay: float) -> torch.optim.Optimizer:
@@ -68,7 +70,7 @@ class Trainer:
         self.step_losses = array("f")
         self.best_epoch = 0
         self.best_val_loss: float | None = None
-        self.state = "idle"
+        self.state = RunStatus.IDLE
         self.error_traceback: str | None = None
         self.notices: list[str] = []
         self._resume = resume
@@ -77,7 +79,9 @@ class Trainer:
         self._running = threading.Event()
         self._running.set()
         self._lock = threading.Lock()
-        self._pending_lr: float | None = None
+        self._pending_lr: tuple[float, str] | None = None  # (learning rate, who asked)
+        self._control_source = ""  # who asked for the last pause or resume
+        self._stop_reason = ""  # why the run was stopped, when a signal or a quit stopped it
         self._snapshot: dict[str, Any] | None = None
         self.model: nn.Module | None = None
         self.optimizer: torch.optim.Optimizer | None = None
@@ -95,23 +99,28 @@ class Trainer:
     def subscribe(self, listener: Callable[[Event], None]) -> None:
         self._listeners.append(listener)
 
-    def pause(self) -> None:
+    def pause(self, source: str = "") -> None:
+        """Pause at the next batch; `source` (who asked) goes into the StateChanged event."""
+        self._control_source = source
         self._running.clear()
 
-    def resume(self) -> None:
+    def resume(self, source: str = "") -> None:
+        self._control_source = source
         self._running.set()
 
-    def stop(self) -> None:
+    def stop(self, reason: str = "") -> None:
+        """Stop at the next batch; with a `reason` (a signal, a quit) the run ends as interrupted by it."""
+        self._stop_reason = reason
         self._stop.set()
         self._running.set()
 
-    def set_lr(self, lr: float) -> None:
+    def set_lr(self, lr: float, source: str = "") -> None:
         """Change the learning rate; it takes effect at the next batch."""
         problem = learning_rate_problem(lr)
         if problem is not None:
             raise UserError(problem)
         with self._lock:
-            self._pending_lr = float(lr)
+            self._pending_lr = (float(lr), source)
 
     @property
     def paused(self) -> bool:
@@ -195,26 +204,26 @@ class Trainer:
 
     def run(self) -> RunFinished:
         """Train to the configured epoch count, a stop, early stopping or a failure; never raises."""
-        status, message, test = "completed", "", {}
+        status, message, test = RunStatus.COMPLETED, "", {}
         try:
             if self.model is None:
                 self.setup()
-            self.state = "running"
+            self.state = RunStatus.RUNNING
             self._emit(self._started_event())
             status, message = self._loop()
-            if self.epoch > 0 and status != "diverged":
+            if self.epoch > 0 and status != RunStatus.DIVERGED:
                 self._probe(force=True)
             if status in TESTED:
                 test = self.test_metrics()
         except UserError as exc:
-            status, message = "failed", str(exc)
+            status, message = RunStatus.FAILED, str(exc)
         except torch.OutOfMemoryError:
-            status = "failed"
+            status = RunStatus.FAILED
             message = (f"out of memory on {self.device} at batch size {self.config.train.batch_size}: "
                        "try a smaller batch size or a smaller model")
         except Exception as exc:  # noqa: BLE001 - reported to the user, never raised into the UI
             self.error_traceback = traceback.format_exc()
-            status, message = "failed", f"training failed: {type(exc).__name__}: {exc}"
+            status, message = RunStatus.FAILED, f"training failed: {type(exc).__name__}: {exc}"
         finally:
             if self.device is not None and self.device.type == "cuda":
                 torch.cuda.empty_cache()
@@ -230,6 +239,8 @@ class Trainer:
             summary=cfg.model.summary(data.inputs, data.outputs), parameters=parameter_count(self.model),
             train_samples=len(data.x_train), val_samples=len(data.x_val),
             steps_per_epoch=self.steps_per_epoch, start_epoch=self.epoch, class_names=list(data.raw.class_names),
+            history=list(self.history), step_losses=np.frombuffer(self.step_losses, dtype=np.float32).copy(),
+            best_epoch=self.best_epoch, best_val_loss=self.best_val_loss, notices=list(self.notices),
         )
 
     @property
@@ -244,9 +255,9 @@ class Trainer:
                 return outcome
             patience = cfg.early_stop
             if patience and self.best_val_loss is not None and self.epoch - self.best_epoch >= patience:
-                return "early_stopped", (f"validation loss has not improved for {patience} epochs; "
+                return RunStatus.EARLY_STOPPED, (f"validation loss has not improved for {patience} epochs; "
                                          f"best was epoch {self.best_epoch}")
-        return "completed", ""
+        return RunStatus.COMPLETED, ""
 
     def _train_epoch(self) -> tuple[str, str] | None:
         data, model, opt = self.data, self.model, self.optimizer
@@ -264,11 +275,15 @@ class Trainer:
         started = last_report = time.perf_counter()
         paused_for = 0.0
         for i in range(steps):
+            if self._pending_lr is not None:  # asked before a pause: it applies first
+                self._apply_lr()
             if not self._running.is_set():
                 paused_for += self._wait_while_paused()
             if self._stop.is_set():
                 self.seconds += time.perf_counter() - started - paused_for
-                return "stopped", f"stopped by the user during epoch {epoch}"
+                if self._stop_reason:
+                    return RunStatus.INTERRUPTED, self._stop_reason
+                return RunStatus.STOPPED, f"stopped by the user during epoch {epoch}"
             if self._pending_lr is not None:
                 self._apply_lr()
             idx = order[i * batch:(i + 1) * batch]
@@ -340,26 +355,26 @@ class Trainer:
         return True
 
     def _diverged(self, epoch: int) -> tuple[str, str]:
-        return "diverged", (f"training diverged in epoch {epoch}: the loss became NaN or infinite; "
+        return RunStatus.DIVERGED, (f"training diverged in epoch {epoch}: the loss became NaN or infinite; "
                             f"try a lower learning rate (now {self.optimizer.param_groups[0]['lr']:g})")
 
     def _wait_while_paused(self) -> float:
         began = time.perf_counter()
-        self.state = "paused"
-        self._emit(StateChanged("paused"))
+        self.state = RunStatus.PAUSED
+        self._emit(StateChanged(RunStatus.PAUSED, self._control_source))
         self._running.wait()
         if not self._stop.is_set():
-            self.state = "running"
-            self._emit(StateChanged("running"))
+            self.state = RunStatus.RUNNING
+            self._emit(StateChanged(RunStatus.RUNNING, self._control_source))
         return time.perf_counter() - began
 
     def _apply_lr(self) -> None:
         with self._lock:
-            lr, self._pending_lr = self._pending_lr, None
+            (lr, source), self._pending_lr = self._pending_lr, None
         for group in self.optimizer.param_groups:
             group["lr"] = lr
         self.config.train.lr = lr
-        self._emit(LrChanged(lr))
+        self._emit(LrChanged(lr, source))
 
     @torch.no_grad()
     def measure(self, x: torch.Tensor, y: torch.Tensor) -> dict[str, float]:
