@@ -73,6 +73,9 @@ def build_parser() -> Parser:
     ui.add_argument("--runs-dir", type=Path, metavar="DIR", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     ui.add_argument("--config", type=Path, metavar="FILE.toml", default=argparse.SUPPRESS,
                     help="start with the settings of a TOML file (as `train --config` reads)")
+    ui.add_argument("--in-process", action="store_true",
+                    help="train in the UI's own process: a run then ends when the UI does (default: each run "
+                         "in its own process, which outlives the UI)")
     commands.add_parser("datasets", help="list the built-in and shipped data sets")
 
     runs = commands.add_parser("runs", help="list recorded runs")
@@ -86,6 +89,19 @@ def build_parser() -> Parser:
     export.add_argument("--csv", nargs="?", const="-", metavar="FILE", help="write CSV to FILE (default: stdout)")
     export.add_argument("--tensorboard", type=Path, metavar="LOGDIR",
                         help="write TensorBoard event files to LOGDIR/RUN (needs the tensorboard package)")
+
+    attach = commands.add_parser("attach", help="open the UI attached to a live run (default: the newest)")
+    attach.add_argument("run", nargs="?", help="a run name (or unique prefix) or a run folder")
+    attach.add_argument("--runs-dir", type=Path, metavar="DIR", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    for verb, what in (("pause", "pause a live run"), ("resume", "resume a paused run"),
+                       ("stop", "stop a live run (its last epoch is saved)")):
+        command = commands.add_parser(verb, help=what)
+        command.add_argument("run", help="a run name (or unique prefix) or a run folder")
+        command.add_argument("--runs-dir", type=Path, metavar="DIR", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    set_lr = commands.add_parser("set-lr", help="change a live run's learning rate (from its next batch)")
+    set_lr.add_argument("run", help="a run name (or unique prefix) or a run folder")
+    set_lr.add_argument("value", type=_number, help="the new learning rate")
+    set_lr.add_argument("--runs-dir", type=Path, metavar="DIR", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
     fetch = commands.add_parser("fetch", help="download MNIST or Fashion-MNIST (IDX files)")
     fetch.add_argument("name", choices=["mnist", "fashion-mnist"])
@@ -120,6 +136,8 @@ def build_parser() -> Parser:
     loop.add_argument("--epochs", type=_whole, help="total epochs (a resumed run continues up to this)")
     loop.add_argument("--seed", type=_whole, help="seed for data, split and initial weights")
     loop.add_argument("--device", help="auto (default), cpu, cuda, cuda:N or mps")
+    loop.add_argument("--threads", type=_whole, metavar="N",
+                      help="CPU threads (default 0: share the cores with the other live runs)")
     loop.add_argument("--early-stop", type=_whole, metavar="PATIENCE",
                       help="stop when validation loss has not improved for PATIENCE epochs")
     files = train.add_argument_group("files")
@@ -130,13 +148,16 @@ def build_parser() -> Parser:
                        help="record the run under DIR (default: $TUI_DL_RUNS_DIR or ./runs)")
     files.add_argument("--run-name", metavar="NAME", help="the run folder's name (default: date-time-dataset)")
     train.add_argument("--json", action="store_true", help="print one JSON object per epoch and one at the end")
+    train.add_argument("--detach", action="store_true",
+                       help="train in a background process that outlives this shell (see `tui-dl attach`)")
     return parser
 
 
 _OVERRIDES = {
     "data": ("dataset", "target", "exclude", "include", "missing", "task", "samples", "noise", "window", "val_split", "test_split", "seed"),
     "model": ("layers", "neurons", "activation", "dropout"),
-    "train": ("optimizer", "lr", "momentum", "weight_decay", "batch_size", "epochs", "seed", "device", "early_stop"),
+    "train": ("optimizer", "lr", "momentum", "weight_decay", "batch_size", "epochs", "seed", "device", "early_stop",
+              "threads"),
 }
 
 
@@ -167,15 +188,27 @@ def run_command(args: argparse.Namespace) -> int:
     from tui_dl.paths import runs_dir
 
     runs_root = args.runs_dir or runs_dir()
-    if args.command in (None, "ui"):
-        from tui_dl.engine.errors import UserError
+    from tui_dl.engine.errors import UserError
+
+    if args.command in (None, "ui", "attach"):
         from tui_dl.ui.app import run_app
 
         try:
             config = load_toml(args.config).validate() if args.config else None
+            if args.command == "attach":
+                from tui_dl.detached import resolve_live
+
+                return run_app(runs_root, attach=resolve_live(runs_root, args.run))
         except UserError as exc:
             fail(str(exc))
-        return run_app(runs_root, config)
+        return run_app(runs_root, config, detach=not getattr(args, "in_process", False))
+    if args.command in ("pause", "resume", "stop", "set-lr"):
+        from tui_dl.detached import control
+
+        try:
+            return control(runs_root, args.run, args.command, getattr(args, "value", None))
+        except UserError as exc:
+            fail(str(exc))
     if args.command == "datasets":
         from tui_dl.commands import list_datasets
 
@@ -220,6 +253,17 @@ def train(args: argparse.Namespace, runs_root: Path) -> int:
     if resume is not None and resume["epoch"] >= config.train.epochs:  # checked before a run folder is made
         fail(f"{args.resume} is already at epoch {resume['epoch']} of {config.train.epochs}: nothing to train "
              f"(give --epochs above {resume['epoch']} to continue it)")
+
+    if args.detach:
+        if args.save or args.json:
+            fail("--detach runs in the background: --save and --json do not apply (its run folder keeps "
+                 "last.pt and best.pt, `tui-dl runs --json` lists it)")
+        from tui_dl.detached import train_detached
+
+        try:
+            return train_detached(config, runs_root, args.run_name, args.resume)
+        except UserError as exc:
+            fail(str(exc))
 
     from tui_dl.headless import HeadlessRun
 

@@ -61,7 +61,8 @@ def list_runs(root: Path, sort: str, as_json: bool) -> int:
     found = run_list.sort_runs(run_list.list_runs(root), sort)
     if as_json:
         for run in found:
-            print(json.dumps({**run.to_dict(), "status": run.live_status, "path": str(run.path)}))
+            print(json.dumps({**run.to_dict(), "status": run.live_status, "state": run.live_status,
+                              "path": str(run.path)}))
         return 0
     console = table_console()
     if not found:

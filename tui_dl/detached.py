@@ -1,0 +1,63 @@
+"""Detached runs from the command line: `train --detach`, and `pause`, `resume`, `stop`, `set-lr` RUN."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from tui_dl.engine.config import RunConfig
+from tui_dl.engine.errors import UserError
+
+VERBS = {"pause": "paused", "resume": "resumed", "stop": "asked to stop", "set-lr": "learning rate set to {value:g}"}
+
+
+def live_runs(root: Path) -> list:
+    """The runs under `root` whose process is alive, newest first."""
+    from tui_dl.engine.run_list import list_runs
+
+    return [run for run in list_runs(root) if run.live]
+
+
+def resolve_live(root: Path, name: str | None) -> Path:
+    """The folder of run `name` (a name, a unique prefix or a folder), or of the newest live run."""
+    from tui_dl.engine.run_list import find_run
+
+    if name:
+        return find_run(root, name)
+    live = live_runs(root)
+    if not live:
+        raise UserError(f"no live run in {root} (`tui-dl runs` lists the recorded ones)")
+    return live[0].path
+
+
+def train_detached(config: RunConfig, runs_root: Path, name: str | None, resume: Path | None) -> int:
+    """Start the run in its own process and return once it trains (or say why it could not start)."""
+    from tui_dl.runner.launch import launch, wait_started
+
+    launched = launch(config, runs_root, name=name, resume=resume, resumed_from=str(resume) if resume else "")
+    try:
+        started = wait_started(launched)
+    finally:
+        launched.client.close()
+    folder = launched.folder
+    print(f"{folder.name}: training in the background (pid {launched.process.pid}), {started.summary} on "
+          f"{started.device}\n  watch it:  tui-dl attach {folder.name}\n  control:   tui-dl pause | resume | stop "
+          f"{folder.name},  tui-dl set-lr {folder.name} VALUE\n  folder:    {folder}")
+    return 0
+
+
+def control(root: Path, name: str, verb: str, value: float | None = None) -> int:
+    """Send one command to a live run and say what it did."""
+    from tui_dl.runner.client import RunClient
+
+    folder = resolve_live(root, name)
+    client = RunClient(folder, watch=False)
+    try:
+        if verb == "set-lr":
+            client.command("set_lr", lr=value)
+        else:
+            client.command(verb)
+    finally:
+        client.close()
+    print(f"{folder.name}: {VERBS[verb].format(value=value or 0)}", file=sys.stderr)
+    return 0
