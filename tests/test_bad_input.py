@@ -159,7 +159,7 @@ async def test_ui_bad_fields_are_marked_with_the_reason_and_block_the_start(tmp_
             assert expected in str(field.query_one(".error").render()), (field_id, value)
             await pilot.press("f5")
             await pilot.pause(0.05)
-            assert app.session is None, (field_id, value)
+            assert app.link is None, (field_id, value)
             await set_field(pilot, field_id, good)
             assert not field.has_class("-invalid"), field_id
         await pilot.press("f5")

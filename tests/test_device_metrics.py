@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from tui_dl.engine.device import available_devices, describe_device, resolve_device
+from tui_dl.ui.devices import detect as real_detect
 from tui_dl.engine.errors import UserError
 
 
@@ -29,3 +30,10 @@ def test_cuda_index_out_of_range():
     with pytest.raises(UserError, match="CUDA GPU"):
         resolve_device(f"cuda:{torch.cuda.device_count()}")
     assert describe_device(resolve_device("cuda")).startswith("cuda:0 (")
+
+
+
+def test_the_ui_asks_a_child_process_for_the_devices():
+    # `real_detect` was imported before the devices_here fixture replaced it for the UI tests.
+    found = real_detect()
+    assert found["devices"] == available_devices() and found["auto"] == describe_device(resolve_device("auto"))

@@ -1,12 +1,15 @@
-"""A closed terminal (an SSH drop, `tmux kill-session`) ends the UI process at every moment, its run saved.
+"""A closed terminal (an SSH drop, `tmux kill-session`) ends the UI process at every moment.
 
-The UI runs on a real pseudo-terminal under a session leader, as sshd or tmux runs it; the test closes the
-master side and checks that no tui-dl process is left.
+A run in its own process (F5's default) goes on training and a new UI attaches to it; a run of the UI's own
+process (`--in-process`) is saved and recorded as interrupted. The UI runs on a real pseudo-terminal under a
+session leader, as sshd or tmux runs it; the test closes the master side and checks no UI process is left.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import signal
 import time
 
 import pytest
@@ -14,6 +17,8 @@ import pytest
 from conftest import cli_env
 from pty_ui import PtyUI, gone_within
 from tui_dl.engine.checkpoint import load_checkpoint
+from tui_dl.engine.run_list import read_metrics, read_summary
+from tui_dl.engine.runs import RunError
 
 GONE_S = 10.0  # the UI must be gone this long after the hang-up (a run's last epoch is saved first)
 
@@ -46,12 +51,38 @@ device = "cpu"
 """
 
 
-def start(tmp_path, settings: str | None = None) -> PtyUI:
-    argv = []
+def start(tmp_path, settings: str | None = None, *argv: str) -> PtyUI:
+    """`tui-dl [ARGV] [--config FILE]` on a pseudo-terminal, runs recorded in tmp_path/runs."""
+    argv = list(argv) or ["ui"]
     if settings is not None:
         (tmp_path / "run.toml").write_text(settings)
-        argv = ["--config", str(tmp_path / "run.toml")]
-    return PtyUI(*argv, cwd=tmp_path, env={**cli_env(), "TUI_DL_RUNS_DIR": str(tmp_path / "runs")})
+        argv += ["--config", str(tmp_path / "run.toml")]
+    env = {**cli_env(), "TUI_DL_RUNS_DIR": str(tmp_path / "runs"), "XDG_CONFIG_HOME": str(tmp_path / "config")}
+    return PtyUI(*argv, cwd=tmp_path, env=env)
+
+
+def wait_for_run_folder(tmp_path, timeout: float = 30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = [f for f in (tmp_path / "runs").glob("*") if (f / "summary.json").is_file()]
+        if found:
+            return found[0]
+        time.sleep(0.1)
+    raise AssertionError("no run folder appeared")
+
+
+def stop_runs(tmp_path) -> None:
+    """Kill any run process the test left (cleanup)."""
+    for folder in (tmp_path / "runs").glob("*"):
+        try:
+            summary = read_summary(folder)
+        except RunError:
+            continue
+        if summary.live and summary.pid:
+            try:
+                os.kill(summary.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
 
 
 def run_record(tmp_path) -> tuple[dict, dict]:
@@ -86,8 +117,8 @@ def test_hang_up_at_the_first_frame_while_devices_are_detected(tmp_path):
         ui.kill()
 
 
-def test_hang_up_mid_run_saves_the_run_and_ends(tmp_path):
-    ui = start(tmp_path, LONG_RUN)
+def test_hang_up_mid_run_of_this_process_saves_the_run_and_ends(tmp_path):
+    ui = start(tmp_path, LONG_RUN, "ui", "--in-process")
     try:
         ui.wait_for("Data (F2)")
         ui.wait_for("detecting device")  # the status line is up
@@ -102,6 +133,34 @@ def test_hang_up_mid_run_saves_the_run_and_ends(tmp_path):
     assert last["epoch"] == summary["epochs"] >= 1
 
 
+def test_hang_up_leaves_a_detached_run_training_and_a_new_ui_attaches_to_it(tmp_path):
+    ui = start(tmp_path, LONG_RUN)
+    try:
+        ui.wait_for("Data (F2)")
+        ui.press("f5")
+        ui.wait_for("(background)")
+        folder = wait_for_run_folder(tmp_path)
+        time.sleep(1.0)
+        hang_up_and_check_gone(ui)
+        before = len(read_metrics(folder))
+        time.sleep(2.0)
+        assert len(read_metrics(folder)) > before  # still training
+        assert read_summary(folder).live_status == "running"
+        again = start(tmp_path, None, "attach")
+        try:
+            again.wait_for(folder.name)
+            again.press("f6")  # pause it from the new UI
+            deadline = time.monotonic() + 20
+            while read_summary(folder).live_status != "paused" and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert read_summary(folder).live_status == "paused"
+        finally:
+            again.kill()
+    finally:
+        ui.kill()
+        stop_runs(tmp_path)
+
+
 def test_hang_up_during_a_checkpoint_save(tmp_path):
     ui = start(tmp_path, BIG_MODEL)
     try:
@@ -110,12 +169,19 @@ def test_hang_up_during_a_checkpoint_save(tmp_path):
         ui.wait_for(" acc ")  # an epoch has finished: there is something to save
         ui.press("ctrl+s")
         ui.wait_for("Save checkpoint")
-        ui.press("enter")  # written on the UI thread: the hang-up comes while it writes
-        hang_up_and_check_gone(ui)
+        ui.press("enter")  # the run's process writes it
+        folder = wait_for_run_folder(tmp_path)
+        deadline = time.monotonic() + 30
+        while not list(folder.glob("*checkpoint.pt*")) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        hang_up_and_check_gone(ui)  # while it writes, or just after
+        while not (folder / "checkpoint.pt").is_file() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert load_checkpoint(folder / "checkpoint.pt")["epoch"] >= 1
+        assert read_summary(folder).live_status == "running"  # the run goes on without its UI
     finally:
         ui.kill()
-    summary, last = run_record(tmp_path)
-    assert summary["status"] == "interrupted" and last["epoch"] >= 1
+        stop_runs(tmp_path)
 
 
 def test_hang_up_after_the_run_finished(tmp_path):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 from pathlib import Path
@@ -63,7 +64,7 @@ async def test_invalid_values_are_marked_and_block_the_start(tmp_path: Path):
         assert "batch size must be a whole number" in batch_error
         await pilot.press("f5")
         await pilot.pause(0.2)
-        assert app.session is None
+        assert app.link is None
         assert app.focused is not None and app.focused.id in ("train-lr", "train-batch_size")
         await set_field(pilot, "train-lr", "0.01")
         assert not lr_field.has_class("-invalid")
@@ -108,7 +109,7 @@ async def test_learning_rate_changes_mid_run(tmp_path: Path):
         dialog_input = app.screen.query_one("#lr", Input)
         dialog_input.value = "0.002"
         await pilot.press("enter")
-        trainer = app.session.trainer
+        trainer = app.link.session.trainer
         await wait_for(pilot, lambda: trainer.history and trainer.history[-1].lr == pytest.approx(0.002))
         await pilot.press("f7")
         await app.workers.wait_for_complete()
@@ -142,7 +143,7 @@ async def test_save_then_load_restores_settings_and_curves_and_continues(tmp_pat
         await set_field(pilot, "train-epochs", "6")
         await pilot.press("f5")
         await wait_for(pilot, lambda: fresh.run_state == "completed")
-        assert [m.epoch for m in fresh.session.trainer.history] == [1, 2, 3, 4, 5, 6]
+        assert [m.epoch for m in fresh.link.session.trainer.history] == [1, 2, 3, 4, 5, 6]
 
 
 async def test_loading_a_bad_checkpoint_says_why_and_keeps_the_app_usable(tmp_path: Path):
@@ -178,7 +179,9 @@ async def test_quitting_mid_training_stops_the_worker_cleanly(tmp_path: Path):
     async with app.run_test(size=SIZE) as pilot:
         trainer = await start_training(pilot, epochs=1)
         await pilot.press("ctrl+q")
-    assert trainer.state == "stopped"
+    assert trainer.state == "interrupted"  # a run of this process ends with the UI, recorded as such
+    summary = json.loads(next(tmp_path.rglob("summary.json")).read_text())
+    assert (summary["status"], summary["message"]) == ("interrupted", "stopped by quitting the UI")
     assert app.return_code in (0, None)
     saved = load_checkpoint(next(tmp_path.rglob("last.pt")))
     assert saved["epoch"] == trainer.epoch >= 1
@@ -226,8 +229,6 @@ def _settled(app_size: tuple[int, int]):
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])
 def test_main_screen_snapshot(snap_compare, size, tmp_path, monkeypatch):
-    monkeypatch.setattr("tui_dl.engine.device.available_devices", lambda: ["auto", "cpu"])
-    monkeypatch.setattr("tui_dl.engine.device.describe_device", lambda device: "cpu")
     assert snap_compare(make_app(small_config(), runs_root=tmp_path), terminal_size=size, run_before=_settled(size))
 
 
@@ -290,8 +291,8 @@ async def test_resizing_to_40x12_and_back_during_training(tmp_path: Path):
             await pilot.resize_terminal(*size)
             await pilot.pause(0.4)
             assert app.run_state == "running"
-        held = len(app.session.trainer.history)
-        await wait_for(pilot, lambda: len(app.session.trainer.history) > held)
+        held = len(app.link.session.trainer.history)
+        await wait_for(pilot, lambda: len(app.link.session.trainer.history) > held)
         await pilot.press("f7")
         await app.workers.wait_for_complete()
 
@@ -324,7 +325,7 @@ async def test_a_run_shows_one_duration_in_progress_notification_and_summary(tmp
 
 
 async def test_a_run_that_fails_to_start_says_why_instead_of_a_clock(tmp_path: Path, monkeypatch):
-    monkeypatch.setattr("tui_dl.engine.device.available_devices", lambda: ["auto", "cpu", "cuda:0"])
+    monkeypatch.setattr("tui_dl.ui.devices.detect", lambda: {"devices": ["auto", "cpu", "cuda:0"], "auto": "cpu"})
     config = small_config()
     app = make_app(config, runs_root=tmp_path)
     async with app.run_test(size=SIZE) as pilot:
@@ -361,13 +362,13 @@ async def test_f5_during_a_run_asks_before_stopping_it(tmp_path: Path):
         assert isinstance(app.screen, ChoiceDialog)
         await pilot.press("n")
         assert not isinstance(app.screen, ChoiceDialog)
-        assert app.training and app.session.trainer is first and first.state == "running"
+        assert app.training and app.link.session.trainer is first and first.state == "running"
         await pilot.press("f5")
         await pilot.press("escape")
-        assert app.session.trainer is first and first.state == "running"
+        assert app.link.session.trainer is first and first.state == "running"
         await pilot.press("f5")
         await pilot.press("y")
-        await wait_for(pilot, lambda: app.session.trainer is not first and app.training)
+        await wait_for(pilot, lambda: app.link.session.trainer is not first and app.training)
         assert first.state == "stopped"
         await pilot.press("f7")
         await wait_for(pilot, lambda: not app.training)
@@ -507,7 +508,7 @@ async def test_the_test_splits_metrics_are_shown_when_the_run_ends(tmp_path: Pat
         await pilot.press("f5")
         await wait_for(pilot, lambda: app.run_state == "completed")
         await pilot.pause(0.1)
-        test = app.session.trainer.test_metrics()
+        test = app.link.session.trainer.test_metrics()
         line = text_of(app, "#metrics-line")
         assert f"test: loss {test['test_loss']:.4f}  acc {test['test_acc']:.1%}" in line
         assert any("test: loss" in str(n.message) for n in app._notifications)

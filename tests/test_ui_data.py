@@ -84,7 +84,7 @@ async def test_the_column_list_shows_each_role_and_its_keys_set_target_and_exclu
         assert value(app, "exclude") == ""
         await pilot.press("f5")
         await wait_for(pilot, lambda: app.run_state == "completed")
-        assert app.session.trainer.data.raw.plan.target.name == "Survived"
+        assert app.link.session.trainer.data.raw.plan.target.name == "Survived"
 
 
 async def test_a_new_file_resets_a_target_it_does_not_have(tmp_path: Path):

@@ -14,6 +14,7 @@ from tui_dl.engine.events import EpochEnded
 
 from tui_dl.engine.run_list import read_metrics
 from tui_dl.engine.runs import RunRecorder
+from tui_dl.ui.inspector import Inspector
 from tui_dl.engine.trainer import Trainer
 from tui_dl.ui.app import make_app
 from tui_dl.ui.widgets.runs_panel import RunsPanel
@@ -130,7 +131,7 @@ async def test_a_ui_run_is_recorded_and_listed_and_the_runs_folder_can_change(tm
     async with app.run_test(size=SIZE) as pilot:
         await start_training(pilot, epochs=3)
         await wait_for(pilot, lambda: app.run_state == "completed")
-        folder = app.session.recorder.folder
+        folder = app.link.session.recorder.folder
         assert folder.parent == tmp_path / "first"
         assert len(read_metrics(folder)) == 3
         summary = json.loads((folder / "summary.json").read_text())
@@ -144,8 +145,8 @@ async def test_a_ui_run_is_recorded_and_listed_and_the_runs_folder_can_change(tm
         await pilot.press("enter")
         assert app.runs_root == tmp_path / "second" and table_names(panel) == []
         await pilot.press("f5")
-        await wait_for(pilot, lambda: app.run_state == "completed" and app.session.recorder.folder is not None)
-        assert app.session.recorder.folder.parent == tmp_path / "second"
+        await wait_for(pilot, lambda: app.run_state == "completed" and app.link.session.recorder.folder is not None)
+        assert app.link.session.recorder.folder.parent == tmp_path / "second"
 
 
 async def test_quitting_a_run_whose_folder_could_not_be_made_says_so(tmp_path: Path):
@@ -155,9 +156,9 @@ async def test_quitting_a_run_whose_folder_could_not_be_made_says_so(tmp_path: P
     async with app.run_test(size=SIZE) as pilot:
         trainer = await start_training(pilot, epochs=1)
         await wait_for(pilot, lambda: app.run_state == "running")
-        assert app.session.recorder.folder is None and app.session.recorder.errors
+        assert app.link.session.recorder.folder is None and app.link.session.recorder.errors
         await pilot.press("ctrl+q")
-    assert trainer.state == "stopped" and app.return_code in (0, None)
+    assert trainer.state == "interrupted" and app.return_code in (0, None)
     assert app.exit_report.startswith("stopped by quitting the UI: could not save the run: run folder")
 
 
@@ -171,17 +172,17 @@ async def test_starting_with_the_insights_tab_open_sets_up_one_trainer(tmp_path:
         app.load_checkpoint_file(checkpoint)  # F5 continues it
         await wait_for(pilot, lambda: app.raw is not None and app.raw.name == "circle")
         await set_field(pilot, "train-epochs", "4")
-        monkeypatch.setattr(type(app), "_inspect", lambda self, *args: inspected.append(args))
+        monkeypatch.setattr(Inspector, "request", lambda self, kinds, size: inspected.append(self))
         await pilot.press("f9")
         await wait_for(pilot, lambda: inspected)  # idle: the loaded checkpoint is inspected
-        assert all(args[0] is app.inspector and args[0].config.to_dict() == app.loaded["config"] for args in inspected)
+        assert all(i is app.inspector and i.trainer.config.to_dict() == app.loaded["config"] for i in inspected)
         inspected.clear()
         await pilot.press("f5")
         await wait_for(pilot, lambda: app.run_state == "completed")
         assert inspected == [] and app.inspector is None
         await pilot.press("f9")  # idle now: the finished run's model is inspected
         await wait_for(pilot, lambda: inspected)
-        assert all(args[0] is app.session.trainer for args in inspected)
+        assert all(i.trainer is app.link.session.trainer for i in inspected)
 
 
 async def test_forking_a_run_from_a_gpu_machine_falls_back_to_auto(tmp_path: Path):
@@ -223,7 +224,7 @@ async def test_the_important_columns_are_visible_at_120_and_80_columns(tmp_path:
     async with app.run_test(size=(120, 40)) as pilot:
         panel = await open_runs(pilot)
         wide = header(panel)
-        for title in ("run", "data set", "model", "val loss", "val acc", "val R²", "val MAE", "status"):
+        for title in ("run", "data set", "model", "val loss", "val acc", "val R²", "val MAE", "state"):
             assert title in wide, wide
         await pilot.resize_terminal(80, 24)
         await pilot.pause()

@@ -146,7 +146,7 @@ async def test_boundary_of_a_finished_run_and_of_a_loaded_checkpoint(tmp_path: P
         await pilot.press("f9")
         await wait_for(pilot, lambda: view.plane is not None)
         assert view.note.startswith("epoch 3")
-        checkpoint = app.session.recorder.folder / "last.pt"
+        checkpoint = app.link.session.recorder.folder / "last.pt"
     app = make_app(config("xor", epochs=3), runs_root=tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: app.raw is not None)
@@ -183,8 +183,8 @@ async def test_confusion_matrix_and_per_class_accuracy(tmp_path: Path):
         panel = app.query_one(InsightsPanel)
         await wait_for(pilot, lambda: panel.confusion is not None)
         matrix = panel.confusion.matrix
-        assert matrix.shape == (3, 3) and matrix.sum() == len(app.session.trainer.data.x_val)
-        assert panel.confusion.accuracy == app.session.trainer.history[-1].val_acc
+        assert matrix.shape == (3, 3) and matrix.sum() == len(app.link.session.trainer.data.x_val)
+        assert panel.confusion.accuracy == app.link.session.trainer.history[-1].val_acc
         text = confusion_text(panel.confusion, 200, 40).plain
         assert "confusion matrix on the validation split" in text
         assert "rec" in text and "setosa" in text and "virginica" in text

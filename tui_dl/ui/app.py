@@ -1,11 +1,13 @@
-"""The tui-dl Textual app: settings tabs, a background trainer, live charts, checkpoints, themes."""
+"""The tui-dl Textual app: settings tabs, runs in their own processes, live charts, checkpoints, themes.
+
+The app keeps keys, tabs, dialogs, themes and signals; the training controller (`ui.training`) runs and
+watches runs, and the inspector (`ui.inspector`) draws the insight views of a model that is not training.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import sys
-import threading
-from collections import deque
 from functools import partial
 from pathlib import Path
 
@@ -15,28 +17,18 @@ from textual.css.query import NoMatches
 from textual.notifications import Notify
 from textual.widgets import Input, Select, Static, TabbedContent, TabPane
 from textual.widgets.select import InvalidSelectValueError
-from textual.worker import Worker, WorkerState
 
 from tui_dl.engine.config import RunConfig
-from tui_dl.engine.duration import format_duration
-from tui_dl.engine.metric_text import format_test
 from tui_dl.engine.errors import UserError
-from tui_dl.engine.events import (
-    EpochEnded,
-    Event,
-    InsightsReady,
-    LrChanged,
-    RunFinished,
-    RunStarted,
-    StateChanged,
-    StepMetrics,
-)
+from tui_dl.engine.events import RunStarted
 from tui_dl.engine.rawdata import RawData
 from tui_dl.paths import runs_dir
 from tui_dl.ui.commands import ActionCommands
 from tui_dl.ui.form import SECTIONS, field_id, format_value, read_config
 from tui_dl.ui.keys import bindings
+from tui_dl.ui.run_link import AttachedRun, LocalRun
 from tui_dl.ui.themes import load_themes
+from tui_dl.ui.training import TrainingController
 from tui_dl.ui.widgets.charts import Curves
 from tui_dl.ui.widgets.dataset_panel import DatasetPanel
 from tui_dl.ui.widgets.insights import InsightsPanel
@@ -52,48 +44,14 @@ FIELD_LABELS = {
     "model-layers": "hidden layers", "model-neurons": "neurons", "model-dropout": "dropout",
     "train-lr": "learning rate", "train-momentum": "momentum", "train-weight_decay": "weight decay",
     "train-batch_size": "batch size", "train-epochs": "epochs", "train-early_stop": "early stop",
-    "train-seed": "seed", "data-samples": "samples", "data-noise": "noise", "data-window": "window",
+    "train-seed": "seed", "train-threads": "CPU threads", "data-samples": "samples", "data-noise": "noise", "data-window": "window",
     "data-val_split": "validation split", "data-test_split": "test split", "data-seed": "data seed",
 }
 TOAST_REPAINT_S = 0.3  # after a toast's timeout, when the screen is repainted
 QUIT_REASON = "stopped by quitting the UI"
-SAVE_WAIT_S = 120.0  # how long leaving waits for a run to stop and write its last checkpoint
 TAB_OF_SECTION = {"data": "data", "model": "model", "train": "model"}
 # Where the keyboard goes when a tab is shown (default: its first field).
 TAB_FOCUS = {"training": "#training-view", "insights": "#insight-tabs Tabs", "runs": "#runs-table"}
-
-
-class TrainingSession:
-    """A trainer, the recorder of its run folder, and the events the UI has not drawn yet (thread-safe deque)."""
-
-    def __init__(self, config: RunConfig, resume: dict | None, runs_root: Path, resumed_from: str = ""):
-        from tui_dl.engine.runs import RunRecorder
-        from tui_dl.engine.trainer import Trainer
-
-        self.trainer = Trainer(config, resume=resume)
-        self.recorder = RunRecorder(self.trainer, runs_root, resumed_from=resumed_from)
-        self.events: deque[Event] = deque()
-        self.trainer.subscribe(self.events.append)
-        self.started, self.done = threading.Event(), threading.Event()
-
-    def run(self):
-        """Train on the calling (worker) thread; `done` is set once the run has ended and its record is written."""
-        self.started.set()
-        try:
-            return self.trainer.run()
-        finally:
-            self.done.set()
-
-    def stop_and_wait(self, timeout: float) -> bool:
-        """Stop the run and wait until it has ended (True), or `timeout` passed (False); from any thread."""
-        self.trainer.stop()
-        return not self.started.is_set() or self.done.wait(timeout)
-
-    def drain(self) -> list[Event]:
-        drained = []
-        while self.events:
-            drained.append(self.events.popleft())
-        return drained
 
 
 class TuiDLApp(App[None]):
@@ -104,24 +62,25 @@ class TuiDLApp(App[None]):
     COMMANDS = App.COMMANDS | {ActionCommands}
     BINDINGS = bindings()
 
-    def __init__(self, config: RunConfig | None = None, runs_root: Path | None = None, notices: list[str] = ()):
+    def __init__(self, config: RunConfig | None = None, runs_root: Path | None = None, notices: list[str] = (),
+                 detach: bool = False, attach: Path | None = None):
+        """`detach`: F5 starts each run in its own process (as `tui-dl` does); else in this one.
+        `attach`: a live run's folder to show at once."""
         super().__init__()
         self.initial = config or RunConfig()
         self.runs_root = runs_root or runs_dir()
-        self.session: TrainingSession | None = None
-        self.worker: Worker | None = None
+        self.controller = TrainingController(self, self.runs_root, detach)
+        self.attach_at_start = attach
         self.raw: RawData | None = None
         self.loaded: dict | None = None
         self.loaded_path: Path | None = None
-        self.run_state = "idle"
         self.device_name = "detecting device..."
         self.exit_report: str | None = None
         self.architecture = ""
         self.system_monitor = None
         self.ui_loop: asyncio.AbstractEventLoop | None = None
         self.startup_notices = list(notices)  # said once the screen is up
-        self.inspector = None  # a trainer built from a loaded checkpoint, for the insight views
-        self.inspect_lock = threading.Lock()
+        self.inspector = None  # insight views of a model that is not training (ui.inspector)
         # Themes are registered and chosen before the first frame: switching later restyles every widget.
         themes, self.theme_problems = load_themes()
         for theme in themes:
@@ -154,10 +113,14 @@ class TuiDLApp(App[None]):
         # Importing torch takes seconds: do it after the first frame is on screen.
         self.call_after_refresh(self._detect_devices)
         self._validate()
-        self._show_status()
+        self.refresh_status()
         self.query_one("#dataset-list").focus()
         self.query_one("#tabs > Tabs").can_focus = False  # F2-F10 switch tabs; a focused bar would take the arrows
         self.ui_loop = asyncio.get_running_loop()
+        if self.attach_at_start is not None:
+            self.controller.attach(self.attach_at_start)
+        else:
+            self._tell_live_runs()
 
     def on_unmount(self) -> None:
         if self.system_monitor is not None:
@@ -211,7 +174,7 @@ class TuiDLApp(App[None]):
     @on(Select.Changed)
     def _field_changed(self) -> None:
         self._validate()
-        self._show_status()
+        self.refresh_status()
 
     @on(DatasetPanel.Loaded)
     def _data_loaded(self, event: DatasetPanel.Loaded) -> None:
@@ -219,7 +182,7 @@ class TuiDLApp(App[None]):
         if event.raw is not None:
             self.query_one(InsightsPanel).set_data(event.raw.task, event.raw.features)
         self._validate()
-        self._show_status()
+        self.refresh_status()
 
     def _apply_config(self, config: RunConfig) -> None:
         """Put `config` into the fields."""
@@ -241,22 +204,21 @@ class TuiDLApp(App[None]):
             self.query_one(f"#{field_id('data', 'target')}", Input).value = ""
         self.query_one(DatasetPanel).choose(config.data.dataset)
 
-    @work(thread=True, exclusive=True, group="devices")
+    @work(thread=True, exclusive=True, group="devices", exit_on_error=False)
     def _detect_devices(self) -> None:
-        from tui_dl.engine.device import available_devices, describe_device, resolve_device
         from tui_dl.engine.system import SystemMonitor
+        from tui_dl.ui import devices
 
-        names = available_devices()
-        described = describe_device(resolve_device("auto"))
+        found = devices.detect()
         monitor = SystemMonitor()
         monitor.sample()  # the first sample imports NVML: off the UI thread
-        self.call_from_thread(self._devices_found, names, described, monitor)
+        self.call_from_thread(self._devices_found, found["devices"], found["auto"], monitor)
 
     def _devices_found(self, names: list[str], described: str, monitor) -> None:
         self.query_one(SettingsPanel).set_devices(names)
         self.device_name = described
         self.system_monitor = monitor
-        self._show_status()
+        self.refresh_status()
 
     def _sample_system(self) -> None:
         """CPU, RAM and GPU load: a line on the Training tab, history in the System view."""
@@ -275,7 +237,17 @@ class TuiDLApp(App[None]):
 
     @property
     def training(self) -> bool:
-        return self.worker is not None and self.worker.state in (WorkerState.PENDING, WorkerState.RUNNING)
+        return self.controller.training
+
+    @property
+    def link(self):
+        """The run on screen (ui.run_link), or None."""
+        return self.controller.link
+
+    @property
+    def run_state(self) -> str:
+        """What the status line says of the run: a RunStatus value, or idle, connecting, loaded."""
+        return str(self.controller.state)
 
     async def action_start(self) -> None:
         """Start training with the current settings (asking first whether to stop a run in progress)."""
@@ -296,13 +268,13 @@ class TuiDLApp(App[None]):
             async def answered(choice: str | None) -> None:
                 if choice == "restart":
                     if self.training:
-                        await self._stop_and_wait()
+                        await self.controller.stop_and_wait()
                     self._start(config, resume)
 
-            epoch = self.session.trainer.epoch
             self.push_screen(ChoiceDialog(
-                f"A run is training (epoch {epoch} done). Stop it and start a new one with these settings?",
-                [("y", "stop it and start anew", "restart"), ("n", "keep it training", "keep")], "keep"), answered)
+                f"{self.link.name} is training (epoch {self.link.epoch} done). Stop it and start a new run "
+                "with these settings?", [("y", "stop it and start anew", "restart"), ("n", "keep it training", "keep")],
+                "keep"), answered)
             return
         self._start(config, resume)
 
@@ -311,15 +283,10 @@ class TuiDLApp(App[None]):
 
         if (problem := save_last(config)) is not None:
             self.notify(problem, severity="warning")
-        self.session = TrainingSession(config, resume or None, self.runs_root,
-                                       str(self.loaded_path) if resume else "")
         self.inspector = None
-        self.run_state = "starting"
-        self.worker = self.run_worker(self.session.run, name="train", group="train", thread=True,
-                                      exclusive=True, exit_on_error=False)
-        self._update_probes()
+        self.controller.start(config, resume or None, self.loaded_path)
         self.action_show_tab("training")
-        self._show_status()
+        self.refresh_status()
 
     def _resume_state(self, config: RunConfig) -> dict | None | bool:
         """The loaded checkpoint to continue from, None for a fresh run, False if the user must act first."""
@@ -339,148 +306,112 @@ class TuiDLApp(App[None]):
             return False
         return self.loaded
 
-    async def _stop_and_wait(self) -> None:
-        if self.session is not None:
-            self.session.trainer.stop()
-        if self.worker is not None:
-            await self.worker.wait()
-        self._drain()
-
     def action_pause(self) -> None:
         """Pause or resume the run."""
         if not self.training:
             self.notify("nothing is training (F5 starts)")
             return
-        trainer = self.session.trainer
-        trainer.resume() if trainer.paused else trainer.pause()
+        self.controller.toggle_pause()
 
     def action_stop(self) -> None:
         """Stop the run at the next batch."""
         if not self.training:
             self.notify("nothing is training")
             return
-        self.session.trainer.stop()
-        self.run_state = "stopping"
-        self._show_status()
+        self.controller.stop()
+        self.refresh_status()
 
     def action_change_lr(self) -> None:
         """Ask for a new learning rate; applied from the next batch (or set in the field when idle)."""
         from tui_dl.ui.screens.dialogs import LearningRateDialog
 
         config, _ = self._validate()
-        current = self.session.trainer.config.train.lr if self.training else config.train.lr
+        current = self.link.lr if self.training else config.train.lr
 
         def apply(value: float | None) -> None:
             if value is None:
                 return
             self.query_one(f"#{field_id('train', 'lr')}", Input).value = f"{value:g}"
             if self.training:
-                self.session.trainer.set_lr(value)
+                self.controller.set_lr(value)
                 self.notify(f"learning rate {value:g} from the next batch")
 
         self.push_screen(LearningRateDialog(current), apply)
 
     def _drain(self) -> None:
-        """Apply the trainer's events to the screen (a few times a second)."""
-        if self.session is None:
-            return
+        """Apply the run's events to the screen (a few times a second)."""
         try:
-            self._apply_events(self.session.drain())
+            self.controller.drain()
         except NoMatches:  # the timer fired while the app tears its widgets down
             pass
 
-    def _apply_events(self, events: list[Event]) -> None:
-        view = self.query_one(TrainingView)
-        finished = False
-        if not events:
-            if self.training and self.run_state == "running":
-                view.show_progress(self.run_state)
-                view.redraw_if_due()
-            return
-        for event in events:
-            if isinstance(event, RunStarted):
-                curves = Curves.from_checkpoint(self.session.trainer.checkpoint_state()) if event.start_epoch else None
-                view.begin(event.task, event.steps_per_epoch, event.start_epoch, event.config.train.epochs, curves)
-                self.run_state = "running"
-                self._reload_runs_if_shown()
-                self.loaded = None
-                for notice in self.session.trainer.notices:
-                    self.notify(notice, title="data")
-            elif isinstance(event, StepMetrics):
-                view.add_steps(event.first_step, event.losses)
-            elif isinstance(event, EpochEnded):
-                view.add_epoch(event.metrics, event.best_epoch)
-            elif isinstance(event, StateChanged):
-                self.run_state = event.state
-                view.paused(event.state == "paused")
-            elif isinstance(event, LrChanged):
-                self.query_one(f"#{field_id('train', 'lr')}", Input).value = f"{event.lr:g}"
-            elif isinstance(event, InsightsReady):
-                self.query_one(InsightsPanel).show_insights(event.epoch, event.insights, event.error)
-            elif isinstance(event, RunFinished):
-                self._finished(event)
-                view.finish(self.run_state.replace("_", " "), event.seconds, event.message, event.test)
-                finished = True
-        if not finished:
-            view.show_progress(self.run_state)
-        if finished:
-            view.redraw()  # the final curves, at once
-        else:
-            view.redraw_if_due()
-        active = self.query_one("#tabs", TabbedContent).active
-        if active in ("insights", "runs") and any(isinstance(e, EpochEnded) for e in events):
-            if active == "insights":
-                self.query_one(InsightsPanel).draw_norms(view.curves)
-            else:
-                self.query_one(RunsPanel).reload_if_due()  # the running run's curve grows in the overlay
-        self._show_status()
+    def link_changed(self) -> None:
+        """The controller shows another run (started, or attached to)."""
+        self.inspector = None
+        self._update_probes()
+        self.action_show_tab("training")
+        self.refresh_status()
 
-    def _finished(self, event: RunFinished) -> None:
-        self.run_state = event.status
-        self._reload_runs_if_shown()
-        for problem in self.session.recorder.errors:
-            self.notify(problem, title="run record incomplete", severity="warning", timeout=15)
-        if event.status in ("failed", "diverged"):
-            self.notify(event.message, title=f"run {event.status}", severity="error", timeout=15)
-        else:
-            best = f"{event.best_val_loss:.4f}" if event.best_val_loss is not None else "-"
-            test = f" {format_test(event.test)}." if event.test else ""
-            self.notify(f"{event.epochs_done} epochs in {format_duration(event.seconds)}; best loss {best} at epoch "
-                        f"{event.best_epoch}.{test} ctrl+s saves.", title=f"run {event.status.replace('_', ' ')}")
+    def run_started(self, event: RunStarted, link) -> None:
+        """A run on screen began training (or was attached to): its notices, and the Runs tab."""
+        self.reload_runs_if_shown()
+        self.loaded = None
+        for notice in event.notices:
+            self.notify(notice, title="data")
 
-    def _show_status(self) -> None:
+    def _tell_live_runs(self) -> None:
+        """At start: name the newest run still training in the background, and how to watch it."""
+        from tui_dl.detached import live_runs
+
+        live = live_runs(self.runs_root)
+        if live:
+            others = f" (and {len(live) - 1} more)" if len(live) > 1 else ""
+            self.notify(f"{live[0].name} is {live[0].live_status} in the background{others}: F10, then a or enter "
+                        f"on it, watches it (or tui-dl attach {live[0].name})", title="live runs", timeout=15)
+
+    def refresh_status(self) -> None:
         data = f"{self.raw.name}" if self.raw else "no data set"
-        state = self.run_state.replace("_", " ")
-        lr = f"lr {self.session.trainer.config.train.lr:g}" if self.training else ""
+        state = str(self.controller.state).replace("_", " ")
+        link = self.link
+        where = f"{link.name} (background)" if link is not None and link.detached and link.live else ""
+        lr = f"lr {link.lr:g}" if self.training else ""
         self.query_one("#status", Static).update(
-            "  |  ".join(p for p in (f"[b]{state}[/b]", self.device_name, data, self.architecture, lr) if p),
+            "  |  ".join(p for p in (f"[b]{state}[/b]", where, self.device_name, data, self.architecture, lr) if p),
             layout=False)  # one fixed line: no relayout of the screen
 
     # checkpoints ------------------------------------------------------------------------------
 
     def action_save(self) -> None:
-        """Save the last finished epoch to a path chosen in a dialog."""
+        """Save the last finished epoch to a path chosen in a dialog (the run itself writes it)."""
         from tui_dl.ui.screens.checkpoints import SaveCheckpointDialog
 
-        if self.session is None or self.session.trainer.model is None:
+        link = self.link
+        if link is None or link.epoch == 0:
             self.notify("nothing to save yet: train first (F5) or load a checkpoint", severity="warning")
             return
-        state = self.session.trainer.checkpoint_state()
-        default = (self.session.recorder.folder or self.runs_root) / "checkpoint.pt"
+        default = (link.folder or self.runs_root) / "checkpoint.pt"
 
         def save(path: Path | None) -> None:
-            if path is None:
-                return
-            from tui_dl.engine.checkpoint import save_checkpoint
+            if path is not None:
+                self._save_to(link, path)
 
-            try:
-                written = save_checkpoint(state, path)
-            except UserError as exc:
-                self.notify(str(exc), title="not saved", severity="error")
-                return
-            self.notify(f"epoch {state['epoch']} saved to {written}", title="checkpoint saved")
+        self.push_screen(SaveCheckpointDialog(default, link.epoch), save)
 
-        self.push_screen(SaveCheckpointDialog(default, state["epoch"]), save)
+    def _save_to(self, link, path: Path) -> None:
+        if link.live or isinstance(link, LocalRun):
+            link.save(path)  # the outcome comes back as a note
+            return
+        import shutil
+
+        from tui_dl.engine.runs import LAST
+
+        try:  # the run's process has ended: its last.pt is the final epoch
+            path.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(link.folder / LAST, path)
+        except OSError as exc:
+            self.notify(f"cannot write {path}: {exc.strerror or exc}", title="not saved", severity="error")
+            return
+        self.notify(f"epoch {link.epoch} saved to {path}", title="checkpoint saved")
 
     def action_load(self) -> None:
         """Pick a checkpoint; restore its settings and curves; F5 then continues from it."""
@@ -512,12 +443,12 @@ class TuiDLApp(App[None]):
 
         config = checkpoint_config(state)  # load_checkpoint validated it
         self.loaded, self.loaded_path = state, path
-        self.session, self.inspector = None, None
+        self.inspector = None
+        self.controller.state = "loaded"
         self._apply_config(config)
         self.query_one(TrainingView).show_curves(
             Curves.from_checkpoint(state), f"loaded {path.name} at epoch {state['epoch']}: F5 continues (raise epochs to train more)")
-        self.run_state = "loaded"
-        self._show_status()
+        self.refresh_status()
         self.action_show_tab("training")
         self.notify(f"{state.get('dataset', '?')}, epoch {state['epoch']}", title="checkpoint loaded")
 
@@ -525,12 +456,13 @@ class TuiDLApp(App[None]):
 
     @on(TabbedContent.TabActivated, "#tabs")
     def _tab_shown(self, event: TabbedContent.TabActivated) -> None:
-        self.query_one(KeyBar).tab = event.pane.id
+        for bar in self.query(KeyBar):  # none yet when a tab is shown while the app composes
+            bar.tab = event.pane.id
         if event.pane.id == "runs":
             self.query_one(RunsPanel).reload()
         self.call_after_refresh(self._update_probes)  # after layout: the boundary grid fits the view
 
-    def _reload_runs_if_shown(self) -> None:
+    def reload_runs_if_shown(self) -> None:
         """The Runs tab rereads its folder when shown; while it is shown, when a run starts or ends."""
         if self.query_one("#tabs", TabbedContent).active == "runs":
             self.query_one(RunsPanel).reload()
@@ -540,46 +472,47 @@ class TuiDLApp(App[None]):
         self.call_after_refresh(self._update_probes)
 
     def _update_probes(self) -> None:
-        """Ask the trainer for what the visible insight view needs (nothing when it is hidden)."""
+        """Ask for what the visible insight view needs: from the run training, else from an inspector."""
         panel = self.query_one(InsightsPanel)
         visible = self.query_one("#tabs", TabbedContent).active == "insights"
         wanted = panel.probes if visible else frozenset()
+        size = panel.boundary_view.grid_size
         if visible and panel.view == "norms":
             panel.draw_norms(self.query_one(TrainingView).curves)
-        if self.session is not None:
-            self.session.trainer.probe_size = panel.boundary_view.grid_size
-            self.session.trainer.probes = wanted
-        if wanted and not self.training:
-            trainer = self.session.trainer if self.session is not None and self.session.trainer.model else None
-            if trainer is None and self.inspector is None and self.loaded is not None:
-                from tui_dl.engine.checkpoint import checkpoint_config
-                from tui_dl.engine.trainer import Trainer
-
-                self.inspector = Trainer(checkpoint_config(self.loaded), resume=self.loaded)  # set up by _inspect
-            if trainer or self.inspector:
-                self._inspect(trainer or self.inspector, wanted, panel.boundary_view.grid_size)
-
-    @work(thread=True, exclusive=True, group="inspect", exit_on_error=False)
-    def _inspect(self, trainer, kinds: frozenset[str], size: tuple[int, int]) -> None:
-        """Insights of an idle trainer's model; a loaded checkpoint's trainer is set up here on first use.
-
-        Runs on a worker thread and hands results to the UI thread. Showing the tab and the boundary view's
-        resize can ask twice at once: the lock makes the second wait for the first's setup, not repeat it.
-        """
-        try:
-            with self.inspect_lock:
-                if trainer.model is None:
-                    trainer.setup()
-                trainer.probe_size = size
-                insights = trainer.insights(kinds)
-        except Exception as exc:  # noqa: BLE001 - a view that cannot be drawn is reported, not raised
-            message = str(exc) if isinstance(exc, UserError) else f"{type(exc).__name__}: {exc}"
-            self.call_from_thread(self.notify, message, title="insights unavailable", severity="warning")
+        if self.training:
+            self.controller.want_insights(wanted, size)
             return
-        self.call_from_thread(self._show_inspected, trainer.epoch, insights)
+        if wanted:
+            inspector = self.inspector or self._make_inspector()
+            if inspector is not None:
+                inspector.request(wanted, size)
+
+    def _make_inspector(self):
+        """An inspector of the model on screen: a finished run's, or a loaded checkpoint's."""
+        from tui_dl.ui.inspector import Inspector
+
+        deliver = partial(self.call_from_thread, self._show_inspected)
+        complain = partial(self.call_from_thread, self._inspection_failed)
+        link = self.link
+        try:
+            if self.loaded is not None:
+                self.inspector = Inspector.of_checkpoint(self.loaded, deliver, complain)
+            elif isinstance(link, LocalRun) and link.session.trainer.model is not None:
+                self.inspector = Inspector(link.session.trainer, deliver, complain)
+            elif isinstance(link, AttachedRun) and link.epoch > 0:
+                from tui_dl.engine.checkpoint import load_checkpoint
+                from tui_dl.engine.runs import LAST
+
+                self.inspector = Inspector.of_checkpoint(load_checkpoint(link.folder / LAST), deliver, complain)
+        except UserError as exc:
+            self._inspection_failed(str(exc))
+        return self.inspector
 
     def _show_inspected(self, epoch: int, insights: dict) -> None:
         self.query_one(InsightsPanel).show_insights(epoch, insights)
+
+    def _inspection_failed(self, message: str) -> None:
+        self.notify(message, title="insights unavailable", severity="warning")
 
     @on(RunsPanel.Fork)
     def _fork(self, event: RunsPanel.Fork) -> None:
@@ -597,6 +530,20 @@ class TuiDLApp(App[None]):
         self.action_show_tab("model")
         self.notify(f"settings of {event.folder.name}: change what you like, then F5 trains a new run",
                     title="forked")
+
+    @on(RunsPanel.FolderChanged)
+    def _runs_folder_changed(self, event: RunsPanel.FolderChanged) -> None:
+        self.runs_root = self.controller.runs_root = event.folder
+
+    @on(RunsPanel.Attach)
+    def _attach(self, event: RunsPanel.Attach) -> None:
+        if self.link is not None and self.link.folder == event.folder and self.training:
+            self.action_show_tab("training")
+            return
+        if isinstance(self.link, LocalRun) and self.training:
+            self.notify("a run of this UI is training: stop it first (F7)", severity="warning")
+            return
+        self.controller.attach(event.folder)
 
     @on(RunsPanel.Continue)
     def _continue(self, event: RunsPanel.Continue) -> None:
@@ -637,47 +584,55 @@ class TuiDLApp(App[None]):
         self.push_screen(OpenFileDialog(Path.cwd()), chosen)
 
     async def action_quit(self) -> None:
-        """Quit, stopping a run cleanly first and keeping its last finished epoch."""
+        """Quit. A run in its own process may go on training (asked); a run of this process is stopped and saved."""
+        link = self.link
+        if link is not None and link.detached and link.live:
+            from tui_dl.ui.screens.dialogs import ChoiceDialog
+
+            async def answered(choice: str | None) -> None:
+                if choice == "stop":
+                    await self.controller.stop_and_wait()
+                if choice in ("leave", "stop"):
+                    await self._quit_now()
+
+            self.push_screen(ChoiceDialog(
+                f"{link.name} is training in its own process. Quit and leave it training (come back with "
+                f"`tui-dl attach {link.name}`, or F10 then a), or stop it first?",
+                [("l", "leave it training", "leave"), ("s", "stop it", "stop"), ("c", "cancel", None)], "leave"),
+                answered)
+            return
+        await self._quit_now()
+
+    async def _quit_now(self) -> None:
         await asyncio.to_thread(self.leave, QUIT_REASON)
         self.exit(return_code=0)
 
     def leave(self, reason: str) -> None:
-        """Stop the run in progress and record `reason` in it; returns once its last epoch is saved.
+        """The UI goes away (from any thread: the quit key, or the exit guard on SIGHUP / SIGTERM / SIGINT).
 
-        Called from any thread: on the quit key, and by the exit guard on SIGHUP / SIGTERM / SIGINT.
+        A run of this process is stopped with `reason` and returns once its last epoch is saved; a run in its
+        own process goes on training.
         """
-        session = self.session
-        if session is None or session.done.is_set() or not session.stop_and_wait(SAVE_WAIT_S):
-            self.exit_report = None if reason == QUIT_REASON else reason
-            return
-        from tui_dl.engine.runs import LAST
-
-        recorder = session.recorder  # it wrote last.pt when the run stopped
-        recorder.mark_interrupted(reason)
-        if session.trainer.epoch == 0:
-            self.exit_report = f"{reason}: the run had no finished epoch to save"
-            return
-        path = recorder.folder / LAST if recorder.folder is not None else None
-        if path is not None and path.is_file():
-            self.exit_report = f"{reason}: epoch {session.trainer.epoch} of the run saved to {path}"
-        else:
-            self.exit_report = f"{reason}: could not save the run: {'; '.join(recorder.errors) or 'unknown'}"
+        report = self.controller.leave(reason)
+        self.exit_report = report if report is not None or reason == QUIT_REASON else reason
 
 
-def make_app(config: RunConfig | None = None, runs_root: Path | None = None, notices: list[str] = ()) -> TuiDLApp:
-    """The app as the CLI and the tests build it."""
-    return TuiDLApp(config, runs_root, notices)
+def make_app(config: RunConfig | None = None, runs_root: Path | None = None, notices: list[str] = (),
+             detach: bool = False, attach: Path | None = None) -> TuiDLApp:
+    """The app as the CLI and the tests build it (`detach`: runs in their own processes, as `tui-dl` has it)."""
+    return TuiDLApp(config, runs_root, notices, detach, attach)
 
 
-def run_app(runs_root: Path | None = None, config: RunConfig | None = None) -> int:
-    """The UI, with `config` or else the settings of the last run started in it."""
+def run_app(runs_root: Path | None = None, config: RunConfig | None = None, attach: Path | None = None,
+            detach: bool = True) -> int:
+    """The UI, with `config` or else the settings of the last run started in it; attached to `attach`."""
     from tui_dl.ui.exit_guard import ExitGuard
     from tui_dl.ui.last_settings import load_last
 
     problem = None
     if config is None:
         config, problem = load_last()
-    app = make_app(config, runs_root, notices=[problem] if problem else [])
+    app = make_app(config, runs_root, notices=[problem] if problem else [], detach=detach, attach=attach)
     guard = ExitGuard(app).install()
     try:
         app.run()

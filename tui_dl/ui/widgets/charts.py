@@ -71,6 +71,12 @@ class Curves:
             self.add_epoch(metrics)
 
     @classmethod
+    def from_started(cls, event) -> Curves:
+        """The curves a RunStarted event carries: a resumed or attached run's history so far."""
+        return cls(task=event.task, steps_per_epoch=event.steps_per_epoch, epochs=list(event.history),
+                   steps=array("f", event.step_losses.astype("float32").tobytes()), best_epoch=event.best_epoch)
+
+    @classmethod
     def from_checkpoint(cls, state: dict) -> Curves:
         """The curves stored in a checkpoint's state (layer sizes from its model where its history lacks them)."""
         counts = ModelConfig(**state["config"]["model"]).weight_counts(state["inputs"], state["outputs"])

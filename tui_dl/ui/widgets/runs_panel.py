@@ -63,10 +63,11 @@ def _stamp(folder: Path) -> tuple[int, float]:
 
 
 class RunsPanel(ChartKeys, Vertical):
-    """Runs under the runs folder: keys select, sort, filter, overlay, fork and continue."""
+    """Runs under the runs folder (live ones first): keys attach, select, sort, filter, overlay, fork, continue."""
 
     BINDINGS = [
         Binding("space", "toggle", "Select", priority=False),
+        Binding("a", "attach", "Attach"),
         Binding("slash", "filter", "Filter", key_display="/"),
         Binding("o", "sort", "Sort"),
         Binding("r", "reverse", "Reverse", show=False),
@@ -80,6 +81,20 @@ class RunsPanel(ChartKeys, Vertical):
 
     class Fork(Message):
         """Load this run's config into the builder."""
+
+        def __init__(self, folder: Path):
+            super().__init__()
+            self.folder = folder
+
+    class FolderChanged(Message):
+        """New runs are to be recorded in this folder."""
+
+        def __init__(self, folder: Path):
+            super().__init__()
+            self.folder = folder
+
+    class Attach(Message):
+        """Watch and control this live run."""
 
         def __init__(self, folder: Path):
             super().__init__()
@@ -249,7 +264,26 @@ class RunsPanel(ChartKeys, Vertical):
 
     @on(DataTable.RowSelected)
     def _row_selected(self) -> None:
-        self.action_toggle()
+        """Enter attaches to a live run; on a run that has ended it selects it for the overlay."""
+        name = self._cursor_run()
+        if name is not None and self._summary(name).live:
+            self.action_attach()
+        else:
+            self.action_toggle()
+
+    def action_attach(self) -> None:
+        """Watch and control the live run under the cursor."""
+        name = self._cursor_run()
+        if name is None:
+            return
+        summary = self._summary(name)
+        if not summary.live:
+            hint = "c continues it from its last.pt" if summary.path and (summary.path / runs.LAST).is_file() else ""
+            state = summary.live_status.replace("_", " ")
+            self.app.notify(f"{name} is not training ({state}){': ' + hint if hint else ''}",
+                            title="nothing to attach to", severity="warning")
+            return
+        self.post_message(self.Attach(summary.path))
 
     def action_toggle(self) -> None:
         """Select the run under the cursor for the overlay, or unselect it."""
@@ -293,7 +327,7 @@ class RunsPanel(ChartKeys, Vertical):
             self.app.notify(f"{folder} is a file, not a folder", title="runs folder not changed", severity="error")
             return
         self.root = folder
-        self.app.runs_root = folder
+        self.post_message(self.FolderChanged(folder))
         self.selected.clear()
         self.reload()
         self.query_one(DataTable).focus()

@@ -49,6 +49,8 @@ class SettingsPanel(VerticalScroll):
                 devices = dict.fromkeys(("auto", "cpu", t.device))  # until detection adds what this machine has
                 yield Field("device", choice("train", "device", [(d, d) for d in devices], t.device),
                             "auto = CUDA if present, else MPS, else CPU")
+                yield Field("CPU threads", text_input("train", "threads", t.threads),
+                            "0 = this run's share of the cores among the live runs")
 
     def on_mount(self) -> None:
         self.fields = list(self.query(Field))

@@ -1,0 +1,203 @@
+"""The app's training job: starting, attaching to and controlling runs, and drawing their events.
+
+The controller holds at most one RunLink (the run on screen). Keys reach it through the app's actions; its
+events reach the Training, Insights and Runs tabs from `drain()`, a few times a second.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import Input, TabbedContent
+
+from tui_dl.engine.config import RunConfig
+from tui_dl.engine.duration import format_duration
+from tui_dl.engine.errors import UserError
+from tui_dl.engine.events import (
+    EpochEnded,
+    Event,
+    InsightsReady,
+    LrChanged,
+    RunFinished,
+    RunStarted,
+    RunStatus,
+    StateChanged,
+    StepMetrics,
+)
+from tui_dl.engine.metric_text import format_test
+from tui_dl.ui.form import field_id
+from tui_dl.ui.run_link import AttachedRun, LinkNote, LocalRun, RunLink
+from tui_dl.ui.widgets.charts import Curves
+from tui_dl.ui.widgets.insights import InsightsPanel
+from tui_dl.ui.widgets.runs_panel import RunsPanel
+from tui_dl.ui.widgets.training_view import TrainingView
+
+SAVE_WAIT_S = 120.0  # how long leaving waits for a local run to stop and write its last checkpoint
+
+
+class TrainingController:
+    """Runs for the app: `link` is the run on screen (None before the first)."""
+
+    def __init__(self, app, runs_root: Path, detach: bool):
+        self.app, self.runs_root, self.detach = app, runs_root, detach
+        self.link: RunLink | None = None
+        self.state = "idle"  # what the status line says: a RunStatus value, or idle / loaded / connecting
+
+    @property
+    def training(self) -> bool:
+        return self.link is not None and self.link.live
+
+    # starting and attaching ---------------------------------------------------------------------------
+
+    def start(self, config: RunConfig, resume: dict | None, resume_path: Path | None) -> None:
+        """Start a run: in its own process (attached at once), or in this one."""
+        self.state = "starting"
+        if not self.detach:
+            self._show(LocalRun(config, self.runs_root, resume, str(resume_path) if resume else ""))
+            return
+        self.app.run_worker(lambda: self._launch(config, resume_path if resume else None), thread=True,
+                            group="launch", exit_on_error=False)
+
+    def _launch(self, config: RunConfig, resume: Path | None) -> None:
+        from tui_dl.runner.launch import launch
+
+        try:
+            launched = launch(config, self.runs_root, resume=resume, resumed_from=str(resume) if resume else "")
+            link = AttachedRun(launched.client, launched.process)
+        except UserError as exc:
+            self.app.call_from_thread(self._failed_to_start, str(exc))
+            return
+        self.app.call_from_thread(self._show, link)
+
+    def attach(self, folder: Path) -> None:
+        """Watch and control the live run in `folder` (its history first, then live)."""
+        self.state = "connecting"
+        self.app.run_worker(lambda: self._connect(folder), thread=True, group="launch", exit_on_error=False)
+
+    def _connect(self, folder: Path) -> None:
+        from tui_dl.runner.client import RunClient
+
+        try:
+            link = AttachedRun(RunClient(folder))
+        except UserError as exc:
+            self.app.call_from_thread(self._failed_to_start, str(exc), "not attached")
+            return
+        self.app.call_from_thread(self._show, link)
+
+    def _failed_to_start(self, message: str, title: str = "run not started") -> None:
+        self.state = "idle" if self.link is None else self.state
+        self.app.notify(message, title=title, severity="error", timeout=15)
+        self.app.refresh_status()
+
+    def _show(self, link: RunLink) -> None:
+        if self.link is not None and self.link is not link and isinstance(self.link, AttachedRun):
+            self.link.leave("", 0)  # stop watching the previous run; it goes on
+        self.link = link
+        self.state = link.status
+        self.app.link_changed()
+        self.drain()
+
+    # control -----------------------------------------------------------------------------------------
+
+    def toggle_pause(self) -> None:
+        self.link.resume() if self.link.paused else self.link.pause()
+
+    def stop(self) -> None:
+        self.link.stop()
+        self.state = "stopping"
+
+    def set_lr(self, lr: float) -> None:
+        self.link.set_lr(lr)
+
+    def want_insights(self, kinds: frozenset[str], size: tuple[int, int]) -> None:
+        if self.training:
+            self.link.want_insights(kinds, size)
+
+    async def stop_and_wait(self) -> None:
+        """Stop the run on screen and wait until it has ended (F5 during a run)."""
+        import asyncio
+
+        link = self.link
+        link.stop()
+        while link.live:
+            await asyncio.sleep(0.05)
+            self.drain()
+
+    def leave(self, reason: str) -> str | None:
+        """The UI goes away (from any thread): what to tell the user; a run of this process is saved first."""
+        return self.link.leave(reason, SAVE_WAIT_S) if self.link is not None else None
+
+    # events ------------------------------------------------------------------------------------------
+
+    def drain(self) -> None:
+        """Apply the run's events to the screen."""
+        if self.link is None:
+            return
+        items = self.link.drain()
+        view = self.app.query_one(TrainingView)
+        events = [item for item in items if not isinstance(item, LinkNote)]
+        for note in (item for item in items if isinstance(item, LinkNote)):
+            self.app.notify(note.message, title=note.title, severity=note.severity)
+        if not events:
+            if self.training and self.state == RunStatus.RUNNING:
+                view.show_progress(self.state)
+                view.redraw_if_due()
+            return
+        finished = False
+        for event in events:
+            finished = self._apply(event, view) or finished
+        if not finished:
+            view.show_progress(self.state)
+        view.redraw() if finished else view.redraw_if_due()
+        active = self.app.query_one("#tabs", TabbedContent).active
+        if active in ("insights", "runs") and any(isinstance(e, EpochEnded) for e in events):
+            if active == "insights":
+                self.app.query_one(InsightsPanel).draw_norms(view.curves)
+            else:
+                self.app.query_one(RunsPanel).reload_if_due()  # the running run's curve grows in the overlay
+        self.app.refresh_status()
+
+    def _apply(self, event: Event, view: TrainingView) -> bool:
+        """Draw one event; True when the run has ended."""
+        if isinstance(event, RunStarted):
+            curves = Curves.from_started(event) if event.history or len(event.step_losses) else None
+            view.begin(event.task, event.steps_per_epoch, event.start_epoch, event.config.train.epochs, curves)
+            self.state = RunStatus.RUNNING
+            self.app.run_started(event, self.link)
+        elif isinstance(event, StepMetrics):
+            view.add_steps(event.first_step, event.losses)
+        elif isinstance(event, EpochEnded):
+            view.add_epoch(event.metrics, event.best_epoch)
+        elif isinstance(event, StateChanged):
+            self.state = event.state
+            view.paused(event.state == RunStatus.PAUSED)
+            if self._from_elsewhere(event.source):
+                self.app.notify(f"{self.link.name} {event.state} from another session")
+        elif isinstance(event, LrChanged):
+            self.app.query_one(f"#{field_id('train', 'lr')}", Input).value = f"{event.lr:g}"
+            if self._from_elsewhere(event.source):
+                self.app.notify(f"learning rate {event.lr:g} set from another session")
+        elif isinstance(event, InsightsReady):
+            self.app.query_one(InsightsPanel).show_insights(event.epoch, event.insights, event.error)
+        elif isinstance(event, RunFinished):
+            self.state = event.status
+            self._finished(event)
+            view.finish(RunStatus(event.status).label, event.seconds, event.message, event.test)
+            return True
+        return False
+
+    def _from_elsewhere(self, source: str) -> bool:
+        return bool(source) and self.link is not None and source != self.link.session_id
+
+    def _finished(self, event: RunFinished) -> None:
+        app = self.app
+        app.reload_runs_if_shown()
+        for problem in event.problems:
+            app.notify(problem, title="run record incomplete", severity="warning", timeout=15)
+        if event.status in (RunStatus.FAILED, RunStatus.DIVERGED, RunStatus.CRASHED):
+            app.notify(event.message, title=f"run {RunStatus(event.status).label}", severity="error", timeout=15)
+        else:
+            best = f"{event.best_val_loss:.4f}" if event.best_val_loss is not None else "-"
+            test = f" {format_test(event.test)}." if event.test else ""
+            app.notify(f"{event.epochs_done} epochs in {format_duration(event.seconds)}; best loss {best} at epoch "
+                       f"{event.best_epoch}.{test} ctrl+s saves.", title=f"run {RunStatus(event.status).label}")
