@@ -285,3 +285,43 @@ def test_export_piped_into_head_ends_quietly(runs_folder, tmp_path):
                           executable="/bin/bash", timeout=60)
     assert done.stdout.count("\n") == 1
     assert done.stderr == ""
+
+
+def test_runs_shows_the_columns_that_fit_a_terminal_and_all_of_them_in_a_pipe(tmp_path, runs_folder):
+    import fcntl
+    import os
+    import re
+    import select
+    import struct
+    import subprocess
+    import sys
+    import termios
+
+    from conftest import cli_env
+
+    env = {**cli_env(), "TUI_DL_RUNS_DIR": str(runs_folder), "TERM": "xterm"}
+    train_run = [sys.executable, "-m", "tui_dl", "train", "--dataset", "circle", "--samples", "60", "--epochs", "1",
+                 "--device", "cpu", "--test-split", "0.2"]
+    assert subprocess.run(train_run, cwd=tmp_path, env=env, capture_output=True).returncode == 0
+    runs = [sys.executable, "-m", "tui_dl", "runs"]
+    piped = subprocess.run(runs, cwd=tmp_path, env=env, capture_output=True, text=True).stdout
+    assert all(title in piped for title in ("state", "val acc", "test", "optimizer", "time")) and "…" not in piped
+
+    master, slave = os.openpty()  # an 80-column terminal
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    assert subprocess.run(runs, cwd=tmp_path, env=env, stdout=slave, stderr=slave, timeout=60).returncode == 0
+    os.close(slave)
+    out = b""
+    while select.select([master], [], [], 0.5)[0]:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+    os.close(master)
+    lines = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", out.decode(errors="replace")).splitlines()
+    assert any("state" in line for line in lines) and any("completed" in line for line in lines)
+    assert any(line.startswith("not shown at this width: ") for line in lines)
+    assert max(len(line.rstrip()) for line in lines) <= 80

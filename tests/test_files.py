@@ -410,3 +410,17 @@ def test_idx_float_images_are_not_rescaled(tmp_path):
     (tmp_path / "f-labels-idx1-ubyte").write_bytes(idx_bytes((np.arange(12) % 2).astype(np.uint8)))
     raw = load_file(tmp_path / "f-images-idx3-ubyte")
     assert raw.features == 4 and np.all(raw.x == 3.5)
+
+
+def test_a_target_with_a_class_per_row_or_so_is_refused(tmp_path):
+    # weather.csv's last column is a timestamp: 8,714 "classes" would train without a word
+    from tui_dl.engine.errors import DataError
+    from tui_dl.engine.files import load_csv
+
+    path = tmp_path / "times.csv"
+    path.write_text("x,when\n" + "".join(f"{i},2013-01-{1 + i // 24:02d} {i % 24:02d}:00\n" for i in range(200)))
+    with pytest.raises(DataError, match=r"'when' has 200 distinct values in 200 rows: too many to be classes"):
+        load_csv(path)
+    few = tmp_path / "few.csv"
+    few.write_text("x,kind\n" + "".join(f"{i},k{i % 40}\n" for i in range(200)))
+    assert len(load_csv(few).class_names) == 40  # 40 classes of 5 rows: a real target

@@ -479,18 +479,19 @@ def test_optional_columns_appear_only_for_runs_that_have_them():
     classification = RunSummary("c", best_val_loss=0.1, best_val_acc=0.9)
     regression = RunSummary("g", best_val_loss=0.1, best_val_r2=0.8, best_val_mae=3.0, test_loss=0.2, test_r2=0.7)
     titles = lambda found: [c.title for c in run_list.columns_for(found)]  # noqa: E731
-    assert titles([classification]) == ["run", "data set", "model", "val loss", "val acc", "state", "epochs",
+    assert titles([classification]) == ["run", "state", "data set", "model", "val loss", "val acc", "epochs",
                                         "optimizer", "time"]
-    assert titles([regression]) == ["run", "data set", "model", "val loss", "val R²", "val MAE", "state", "test",
+    assert titles([regression]) == ["run", "state", "data set", "model", "val loss", "val R²", "val MAE", "test",
                                     "epochs", "optimizer", "time"]
     assert titles([classification, regression]) == [c.title for c in run_list.COLUMNS]
 
 
 def test_long_cells_are_cut_with_an_ellipsis():
     run = RunSummary("a-very-long-run-name-that-goes-on-and-on", dataset="/d/an-extremely-long-file-name.csv")
-    name, dataset = cells(run)[:2]
-    assert name == "a-very-long-run-name-th…" and len(name) == run_list.COLUMNS[0].width
-    assert dataset.endswith("…") and len(dataset) == run_list.COLUMNS[1].width
+    text = dict(zip((c.title for c in run_list.COLUMNS), cells(run)))
+    widths = {c.title: c.width for c in run_list.COLUMNS}
+    assert text["run"] == "a-very-long-run-name-th…" and len(text["run"]) == widths["run"]
+    assert text["data set"].endswith("…") and len(text["data set"]) == widths["data set"]
 
 
 def test_find_run(runs_folder, tmp_path, monkeypatch):

@@ -135,7 +135,7 @@ async def test_save_then_load_restores_settings_and_curves_and_continues(tmp_pat
         await wait_for(pilot, lambda: fresh.raw is not None)
         await pilot.press("ctrl+o")
         await wait_for(pilot, lambda: bool(getattr(fresh.screen, "paths", [])))
-        await pilot.press("enter")
+        await pilot.press("down", "enter")  # down: from the path field to the list
         await wait_for(pilot, lambda: fresh.run_state == "loaded")
         assert fresh.query_one("#model-neurons", Input).value == "8"
         view = fresh.query_one(TrainingView)
@@ -379,14 +379,18 @@ async def test_the_load_dialog_explains_a_bad_file_and_stays_open(tmp_path: Path
 
     bad = tmp_path / "notes.pt"
     bad.write_text("garbage")
-    app = make_app(small_config(), runs_root=tmp_path)
+    app = make_app(small_config(epochs=2), runs_root=tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: app.raw is not None)
+        await pilot.press("f5")  # a run, so that the dialog lists a checkpoint
+        await wait_for(pilot, lambda: app.run_state == "completed")
         await pilot.press("ctrl+o")
         dialog = app.screen
         assert isinstance(dialog, LoadCheckpointDialog)
-        dialog.query_one("#load-path", Input).value = str(bad)
-        dialog.query_one("#load-path", Input).focus()
+        await wait_for(pilot, lambda: bool(dialog.paths))  # the list has loaded: typing still goes to the path
+        await pilot.press("down")  # to the list, and typing brings the keys back to the path
+        await pilot.press(*str(bad))
+        assert dialog.query_one("#load-path", Input).value == str(bad)
         await pilot.press("enter")
         await pilot.pause()
         assert app.screen is dialog  # still open: the next keys go to the dialog, not to the charts
@@ -512,3 +516,20 @@ async def test_the_test_splits_metrics_are_shown_when_the_run_ends(tmp_path: Pat
         line = text_of(app, "#metrics-line")
         assert f"test: loss {test['test_loss']:.4f}  acc {test['test_acc']:.1%}" in line
         assert any("test: loss" in str(n.message) for n in app._notifications)
+
+
+async def test_a_failed_start_clears_the_last_runs_figures(tmp_path: Path, monkeypatch):
+    monkeypatch.setattr("tui_dl.ui.devices.detect", lambda: {"devices": ["auto", "cpu", "cuda:0"], "auto": "cpu"})
+    app = make_app(small_config(epochs=3), runs_root=tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.raw is not None and app.device_name != "detecting device...")
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: app.run_state == "completed")
+        view = app.query_one(TrainingView)
+        assert view.curves.epochs and "ETA -" in text_of(app, "#progress-text")
+        app.query_one("#train-device").value = "cuda:0"  # fails at setup on this machine
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: app.run_state == "failed")
+        await pilot.pause(0.1)
+        assert view.curves.epochs == [] and text_of(app, "#metrics-line") == ""
+        assert text_of(app, "#progress-text").startswith("failed before the first epoch")

@@ -179,3 +179,20 @@ async def test_image_data_is_previewed_as_a_grid_of_labelled_images(tmp_path: Pa
         await pilot.pause(0.2)
         lines = str(grid.render()).splitlines()
         assert lines[0].count("▀") >= 28 and lines[14].split()[:2] == ["0", "1"]
+
+
+async def test_a_column_put_back_in_one_file_does_not_follow_into_the_next(tmp_path: Path):
+    # titanic with R's rownames included, then diamonds: its rownames would leak the row order again
+    first = write(tmp_path / "first.csv", ["rownames,size,label", *(f"{i + 1},{i % 5},{i % 2}" for i in range(40))])
+    second = write(tmp_path / "second.csv", ["rownames,carat,price", *(f"{i + 1},{i * 0.1},{i * 3.5}" for i in range(40))])
+    app = make_app(small_config(), runs_root=tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.raw is not None)
+        await open_file(pilot, first)
+        await set_field(pilot, "data-include", "rownames")
+        app.query_one("#data-include", Input).focus()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.raw is not None and "rownames" in app.raw.feature_names)
+        await open_file(pilot, second)
+        assert value(app, "include") == "" and "rownames" not in app.raw.feature_names
+        assert "rownames" in app.raw.plan.excluded()

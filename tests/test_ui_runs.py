@@ -229,7 +229,7 @@ async def test_the_important_columns_are_visible_at_120_and_80_columns(tmp_path:
         await pilot.resize_terminal(80, 24)
         await pilot.pause()
         narrow = header(panel)
-        for title in ("run", "data set", "model", "val loss"):
+        for title in ("run", "state", "data set", "model"):
             assert title in narrow, narrow
         table = panel.query_one(DataTable)
         await pilot.press("right")

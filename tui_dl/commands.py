@@ -64,17 +64,31 @@ def list_runs(root: Path, sort: str, as_json: bool) -> int:
             print(json.dumps({**run.to_dict(), "status": run.live_status, "state": run.live_status,
                               "path": str(run.path)}))
         return 0
-    console = table_console()
+    console = Console()
     if not found:
         console.print(f"no runs in {root} yet: `tui-dl train` or the UI (F5) records one there", highlight=False)
         return 0
-    table = Table(title=f"runs in {root}", title_justify="left")
     columns = run_list.columns_for(found)
-    for column in columns:
-        table.add_column(column.title, no_wrap=True, justify="right" if column.numeric else "left")
-    for run in found:
-        table.add_row(*run_list.cells(run, columns))
+    rows = [run_list.cells(run, columns) for run in found]
+    widths = [max(len(c.title), *(len(row[i]) for row in rows)) for i, c in enumerate(columns)]
+    shown = len(columns)
+    if console.is_terminal:  # the columns that fit, most important first; a pipe gets them all
+        room, shown = console.width - 1, 0
+        while shown < len(columns) and room >= widths[shown] + 3:
+            room -= widths[shown] + 3
+            shown += 1
+        shown = max(shown, 1)
+    else:
+        console = Console(width=sum(w + 3 for w in widths) + 1)
+    table = Table(title=f"runs in {root}", title_justify="left")
+    for column, width in zip(columns[:shown], widths):
+        table.add_column(column.title, no_wrap=True, min_width=width, justify="right" if column.numeric else "left")
+    for row in rows:
+        table.add_row(*row[:shown])
     console.print(table)
+    if shown < len(columns):
+        hidden = ", ".join(c.title for c in columns[shown:])
+        console.print(f"[dim]not shown at this width: {hidden} (a wider terminal, or --json)[/]", highlight=False)
     return 0
 
 

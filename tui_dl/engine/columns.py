@@ -355,14 +355,28 @@ def _row_notices(plan: ColumnPlan, rows: int, no_target: int, dropped: int) -> l
         out.append(f"dropped {no_target:,} of {rows:,} rows without a target value")
     if dropped:
         out.append(f"dropped {dropped:,} of {rows:,} rows with a missing feature value (--missing drop)")
-    if plan.imputed():
-        counts = ", ".join(f"{name!r} {count:,}" for name, count in plan.imputed().items())
-        out.append(f"filled in missing values of {counts} (of {rows - no_target:,} rows): numbers with the training "
-                   f"split's median plus a 0/1 'NAME={MISSING_CATEGORY}' column, text as a '{MISSING_CATEGORY}' category")
+    imputed = plan.imputed()
+    if imputed:
+        kinds = {c.name: c.kind for c in plan.features}
+        how = []
+        numbers = [name for name in imputed if kinds.get(name) != "categorical"]
+        if numbers:
+            how.append(f"{_names(numbers)} with the training split's median, plus 0/1 columns "
+                       + ", ".join(f"'{name}={MISSING_CATEGORY}'" for name in numbers[:3])
+                       + (" ..." if len(numbers) > 3 else ""))
+        texts = [name for name in imputed if kinds.get(name) == "categorical"]
+        if texts:
+            how.append(f"{_names(texts)} as a '{MISSING_CATEGORY}' category")
+        counts = ", ".join(f"{name!r} {count:,}" for name, count in imputed.items())
+        out.append(f"filled in missing values of {counts} (of {rows - no_target:,} rows): {'; '.join(how)}")
     commas = [c.name for c in plan.features if c.decimal_comma]
     if commas:
         out.append(f"read decimal commas in {len(commas)} column(s): 2,5 as 2.5")
     return out
+
+
+def _names(names: list[str]) -> str:
+    return ", ".join(repr(name) for name in names)
 
 
 def toggled(column: Column, exclude: list[str], include: list[str]) -> tuple[list[str], list[str]]:

@@ -10,6 +10,7 @@ from tui_dl.engine.columns import ColumnPlan
 from tui_dl.engine.errors import DataError
 
 MAX_CLASSES_FOR_AUTO = 20
+MAX_CLASSES = 1000  # more text classes than this (or than half the rows) is not a target one means
 
 
 @dataclass
@@ -90,6 +91,10 @@ def targets_from_values(values: np.ndarray, task: str, what: str) -> tuple[str, 
         raise DataError(f"{what} has text targets, so it cannot be a regression task")
     distinct = np.unique(text)
     names = [str(name) for name in distinct]  # plain str: checkpoints must not pickle numpy scalars
+    if task == "auto" and len(names) > min(MAX_CLASSES, max(MAX_CLASSES_FOR_AUTO, len(text) // 2)):
+        raise DataError(f"{what} has {len(names):,} distinct values in {len(text):,} rows: too many to be classes "
+                        "(is it an ID, a name or a time?); choose another target (--target, or t on the Data "
+                        "tab's column list), or --task classification to insist")
     return "classification", np.searchsorted(distinct, text).astype(np.int64), _check_classes(names, what)
 
 

@@ -93,13 +93,13 @@ class Column:
 # Most important first: at 80 or 120 terminal columns the left ones are visible without scrolling.
 COLUMNS = (
     Column("run", lambda r: r.name, width=24),  # a default name: 20261201-091755-diamonds
+    Column("state", lambda r: r.live_status.replace("_", " "), width=13),  # running / paused / crashed first
     Column("data set", lambda r: Path(r.dataset).name, width=16),
     Column("model", _model, width=22),
     Column("val loss", lambda r: _number(r.best_val_loss, ".4f"), numeric=True),
     Column("val acc", lambda r: _number(r.best_val_acc, ".1%"), numeric=True, optional=True),
     Column("val R²", lambda r: _number(r.best_val_r2, ".3f"), numeric=True, optional=True),
     Column("val MAE", lambda r: _number(r.best_val_mae, ".4g"), numeric=True, optional=True),
-    Column("state", lambda r: r.live_status.replace("_", " ")),
     Column("test", _test, optional=True),
     Column("epochs", _epochs, numeric=True),
     Column("optimizer", _optimizer, width=24),

@@ -52,6 +52,7 @@ class TrainingController:
     def start(self, config: RunConfig, resume: dict | None, resume_path: Path | None) -> None:
         """Start a run: in its own process (attached at once), or in this one."""
         self.state = "starting"
+        self.app.query_one(TrainingView).prepare("starting: loading the data and building the model...")
         if not self.detach:
             self._show(LocalRun(config, self.runs_root, resume, str(resume_path) if resume else ""))
             return
@@ -72,6 +73,7 @@ class TrainingController:
     def attach(self, folder: Path) -> None:
         """Watch and control the live run in `folder` (its history first, then live)."""
         self.state = "connecting"
+        self.app.query_one(TrainingView).prepare(f"attaching to {folder.name}...")
         self.app.run_worker(lambda: self._connect(folder), thread=True, group="launch", exit_on_error=False)
 
     def _connect(self, folder: Path) -> None:

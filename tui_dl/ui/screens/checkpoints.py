@@ -68,15 +68,28 @@ class LoadCheckpointDialog(ModalScreen[tuple[Path, dict] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(f"[b]Load checkpoint[/b]  from {self.root} (enter on a row), or type a path")
-            yield Input(placeholder="path to a checkpoint, then enter", id="load-path")
+            yield Label(f"[b]Load checkpoint[/b]: type a path, or down to pick one of {self.root} (enter loads)")
+            yield Input(placeholder="path to a checkpoint, then enter (down: the list)", id="load-path",
+                        select_on_focus=False)
             yield Static("", classes="error", id="load-error")
             yield DataTable(id="checkpoints", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
         table.add_columns("file", "data set", "architecture", "epoch", "best val loss")
+        self.query_one("#load-path", Input).focus()
         self._scan()
+
+    def on_key(self, event) -> None:
+        """Down from the path goes to the list; typing in the list goes to the path (never lost)."""
+        path, table = self.query_one("#load-path", Input), self.query_one(DataTable)
+        if self.focused is path and event.key == "down" and self.paths:
+            table.focus()
+            event.stop()
+        elif self.focused is table and event.is_printable and event.character:
+            path.focus()
+            path.insert_text_at_cursor(event.character)
+            event.stop()
 
     @work(thread=True, exclusive=True)
     def _scan(self) -> None:
@@ -100,8 +113,6 @@ class LoadCheckpointDialog(ModalScreen[tuple[Path, dict] | None]):
             table.add_row(*cells)
         if not rows:
             self.query_one("#load-error", Static).update(f"no checkpoints under {self.root}; type a path above")
-        else:
-            table.focus()
 
     @on(DataTable.RowSelected)
     def _picked(self, event: DataTable.RowSelected) -> None:

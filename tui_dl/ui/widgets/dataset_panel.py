@@ -116,7 +116,8 @@ class DatasetPanel(Horizontal):
             self.query_one(f"#data-{name}-field").display = spec is None
 
     def _fit_columns(self, path: Path) -> None:
-        """A new file keeps the target and the column lists only where it has those columns."""
+        """A new file keeps the target where it has that column, and starts without column overrides: those
+        were chosen for another table (an ID put back in one file must not leak into the next)."""
         from tui_dl.engine.files import csv_header
 
         header = csv_header(path) or []
@@ -124,9 +125,7 @@ class DatasetPanel(Horizontal):
         if target.value.strip() and target.value.strip() not in header:
             target.value = ""  # its default: the last column
         for name in ("exclude", "include"):
-            names = self._names(name)
-            if any(n not in header for n in names):
-                self._input(name).value = format_value([n for n in names if n in header])
+            self._input(name).value = ""
 
     @on(OptionList.OptionHighlighted, "#dataset-list")
     def _highlighted(self, event: OptionList.OptionHighlighted) -> None:

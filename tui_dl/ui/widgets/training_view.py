@@ -127,6 +127,15 @@ class TrainingView(ChartKeys, Vertical, can_focus=True):
     def show_system(self, line: str) -> None:
         self.system_line.update(line, layout=False)
 
+    def prepare(self, note: str) -> None:
+        """A run is being started or attached to: clear the last one's figures, say what is happening."""
+        self.begun = False
+        self.curves = Curves()
+        self.progress_bar.update(total=1, progress=0)
+        self.progress_text.update(note, layout=False)
+        self.metrics_line.update("", layout=False)
+        self.redraw()
+
     def begin(self, task: str, steps_per_epoch: int, start_epoch: int, epochs: int, curves: Curves | None) -> None:
         """Reset for a run (keeping `curves` when continuing from a checkpoint)."""
         self.curves = curves if curves is not None else Curves()
@@ -171,7 +180,8 @@ class TrainingView(ChartKeys, Vertical, can_focus=True):
         epoch = min(absolute // spe + 1, max(self.total_epochs, 1))
         fraction = self.done_steps / self.total_steps
         this_run = self.clock.elapsed - self.clock.resumed_at
-        eta = format_duration(this_run * (1 - fraction) / fraction) if 0 < fraction < 1 else "-"
+        ongoing = self.clock.final is None and 0 < fraction < 1
+        eta = format_duration(this_run * (1 - fraction) / fraction) if ongoing else "-"
         parts = [state, f"epoch {epoch}/{self.total_epochs}", format_duration(self.clock.elapsed), f"ETA {eta}",
                  f"step {absolute % spe or spe}/{spe}"]
         if self.samples_per_s:
