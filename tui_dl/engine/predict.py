@@ -72,7 +72,8 @@ class PredictReport:
     imputed: Counter = field(default_factory=Counter)
     not_filled: Counter = field(default_factory=Counter)
     unseen: Counter = field(default_factory=Counter)
-    unseen_examples: dict[str, list[str]] = field(default_factory=dict)
+    unseen_examples: dict[str, list[str]] = field(default_factory=dict)  # the first EXAMPLES distinct values
+    more_unseen: set[str] = field(default_factory=set)  # columns with more distinct unseen values than examples
     ignored: list[str] = field(default_factory=list)
     scores: Scores | None = None
 
@@ -92,7 +93,7 @@ class PredictReport:
         for name, count in self.unseen.items():
             shown = ", ".join(map(repr, self.unseen_examples[name]))
             out.append(f"{count:,} row(s) have a value of {name!r} not seen in training ({shown}"
-                       f"{', ...' if count > len(self.unseen_examples[name]) else ''}): one-hot as all zeros")
+                       f"{', ...' if name in self.more_unseen else ''}): one-hot as all zeros")
         if self.scores is not None and self.scores.unknown:
             out.append(f"{self.scores.unknown:,} row(s) have a target class the model never saw (counted as wrong)")
         return out
@@ -171,7 +172,11 @@ def _predict_csv(predictor: Predictor, path: Path, out: TextIO, as_json: bool, c
         for name, values in encoded.unseen.items():
             report.unseen[name] += len(values)
             examples = report.unseen_examples.setdefault(name, [])
-            examples += [v for v in dict.fromkeys(values) if v not in examples][:EXAMPLES - len(examples)]
+            new = [v for v in dict.fromkeys(values) if v not in examples]
+            room = EXAMPLES - len(examples)
+            examples += new[:room]
+            if len(new) > room:
+                report.more_unseen.add(name)
         if has_target:
             _score(predictor, report.scores, outputs, encoded.empty, cells[plan.target.name], first)
         writer.write(rows, outputs, encoded.empty)

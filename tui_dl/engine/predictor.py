@@ -89,7 +89,7 @@ class Predictor:
     @classmethod
     def load(cls, path: Path) -> Predictor:
         """Read a checkpoint file (refusing anything else, see `engine.checkpoint`)."""
-        return cls(load_checkpoint(path), path.name)
+        return cls(load_checkpoint(path), str(path))
 
     @property
     def classification(self) -> bool:
