@@ -175,6 +175,31 @@ class Predictor:
         return out
 
 
+def row_cells(plan: ColumnPlan, x: np.ndarray) -> dict[str, str]:
+    """One row of raw features (as `ColumnPlan.encode` makes them, NaN where missing) as the text cells it came
+    from, by feature column: numbers to 7 digits, dates as ISO dates, one-hot as its value, missing as ''."""
+    from datetime import UTC, datetime, timedelta
+
+    cells, offset = {}, 0
+    for c in plan.features:
+        width = len(c.feature_names())
+        value = float(x[offset])
+        if c.value_kind and np.isnan(value):
+            cells[c.name] = ""
+        elif c.kind == "numeric":
+            cells[c.name] = f"{value:.7g}"
+        elif c.kind == "date":
+            origin = datetime.fromisoformat(c.origin)
+            moment = (origin if origin.tzinfo else origin.replace(tzinfo=UTC)) + timedelta(days=value)
+            whole = moment.hour == moment.minute == moment.second == 0 and len(c.origin) == 10
+            cells[c.name] = moment.date().isoformat() if whole else moment.isoformat(timespec="seconds")
+        else:
+            hot = np.flatnonzero(x[offset:offset + len(c.categories)] > 0.5)
+            cells[c.name] = c.categories[hot[0]] if len(hot) else ""
+        offset += width
+    return cells
+
+
 def plain_plan(feature_names: Sequence[str]) -> ColumnPlan:
     """The plan of data without one: each feature a number in a column of its name; the target `y`."""
     return ColumnPlan([*(Column(name, "numeric") for name in feature_names),
