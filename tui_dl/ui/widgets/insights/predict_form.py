@@ -119,7 +119,7 @@ class TabularForm(Horizontal):
             place = f"validation row {self.row + 1} of {len(self.rows)}" + ("" if shown else ", edited")
         else:
             place = "your row"
-        self.query_one("#form-row", Static).update(Text(place + "   up/down: another row", "dim"))
+        self.query_one("#form-row", Static).update(Text(place, "dim"))
         try:
             outputs, encoded = p.predict_cells({name: [value] for name, value in typed.items()})
         except UserError as exc:
