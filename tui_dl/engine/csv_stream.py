@@ -55,7 +55,7 @@ class CsvStream:
     def _rows(self) -> Iterator[list[str]]:
         try:
             for row in self._reader:
-                if any(c.strip() for c in row):
+                if "".join(row).strip():  # a line of empty cells is blank too
                     yield row
         except csv.Error as exc:
             raise DataError(f"{self.path.name} is not valid CSV: {exc}") from None

@@ -123,18 +123,21 @@ class RowWriter:
     def write(self, rows: list[list[str]], outputs: np.ndarray, empty: np.ndarray) -> None:
         p = self.predictor
         classes = outputs.argmax(axis=1) if p.classification else None
+        blank = [""] * len(self.outputs)
         for i, row in enumerate(rows):
             cells = [row[j] for j in self.keep]
             if empty[i]:
-                values = [None] * len(self.outputs)
+                values = blank
             elif classes is not None:
-                values = [p.class_names[classes[i]], *(float(f"{v:.6g}") for v in outputs[i])]
+                values = [p.class_names[classes[i]], *(f"{v:.6g}" for v in outputs[i])]
             else:
-                values = [float(f"{v:.7g}") for v in outputs[i]]
+                values = [f"{v:.7g}" for v in outputs[i]]
             if self.csv is not None:
-                self.csv.writerow(cells + ["" if v is None else (v if isinstance(v, str) else f"{v:g}") for v in values])
+                self.csv.writerow(cells + values)
             else:
-                self.out.write(json.dumps({**dict(zip(self.names, cells)), **dict(zip(self.outputs, values))},
+                numbers = [None if v == "" else (v if j == 0 and classes is not None else float(v))
+                           for j, v in enumerate(values)]
+                self.out.write(json.dumps({**dict(zip(self.names, cells)), **dict(zip(self.outputs, numbers))},
                                           ensure_ascii=False) + "\n")
 
 
