@@ -28,7 +28,7 @@ def test_onnx_matches_torch_on_the_validation_rows(tmp_path, target, activation)
     onnxruntime = pytest.importorskip("onnxruntime")
     import onnx
 
-    from tui_dl.engine.onnx_export import export_onnx
+    from tui_dl.engine.onnx_export import export_onnx, onnx_difference
 
     path = shop_csv(tmp_path)
     trainer = trained(shop_config(path, target, epochs=2, activation=activation, dropout=0.1))
@@ -41,7 +41,9 @@ def test_onnx_matches_torch_on_the_validation_rows(tmp_path, target, activation)
     assert [o.name for o in session.get_outputs()] == [name] and session.get_inputs()[0].name == "features"
     theirs = session.run(None, {"features": x})[0]
     assert theirs.shape == (len(rows), 2 if target == "label" else 1)
-    assert np.abs(theirs - predictor.run(x)).max() <= 1e-5
+    scale = 1.0 if target == "label" else float(predictor.y_std)  # regression: in the target's deviations
+    assert np.abs(theirs - predictor.run(x)).max() / scale <= 1e-5
+    assert onnx_difference(predictor, written, x) == pytest.approx(np.abs(theirs - predictor.run(x)).max() / scale)
     meta = {p.key: p.value for p in onnx.load(str(written)).metadata_props}
     assert json.loads(meta["feature_names"]) == predictor.feature_names
     assert json.loads(meta["class_names"]) == (["big", "small"] if target == "label" else [])

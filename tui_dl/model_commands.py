@@ -82,8 +82,9 @@ def export_model(runs_root: Path, checkpoint: str, onnx: Path | None, script: Pa
             predictor = Predictor(state, str(path))
             written = export_onnx(predictor, onnx)
             difference = onnx_difference(predictor, written, sample_features(predictor))
+            unit = "" if predictor.classification else " target deviations"
             check = "" if difference is None else \
-                f"; onnxruntime and torch differ by at most {difference:.1e} on 256 sample rows"
+                f"; onnxruntime and torch differ by at most {difference:.1e}{unit} on 256 sample rows"
             print(f"wrote {written} (input {INPUT!r}: {predictor.inputs} raw features; how to make them from a row is "
                   f"in its metadata){check}", file=sys.stderr)
         if script is not None:
