@@ -9,7 +9,7 @@ import subprocess
 import sys
 
 import pytest
-from model_fixtures import HEADER, saved, shop_config, shop_csv, shop_rows, trained, validation_rows, without, write_csv
+from model_fixtures import HEADER, saved, shop_config, shop_csv, shop_rows, validation_rows, without, write_csv
 
 from conftest import REPO, cli_env
 from tui_dl.engine.checkpoint import load_checkpoint, save_checkpoint
