@@ -11,7 +11,8 @@ import tui_dl.engine
 from conftest import REPO, cli_env
 
 ENGINE_MODULES = sorted(f"tui_dl.engine.{m.name}" for m in pkgutil.iter_modules(tui_dl.engine.__path__))
-HEADLESS_MODULES = ["tui_dl", "tui_dl.engine", "tui_dl.paths", "tui_dl.cli", "tui_dl.headless", "tui_dl.commands"]
+HEADLESS_MODULES = ["tui_dl", "tui_dl.engine", "tui_dl.paths", "tui_dl.cli", "tui_dl.headless", "tui_dl.commands",
+                    "tui_dl.model_commands"]
 
 
 def test_engine_modules_are_found():

@@ -1,4 +1,5 @@
-"""The `tui-dl` command: the UI by default, and headless `datasets`, `train`, `fetch`, `runs` and `export`."""
+"""The `tui-dl` command: the UI by default, and headless `datasets`, `train`, `fetch`, `runs`, `export`, `predict`
+and `export-model`."""
 
 from __future__ import annotations
 
@@ -102,6 +103,22 @@ def build_parser() -> Parser:
     set_lr.add_argument("run", help="a run name (or unique prefix) or a run folder")
     set_lr.add_argument("value", type=_number, help="the new learning rate")
     set_lr.add_argument("--runs-dir", type=Path, metavar="DIR", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+
+    checkpoint_help = "a checkpoint file, or a run (name, unique prefix or folder): its best.pt"
+    predict = commands.add_parser("predict", help="apply a trained model to new rows (CSV, NPZ or IDX)")
+    predict.add_argument("checkpoint", metavar="CKPT", help=checkpoint_help)
+    predict.add_argument("--input", type=Path, metavar="FILE", required=True,
+                         help="the rows to predict; a CSV needs the feature columns, the target is optional")
+    predict.add_argument("--output", type=Path, metavar="FILE", help="write here (default: stdout)")
+    predict.add_argument("--json", action="store_true", help="one JSON object per row instead of CSV")
+    predict.add_argument("--runs-dir", type=Path, metavar="DIR", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+
+    export_model = commands.add_parser("export-model", help="write a model as ONNX or as a standalone PyTorch script")
+    export_model.add_argument("checkpoint", metavar="CKPT", help=checkpoint_help)
+    export_model.add_argument("--onnx", type=Path, metavar="FILE", help="an ONNX graph (needs tui-dl[onnx])")
+    export_model.add_argument("--script", type=Path, metavar="FILE.py",
+                              help="a plain PyTorch script that trains the same model again")
+    export_model.add_argument("--runs-dir", type=Path, metavar="DIR", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
     fetch = commands.add_parser("fetch", help="download MNIST or Fashion-MNIST (IDX files)")
     fetch.add_argument("name", choices=["mnist", "fashion-mnist"])
@@ -231,6 +248,16 @@ def run_command(args: argparse.Namespace) -> int:
         if args.csv is None and args.tensorboard is None:
             fail("export needs --csv [FILE] or --tensorboard LOGDIR")
         return export_run(runs_root, args.run, args.csv, args.tensorboard)
+    if args.command == "predict":
+        from tui_dl.model_commands import predict
+
+        return predict(runs_root, args.checkpoint, args.input, args.output, args.json)
+    if args.command == "export-model":
+        from tui_dl.model_commands import export_model
+
+        if args.onnx is None and args.script is None:
+            fail("export-model needs --onnx FILE and/or --script FILE.py")
+        return export_model(runs_root, args.checkpoint, args.onnx, args.script)
     return train(args, runs_root)
 
 

@@ -22,6 +22,8 @@ class DatasetSpec:
     source: str
     knobs: tuple[str, ...]
     load: Callable[[DataConfig], RawData]
+    file: str | None = None  # a shipped CSV file in datasets/
+    generator: str | None = None  # a synthetic set's function in engine.synthetic
 
 
 PLAYGROUND = "synthetic (Playground)"
@@ -40,7 +42,7 @@ def _synthetic(name: str, task: str, generator: str, description: str, source: s
         return RawData(name, task, x.astype(np.float32), y if task == "classification" else y.astype(np.float32),
                        features, list(classes) if task == "classification" else [], source)
 
-    return DatasetSpec(name, task, description, source, ("samples", "noise"), load)
+    return DatasetSpec(name, task, description, source, ("samples", "noise"), load, generator=generator)
 
 
 def _daily_views(cfg: DataConfig) -> RawData:
@@ -63,7 +65,7 @@ def _shipped(name: str, file: str, target: str, task: str, description: str, sou
         raw.name, raw.source, raw.image_shape = name, source, image_shape
         return raw
 
-    return DatasetSpec(name, task, description, source, (), load)
+    return DatasetSpec(name, task, description, source, (), load, file)
 
 
 REGISTRY: dict[str, DatasetSpec] = {
@@ -78,7 +80,7 @@ REGISTRY: dict[str, DatasetSpec] = {
         _synthetic("sine", "regression", "sine", "y = sin(x), a 1-D curve", LECTURE),
         _synthetic("piecewise", "regression", "piecewise", "a piecewise-linear 1-D curve (sum of hard sigmoids)", LECTURE),
         DatasetSpec("daily-views", "regression", "tomorrow's views from the last 1 or 7 days (weekly cycle)",
-                    LECTURE, ("samples", "noise", "window"), _daily_views),
+                    LECTURE, ("samples", "noise", "window"), _daily_views, generator="views_windows"),
         _shipped("digits", "digits.csv", "digit", "classification", "handwritten digits, 8x8 pixels",
                  "UCI Optical Recognition of Handwritten Digits", image_shape=(8, 8)),
         _shipped("iris", "iris.csv", "species", "classification", "iris flowers, 3 species", "Fisher's Iris (UCI)"),

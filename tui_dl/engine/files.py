@@ -20,7 +20,8 @@ from tui_dl.engine.rawdata import RawData, targets_from_values
 FASHION_CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
 
 
-def _is_csv(path: Path) -> bool:
+def is_csv(path: Path) -> bool:
+    """Whether `path` is read as CSV: anything but a folder, an .npz archive or an IDX file."""
     name = path.name.lower()
     return not (path.is_dir() or name.endswith(".npz") or ("idx" in name and "ubyte" in name))
 
@@ -28,10 +29,10 @@ def _is_csv(path: Path) -> bool:
 def load_file(path: Path, target: str | None = None, task: str = "auto", exclude: Sequence[str] = (),
               include: Sequence[str] = (), missing: str = "impute") -> RawData:
     """Load a user's CSV, NPZ or IDX file (or a folder of IDX files); the column options apply to CSV."""
-    if not _is_csv(path) and (exclude or include):
+    if not is_csv(path) and (exclude or include):
         raise DataError(f"--exclude and --include apply to CSV columns; {path.name} is not a CSV file")
     try:
-        if _is_csv(path):
+        if is_csv(path):
             return load_csv(path, target, task, exclude, include, missing)
         if path.name.lower().endswith(".npz"):
             return load_npz(path, task)
@@ -59,7 +60,7 @@ def _read_text(path: Path) -> str:
         return raw.decode("latin-1")
 
 
-def _sniff_delimiter(text: str) -> str:
+def sniff_delimiter(text: str) -> str:
     try:
         return csv.Sniffer().sniff(text[:65536], delimiters=",;\t|").delimiter
     except csv.Error:
@@ -86,7 +87,7 @@ def column_names(cells: list[str]) -> list[str]:
 def _read_rows(path: Path) -> tuple[list[list[str]], list[int], str]:
     """The non-blank rows of a CSV file, their line numbers, and the delimiter."""
     text = _read_text(path)
-    delimiter = _sniff_delimiter(text)
+    delimiter = sniff_delimiter(text)
     rows: list[list[str]] = []
     line_numbers: list[int] = []
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
@@ -106,7 +107,7 @@ def _read_rows(path: Path) -> tuple[list[list[str]], list[int], str]:
 
 def csv_header(path: Path) -> list[str] | None:
     """The column names of a CSV file from its first 64 KiB, or None for other files or unreadable ones."""
-    if not _is_csv(path):
+    if not is_csv(path):
         return None
     try:
         with path.open("rb") as handle:
@@ -115,7 +116,7 @@ def csv_header(path: Path) -> list[str] | None:
         return None
     text = head.decode("utf-16" if head.startswith((b"\xff\xfe", b"\xfe\xff")) else "utf-8-sig", "replace")
     try:
-        lines = csv.reader(io.StringIO(text), delimiter=_sniff_delimiter(text))
+        lines = csv.reader(io.StringIO(text), delimiter=sniff_delimiter(text))
         first = next((row for row in lines if any(c.strip() for c in row)), None)
     except csv.Error:
         return None
@@ -225,7 +226,9 @@ _IMAGES = re.compile(r"images([.-])idx3")
 _LABELS = re.compile(r"labels([.-])idx1")
 
 
-def _idx_pair(path: Path) -> tuple[Path, Path]:
+def idx_pair(path: Path, labels_needed: bool = True) -> tuple[Path, Path | None]:
+    """The images file and its labels file of an IDX pair named by either file or their folder (labels None
+    when absent and not `labels_needed`)."""
     if path.is_dir():
         candidates = sorted(p for p in path.iterdir() if _IMAGES.search(p.name))
         train = [p for p in candidates if p.name.startswith("train")]
@@ -239,19 +242,21 @@ def _idx_pair(path: Path) -> tuple[Path, Path]:
     else:
         raise DataError(f"{path.name}: IDX files must be named like train-images-idx3-ubyte and train-labels-idx1-ubyte")
 
-    def existing(name: str) -> Path:
+    def existing(name: str, needed: bool = True) -> Path | None:
         stem = name[:-3] if name.endswith(".gz") else name
         for candidate in (path.parent / stem, path.parent / f"{stem}.gz"):
             if candidate.exists():
                 return candidate
+        if not needed:
+            return None
         raise DataError(f"cannot find {stem}[.gz] next to {path.name}; IDX images need their labels file")
 
-    return existing(images_name), existing(labels_name)
+    return existing(images_name), existing(labels_name, labels_needed)
 
 
 def load_idx(path: Path, task: str = "auto") -> RawData:
     """An MNIST-style pair: `*-images-idx3-ubyte[.gz]` and the matching labels file."""
-    images_path, labels_path = _idx_pair(path)
+    images_path, labels_path = idx_pair(path)
     images, labels = read_idx(images_path), read_idx(labels_path)
     if images.ndim < 2 or labels.ndim != 1 or len(images) != len(labels):
         raise DataError(f"{images_path.name} and {labels_path.name} do not match: {images.shape} images, {labels.shape} labels")

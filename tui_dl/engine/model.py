@@ -6,7 +6,7 @@ from torch import nn
 
 from tui_dl.engine.config import ModelConfig
 
-_ACTIVATIONS: dict[str, type[nn.Module]] = {
+ACTIVATION_MODULES: dict[str, type[nn.Module]] = {
     "sigmoid": nn.Sigmoid,
     "relu": nn.ReLU,
     "tanh": nn.Tanh,
@@ -20,7 +20,7 @@ def build_model(cfg: ModelConfig, inputs: int, outputs: int) -> nn.Sequential:
     layers: list[nn.Module] = []
     width = inputs
     for size in cfg.hidden_sizes():
-        layers += [nn.Linear(width, size), _ACTIVATIONS[cfg.activation]()]
+        layers += [nn.Linear(width, size), ACTIVATION_MODULES[cfg.activation]()]
         if cfg.dropout > 0:
             layers.append(nn.Dropout(cfg.dropout))
         width = size

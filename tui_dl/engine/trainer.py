@@ -472,6 +472,7 @@ class Trainer:
             "y_mean": data.y_mean.cpu(), "y_std": data.y_std.cpu(),
             "column_plan": data.raw.plan.to_dict() if data.raw.plan is not None else None,
             "fill_values": dict(data.fill_values),
+            "image_shape": list(data.raw.image_shape) if data.raw.image_shape else None,
             "epoch": snap["epoch"],
             "step": snap["step"],
             "history": [m.to_dict() for m in self.history[:snap["history_len"]]],

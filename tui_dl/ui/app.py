@@ -26,6 +26,7 @@ from tui_dl.paths import runs_dir
 from tui_dl.ui.commands import ActionCommands
 from tui_dl.ui.form import SECTIONS, field_id, format_value, read_config
 from tui_dl.ui.keys import bindings
+from tui_dl.ui.model_source import current_model
 from tui_dl.ui.run_link import AttachedRun, LocalRun
 from tui_dl.ui.themes import load_themes
 from tui_dl.ui.training import TrainingController
@@ -116,6 +117,7 @@ class TuiDLApp(App[None]):
         self.refresh_status()
         self.query_one("#dataset-list").focus()
         self.query_one("#tabs > Tabs").can_focus = False  # F2-F10 switch tabs; a focused bar would take the arrows
+        self.query_one(InsightsPanel).model_source = partial(current_model, self)  # the Predict view's model
         self.ui_loop = asyncio.get_running_loop()
         if self.attach_at_start is not None:
             self.controller.attach(self.attach_at_start)
@@ -202,7 +204,7 @@ class TuiDLApp(App[None]):
                     widget.value = format_value(value)
         if config.data.target is None:
             self.query_one(f"#{field_id('data', 'target')}", Input).value = ""
-        self.query_one(DatasetPanel).choose(config.data.dataset)
+        self.query_one(DatasetPanel).choose(config.data.dataset, settings_applied=True)
 
     @work(thread=True, exclusive=True, group="devices", exit_on_error=False)
     def _detect_devices(self) -> None:
@@ -565,6 +567,19 @@ class TuiDLApp(App[None]):
             self.set_focus(None)  # focus left in a hidden tab would pull that tab back into view
         elif self.focused is None or self.focused not in editors:
             editors[0].focus()
+
+    def action_export(self) -> None:
+        """Export the model (on the Runs tab, the run under the cursor's): ONNX, a PyTorch script, the predict command."""
+        from tui_dl.ui.model_source import export_source
+        from tui_dl.ui.screens.export import ExportDialog
+
+        if isinstance(self.screen, ExportDialog):
+            return
+        source = export_source(self, self.query_one("#tabs", TabbedContent).active == "runs")
+        if isinstance(source, str):
+            self.notify(source, title="nothing to export", severity="warning")
+            return
+        self.push_screen(ExportDialog(source), lambda done: done and self.notify(done, title="exported"))
 
     def action_help(self) -> None:
         from tui_dl.ui.screens.help import HelpScreen

@@ -38,10 +38,12 @@ APP_KEYS = (
     Key("tab_model", "f3", "show_tab('model')", "Model", "Show Model tab", "Model tab: layers, neurons, optimizer"),
     Key("tab_training", "f4", "show_tab('training')", "Train", "Show Training tab", "Training tab: live charts"),
     Key("tab_insights", "f9", "show_tab('insights')", "Insights", "Show Insights tab",
-        "Insights tab: 1 boundary, 2 fit, 3 confusion, 4 norms, 5 system"),
+        "Insights tab: 1 boundary, 2 fit, 3 confusion, 4 norms, 5 system, 6 predict (try the model)"),
     Key("tab_runs", "f10", "show_tab('runs')", "Runs", "Show Runs tab", "Runs tab: past runs, compare, fork, continue"),
     Key("save", "ctrl+s", "save", "Save", "Save checkpoint", "save a checkpoint"),
     Key("load", "ctrl+o", "load", "Load", "Load checkpoint", "load a checkpoint"),
+    Key("export", "ctrl+e", "export", "Export", "Export model",
+        "export the model: ONNX, a plain PyTorch training script, or the predict command"),
     Key("open_file", "ctrl+f", "open_file", "Open file", "Open data file", "open a data file (CSV, NPZ, IDX)"),
     Key("help_key", "question_mark", "help", "Help", "Help", "this help (also F1)", shown=False, palette=False,
         priority=False),
@@ -52,9 +54,9 @@ APP_KEYS = (
 TAB_KEYS = {
     "data": ("open_file", "start", "tab_model", "tab_training"),
     "model": ("start", "tab_data", "tab_training"),
-    "training": ("start", "pause", "stop", "change_lr", "save", "tab_insights"),
+    "training": ("start", "pause", "stop", "change_lr", "save", "export", "tab_insights"),
     "insights": ("start", "pause", "stop", "tab_training"),
-    "runs": ("start", "load", "tab_training"),
+    "runs": ("start", "load", "export", "tab_training"),
 }
 
 

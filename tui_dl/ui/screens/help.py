@@ -31,6 +31,12 @@ On the Runs tab: `space` selects runs to overlay, `o` sorts by the next column, 
 `/` filters, `m` switches the metric, `f` forks a run's settings into the builder,
 `c` / `b` continue from its last / best checkpoint, `escape` leaves a text field.
 
+The Insights tab's Predict view (`6`) runs the model on what you give it: for a table, a field per
+column, prefilled with a validation row (`up` / `down` pick another, `escape` back to the view keys);
+for images, draw with the arrows and `space` (pen down / up) or the mouse, `x` erases,
+`c` clears, `v` loads a validation image; for 2-D data, move the cursor over the plane.
+ctrl+e exports the model (ONNX, a PyTorch script, the predict command).
+
 # What you see
 
 - **loss**: grey is the training loss of each mini-batch (one update per batch),

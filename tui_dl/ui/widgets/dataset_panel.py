@@ -95,15 +95,16 @@ class DatasetPanel(Horizontal):
     def _names(self, name: str) -> list[str]:
         return parse_value(list[str], self._input(name).value, name)
 
-    def choose(self, dataset: str) -> None:
-        """Select a registered data set or a file path, keeping the knobs as they are (settings just applied)."""
-        self._select(dataset)
+    def choose(self, dataset: str, settings_applied: bool = False) -> None:
+        """Select a registered data set or a file path, keeping the knobs as they are. With `settings_applied`
+        (a fork, a checkpoint) the column fields were just set for this file: a new file keeps them too."""
+        self._select(dataset, settings_applied)
         self._remember_knobs()
         self.reload()
 
-    def _select(self, dataset: str) -> None:
+    def _select(self, dataset: str, settings_applied: bool = False) -> None:
         option_list = self.query_one("#dataset-list", OptionList)
-        new_file = dataset not in REGISTRY and dataset != self.file_path
+        new_file = dataset not in REGISTRY and dataset != self.file_path and not settings_applied
         self.dataset = dataset
         # Set after self.dataset, so the OptionHighlighted it posts is seen as no change.
         option_list.highlighted = list(REGISTRY).index(dataset) if dataset in REGISTRY else None

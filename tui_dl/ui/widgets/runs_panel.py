@@ -198,6 +198,11 @@ class RunsPanel(ChartKeys, Vertical):
             return None
         return self.shown[table.cursor_row].name
 
+    def cursor_summary(self) -> runs.RunSummary | None:
+        """The run under the cursor, if any."""
+        name = self._cursor_run()
+        return self._summary(name) if name is not None else None
+
     def _summary(self, name: str) -> runs.RunSummary | None:
         return next((s for s in self.summaries if s.name == name), None)
 

@@ -1,4 +1,4 @@
-"""The Insights tab: five views of what the model is doing, switched with keys 1-5."""
+"""The Insights tab: five views of what the model is doing and one to try it, switched with keys 1-6."""
 
 from __future__ import annotations
 
@@ -16,16 +16,20 @@ from tui_dl.ui.widgets.insights.confusion import ConfusionView
 from tui_dl.ui.widgets.insights.fit import FitChart
 from tui_dl.ui.widgets.insights.norms import NormsChart, gradient_note
 from tui_dl.ui.widgets.insights.plane import PlaneView
+from tui_dl.ui.widgets.insights.predict import PredictView
 from tui_dl.ui.widgets.insights.system import SYSTEM_HISTORY, SystemChart, system_text
 
-VIEWS = ("boundary", "fit", "confusion", "norms", "system")
+VIEWS = ("boundary", "fit", "confusion", "norms", "system", "predict")
 PROBED = frozenset({"boundary", "fit", "confusion"})  # computed by the trainer; the others come from metrics
 
 
 class InsightsPanel(Vertical):
-    """Five views of what the model is doing; keys 1-5 switch between them."""
+    """Five views of what the model is doing and one to try it; keys 1-6 switch between them."""
 
-    BINDINGS = [Binding(str(i + 1), f"view('{name}')", name.capitalize(), show=False) for i, name in enumerate(VIEWS)]
+    BINDINGS = [
+        *(Binding(str(i + 1), f"view('{name}')", name.capitalize(), show=False) for i, name in enumerate(VIEWS)),
+        Binding("escape", "view_keys", "View keys", show=False),
+    ]
 
     class ViewChanged(Message):
         """The visible view (or the plane's size) changed: the app asks the trainer for what it needs."""
@@ -45,6 +49,7 @@ class InsightsPanel(Vertical):
         self.norms_note = Static("per-layer norms appear after the first epoch", id="norms-note")
         self.system_view = Static("sampling...", id="system-view")
         self.system_chart = SystemChart(id="system-chart")
+        self.predict_view = PredictView(id="predict-view")
 
     def compose(self) -> ComposeResult:
         with TabbedContent(initial="boundary", id="insight-tabs"):
@@ -62,6 +67,17 @@ class InsightsPanel(Vertical):
             with TabPane("5 System", id="system"):
                 yield self.system_view
                 yield self.system_chart
+            with TabPane("6 Predict", id="predict"):
+                yield self.predict_view
+
+    @property
+    def model_source(self):
+        """What the Predict view runs: a callable giving a `ui.model_source.ModelSource` or None (set by the app)."""
+        return self.predict_view.model_source
+
+    @model_source.setter
+    def model_source(self, source) -> None:
+        self.predict_view.model_source = source
 
     @property
     def view(self) -> str:
@@ -80,11 +96,19 @@ class InsightsPanel(Vertical):
         return self.confusion_view.confusion
 
     def action_view(self, name: str) -> None:
-        """Show one of the views."""
+        """Show one of the views (the Predict view with the keyboard on its first field)."""
         self.query_one("#insight-tabs", TabbedContent).active = name
+        if name == "predict":
+            self.call_after_refresh(self.predict_view.focus_input)
+
+    def action_view_keys(self) -> None:
+        """Leave a field of the Predict view: the keys 1-6 switch views again."""
+        self.query_one("#insight-tabs Tabs").focus()
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         event.stop()
+        if event.pane.id == "predict":
+            self.predict_view.refresh_model()
         self.post_message(self.ViewChanged())
 
     def on_plane_view_resized(self, event: PlaneView.Resized) -> None:

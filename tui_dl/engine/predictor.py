@@ -1,0 +1,232 @@
+"""A trained model with its preprocessing, rebuilt from a checkpoint: rows of text cells in, predictions out.
+
+The checkpoint keeps everything the training preprocessing used: the CSV column plan (which columns, their
+kinds, one-hot vocabularies, date origins, "was missing" indicators), the training split's medians that fill
+in missing numbers, the standardization means and deviations, and the class names. `Predictor.encode` turns
+cells into the model's raw input features exactly as training did; `Predictor.run` standardizes them and runs
+the model. Data sets without a plan (synthetic, NPZ, IDX) read one number per feature, by feature name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from tui_dl.engine.checkpoint import checkpoint_config, load_checkpoint
+from tui_dl.engine.columns import Column, ColumnPlan, is_missing
+from tui_dl.engine.errors import CheckpointError
+from tui_dl.engine.insight_data import EVAL_CHUNK
+from tui_dl.engine.model import build_model
+
+NEEDED = ("task", "class_names", "feature_names", "x_mean", "x_std", "y_mean", "y_std")
+NEEDED_FOR_CSV = ("column_plan", "fill_values")  # kept in checkpoints since tui-dl read CSV columns by plan
+PLAIN_TARGET = "y"  # the target's name for data without a column plan (synthetic, NPZ, IDX)
+
+
+@dataclass
+class Encoded:
+    """A chunk of rows as the model's raw features, with what happened to its cells."""
+
+    x: np.ndarray  # N x F float32: missing numbers filled in where training imputed them
+    empty: np.ndarray  # N bool: rows with a missing value training never filled in (no prediction)
+    imputed: dict[str, int] = field(default_factory=dict)  # filled-in cells per column
+    not_filled: dict[str, int] = field(default_factory=dict)  # missing cells per column that training never filled
+    unseen: dict[str, list[str]] = field(default_factory=dict)  # per categorical column, its unseen values (a row each)
+
+
+def uses_csv_plan(dataset: str) -> bool:
+    """Whether data set `dataset` (a config's name or path) was read by a column plan: a CSV file or a shipped one."""
+    from tui_dl.engine.datasets import REGISTRY
+    from tui_dl.engine.files import is_csv
+
+    spec = REGISTRY.get(dataset)
+    return spec.file is not None if spec is not None else is_csv(Path(dataset))
+
+
+class Predictor:
+    """The model of a checkpoint on the CPU, in eval mode, with the preprocessing it was trained with."""
+
+    def __init__(self, state: dict, name: str = "the checkpoint"):
+        config = checkpoint_config(state)
+        dataset = config.data.dataset
+        needed = NEEDED + (NEEDED_FOR_CSV if uses_csv_plan(dataset) else ())
+        missing = [key for key in needed if state.get(key) is None]
+        if missing:
+            raise CheckpointError(
+                f"{name} was saved by an older tui-dl: it lacks {', '.join(missing)} (what predicting needs to "
+                f"read new rows as training did); write a new checkpoint by training it one more epoch: "
+                f"tui-dl train --resume {name} --epochs {int(state['epoch']) + 1} --save NEW.pt")
+        self.config = config
+        self.task: str = state["task"]
+        self.class_names: list[str] = list(state["class_names"])
+        self.feature_names: list[str] = list(state["feature_names"])
+        self.dataset = str(state.get("dataset", dataset))
+        self.epoch = int(state["epoch"])
+        shape = state.get("image_shape")
+        self.image_shape: tuple[int, int] | None = tuple(shape) if shape else None
+        self.has_plan = state.get("column_plan") is not None
+        self.plan = ColumnPlan.from_dict(state["column_plan"]) if self.has_plan else plain_plan(self.feature_names)
+        fills = state.get("fill_values") or {}
+        self.fills = {c.name: float(fills.get(c.name, 0.0)) for c in self.plan.features if c.value_kind and c.indicator}
+        self.x_mean, self.x_std = state["x_mean"].float(), state["x_std"].float()
+        self.y_mean, self.y_std = state["y_mean"].float(), state["y_std"].float()
+        self.inputs, self.outputs = int(state["inputs"]), int(state["outputs"])
+        if len(self.plan.feature_names()) != self.inputs:
+            raise CheckpointError(f"{name} is inconsistent: its column plan gives {len(self.plan.feature_names())} "
+                                  f"features but the model has {self.inputs} inputs")
+        self.model = build_model(config.model, self.inputs, self.outputs)
+        try:
+            self.model.load_state_dict(state["model"])
+        except RuntimeError as exc:
+            raise CheckpointError(f"{name}: its weights do not fit its model: {str(exc).splitlines()[0]}") from None
+        self.model.eval()
+        self._value_index = dict((name, j) for j, name in self.plan.value_features())
+
+    @classmethod
+    def load(cls, path: Path) -> Predictor:
+        """Read a checkpoint file (refusing anything else, see `engine.checkpoint`)."""
+        return cls(load_checkpoint(path), str(path))
+
+    @property
+    def classification(self) -> bool:
+        return self.task == "classification"
+
+    @property
+    def target(self) -> Column:
+        return self.plan.target
+
+    def output_names(self) -> list[str]:
+        """The columns predictions add: `prediction` (several for several targets), then `p_CLASS` per class."""
+        if self.classification:
+            return ["prediction", *(f"p_{c}" for c in self.class_names)]
+        return ["prediction"] if self.outputs == 1 else [f"prediction_{i + 1}" for i in range(self.outputs)]
+
+    def encode(self, cells: Mapping[str, Sequence[str]], first_row: int = 1) -> Encoded:
+        """The raw features of rows given as stripped text cells by column name (see `ColumnPlan.encode`).
+
+        Missing numbers are filled with the training split's median where training did so (a column trained
+        with a "was missing" indicator); a row missing a value training never filled in is `empty`. Raises
+        DataError for an absent feature column or a cell that is not a number or a date.
+        """
+        x = self.plan.encode(cells, first_row)
+        onehot_blank = np.zeros(len(x), dtype=bool)
+        out = Encoded(x, onehot_blank)
+        for column in self.plan.features:
+            if column.value_kind:
+                j = self._value_index[column.name]
+                gaps = np.isnan(x[:, j])
+                if gaps.any():
+                    if column.indicator:
+                        x[gaps, j] = self.fills[column.name]
+                        out.imputed[column.name] = int(gaps.sum())
+                    else:
+                        out.not_filled[column.name] = int(gaps.sum())
+                continue
+            column_cells = cells[column.name]
+            blank = np.fromiter((is_missing(c) for c in column_cells), dtype=bool, count=len(column_cells))
+            if blank.any():
+                if column.indicator:
+                    out.imputed[column.name] = int(blank.sum())
+                else:
+                    out.not_filled[column.name] = int(blank.sum())
+                    onehot_blank |= blank
+            known = set(column.categories)
+            strange = [c for c, gone in zip(column_cells, blank) if not gone and c not in known]
+            if strange:
+                out.unseen[column.name] = strange
+        out.empty = np.isnan(x).any(axis=1) | onehot_blank
+        x[out.empty] = 0.0
+        return out
+
+    @torch.no_grad()
+    def run(self, x: np.ndarray) -> np.ndarray:
+        """Class probabilities (N x classes), or predicted values in the target's units (N x targets), of raw
+        features `x` (N x F, as `encode` makes them), float32."""
+        inputs = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32))
+        parts = []
+        for start in range(0, max(len(inputs), 1), EVAL_CHUNK):
+            out = self.model((inputs[start:start + EVAL_CHUNK] - self.x_mean) / self.x_std)
+            parts.append(torch.softmax(out, dim=1) if self.classification else out * self.y_std + self.y_mean)
+        return torch.cat(parts).numpy()
+
+    def predict_cells(self, cells: Mapping[str, Sequence[str]], first_row: int = 1) -> tuple[np.ndarray, Encoded]:
+        """`run` of `encode`d cells: (outputs, what `encode` found); the outputs of `empty` rows mean nothing."""
+        encoded = self.encode(cells, first_row)
+        return self.run(encoded.x), encoded
+
+    def class_index(self, cells: Sequence[str]) -> np.ndarray:
+        """The class index of each target cell: -1 for a missing cell or a class the model never saw."""
+        names = {name: i for i, name in enumerate(self.class_names)}
+        out = np.full(len(cells), -1, dtype=np.int64)
+        numeric = self.target.kind == "numeric"
+        for row, cell in enumerate(cells):
+            if is_missing(cell):
+                continue
+            if numeric:
+                try:
+                    cell = f"{float(cell.replace(',', '.') if self.target.decimal_comma else cell):g}"
+                except ValueError:
+                    pass
+            out[row] = names.get(cell, -1)
+        return out
+
+
+def row_cells(plan: ColumnPlan, x: np.ndarray) -> dict[str, str]:
+    """One row of raw features (as `ColumnPlan.encode` makes them, NaN where missing) as the text cells it came
+    from, by feature column: numbers to 7 digits, dates as ISO dates, one-hot as its value, missing as ''."""
+    from datetime import UTC, datetime, timedelta
+
+    cells, offset = {}, 0
+    for c in plan.features:
+        width = len(c.feature_names())
+        value = float(x[offset])
+        if c.value_kind and np.isnan(value):
+            cells[c.name] = ""
+        elif c.kind == "numeric":
+            cells[c.name] = f"{value:.7g}"
+        elif c.kind == "date":
+            origin = datetime.fromisoformat(c.origin)
+            moment = (origin if origin.tzinfo else origin.replace(tzinfo=UTC)) + timedelta(days=value)
+            whole = moment.hour == moment.minute == moment.second == 0 and len(c.origin) == 10
+            cells[c.name] = moment.date().isoformat() if whole else moment.isoformat(timespec="seconds")
+        else:
+            hot = np.flatnonzero(x[offset:offset + len(c.categories)] > 0.5)
+            cells[c.name] = c.categories[hot[0]] if len(hot) else ""
+        offset += width
+    return cells
+
+
+def plain_plan(feature_names: Sequence[str]) -> ColumnPlan:
+    """The plan of data without one: each feature a number in a column of its name; the target `y`."""
+    return ColumnPlan([*(Column(name, "numeric") for name in feature_names),
+                       Column(PLAIN_TARGET, "numeric", "target")])
+
+
+def find_checkpoint(spec: str, runs_root: Path) -> Path:
+    """The checkpoint `spec` names: a file, a run folder (its best.pt), or a run name / unique prefix under
+    `runs_root` (its best.pt). Raises a UserError when there is none."""
+    from tui_dl.engine.run_list import find_run
+    from tui_dl.engine.runs import BEST, LAST, SUMMARY
+
+    from tui_dl.engine.runs import RunError
+
+    path = Path(spec).expanduser()
+    if path.is_file():
+        return path
+    if path.is_dir() and ((path / SUMMARY).is_file() or (path / BEST).is_file()):
+        folder = path
+    else:
+        try:
+            folder = find_run(runs_root, spec)
+        except RunError:
+            if path.is_dir():  # a folder of that name here, and no run of that name
+                raise CheckpointError(f"{path} is a folder but not a tui-dl run (no {SUMMARY} or {BEST})") from None
+            raise
+    if (folder / BEST).is_file():
+        return folder / BEST
+    hint = f"; give {folder / LAST} to use its last epoch" if (folder / LAST).is_file() else ""
+    raise CheckpointError(f"run {folder.name} has no {BEST} yet (it is written once an epoch has finished){hint}")

@@ -1,0 +1,126 @@
+"""Which model the UI uses outside training: the one ctrl+e exports and the one the Predict view runs.
+
+Both are read from the app's state here, in one place: the run on screen (a run of this process: its trainer's
+last finished epoch; a run in its own process: its folder's best.pt), a loaded checkpoint, or the run under
+the cursor on the Runs tab.
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from tui_dl.engine.rawdata import RawData
+
+NEW_ROWS = "NEW_ROWS.csv"  # the predict command's --input when the run's data is not a file
+
+
+@dataclass(frozen=True)
+class ModelSource:
+    """A model to run: `key` changes when the model does (another epoch, another checkpoint)."""
+
+    key: object
+    state: Callable[[], dict]  # the checkpoint state (may be called on a worker thread)
+    raw: RawData | None  # the data it was trained on, for validation rows; None when unknown
+
+
+@dataclass(frozen=True)
+class ExportSource:
+    """A model to export: what it is in words, its checkpoint state, where files go, the predict command."""
+
+    name: str
+    state: Callable[[], dict]
+    folder: Path
+    checkpoint: str  # CKPT of `tui-dl predict`: a run folder or a checkpoint file
+    data_file: str
+
+    def predict_command(self) -> str:
+        return (f"tui-dl predict {shlex.quote(self.checkpoint)} --input {shlex.quote(self.data_file)} "
+                "--output predictions.csv")
+
+
+def current_model(app) -> ModelSource | None:
+    """The run's model as of its last finished epoch (a run in its own process: its best.pt, rewritten every
+    few seconds), else a loaded checkpoint's, else None."""
+    from tui_dl.ui.run_link import AttachedRun, LocalRun
+
+    link = app.link
+    trainer = link.session.trainer if isinstance(link, LocalRun) else None
+    if trainer is not None and trainer.snapshot is not None and trainer.data is not None:
+        snapshot = trainer.snapshot  # replaced, never changed, after each epoch
+        return ModelSource(snapshot, lambda: trainer.checkpoint_state(snapshot), trainer.data.raw)
+    if isinstance(link, AttachedRun) and link.folder is not None:
+        from tui_dl.engine.runs import BEST, LAST
+
+        for name in (BEST, LAST):
+            path = link.folder / name
+            if path.is_file():
+                stamp = (path, path.stat().st_mtime_ns)  # a new model each time the run rewrites it
+                return ModelSource(stamp, lambda path=path: _load(path), _matching(app, None))
+    loaded = app.loaded
+    if loaded is not None:
+        return ModelSource(loaded, lambda: loaded, _matching(app, loaded.get("feature_names")))
+    return None
+
+
+def _matching(app, feature_names: list[str] | None) -> RawData | None:
+    """The data set on the Data tab, when it is the one the model knows (all of it when the names are unknown)."""
+    raw = app.raw
+    if raw is None or (feature_names is not None and raw.feature_names != feature_names):
+        return None
+    return raw
+
+
+def _load(path: Path) -> dict:
+    from tui_dl.engine.checkpoint import load_checkpoint  # torch: imported on the worker thread
+
+    return load_checkpoint(path)
+
+
+def _data_file(dataset: str) -> str:
+    return dataset if dataset and Path(dataset).expanduser().is_file() else NEW_ROWS
+
+
+def _from_file(path: Path, what: str, dataset: str) -> ExportSource:
+    from tui_dl.engine.runs import BEST
+
+    def state() -> dict:
+        return _load(path)
+
+    checkpoint = path.parent if path.name == BEST else path  # `predict RUN_FOLDER` takes its best.pt
+    return ExportSource(what, state, path.parent, str(checkpoint), _data_file(dataset))
+
+
+def export_source(app, runs_tab: bool) -> ExportSource | str:
+    """The model ctrl+e exports (the run under the cursor on the Runs tab, else the run on screen's or the loaded one),
+    or why there is none."""
+    from tui_dl.engine.runs import BEST, LAST
+
+    if runs_tab:
+        from tui_dl.ui.widgets.runs_panel import RunsPanel
+
+        summary = app.query_one(RunsPanel).cursor_summary()
+        if summary is None:
+            return "no run under the cursor to export"
+        for name in (BEST, LAST):
+            if (summary.path / name).is_file():
+                return _from_file(summary.path / name, f"run {summary.name} ({name})", summary.dataset)
+        return f"run {summary.name} has no checkpoint yet (best.pt is written once an epoch has finished)"
+    from tui_dl.ui.run_link import LocalRun
+
+    link = app.link
+    if link is not None and link.epoch > 0:
+        folder, dataset = link.folder, app.query_one("#dataset-panel").dataset
+        for name in (BEST, LAST):
+            if folder is not None and (folder / name).is_file():
+                return _from_file(folder / name, f"run {folder.name} ({name})", dataset)
+        if isinstance(link, LocalRun):
+            trainer = link.session.trainer
+            return ExportSource(f"this run (epoch {trainer.epoch})", trainer.checkpoint_state,
+                                folder or app.runs_root, str(folder or "CKPT"), _data_file(trainer.config.data.dataset))
+    if app.loaded_path is not None and app.loaded is not None:
+        return _from_file(app.loaded_path, f"{app.loaded_path.name} (epoch {app.loaded['epoch']})",
+                          app.loaded["config"]["data"]["dataset"])
+    return "nothing to export yet: train a run (F5), load a checkpoint (ctrl+o), or pick a run on the Runs tab (F10)"
