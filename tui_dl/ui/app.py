@@ -547,7 +547,7 @@ class TuiDLApp(App[None]):
         if visible and panel.view == "norms":
             panel.draw_norms(self.query_one(TrainingView).curves)
         if self.session is not None:
-            self.session.trainer.probe_size = panel.boundary_view.grid_size
+            self.session.trainer.probe_size = panel.probe_size
             self.session.trainer.probes = wanted
         if wanted and not self.training:
             trainer = self.session.trainer if self.session is not None and self.session.trainer.model else None
@@ -557,7 +557,7 @@ class TuiDLApp(App[None]):
 
                 self.inspector = Trainer(checkpoint_config(self.loaded), resume=self.loaded)  # set up by _inspect
             if trainer or self.inspector:
-                self._inspect(trainer or self.inspector, wanted, panel.boundary_view.grid_size)
+                self._inspect(trainer or self.inspector, wanted, panel.probe_size)
 
     @work(thread=True, exclusive=True, group="inspect", exit_on_error=False)
     def _inspect(self, trainer, kinds: frozenset[str], size: tuple[int, int]) -> None:
