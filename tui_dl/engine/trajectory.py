@@ -1,7 +1,8 @@
 """A bounded record of a model's parameters along a run, for the loss landscape's path.
 
 A line y = b + w x (one Linear(1, 1)) is recorded after every step, any other model after every epoch. Each
-record is a device-side copy into a preallocated buffer: no host sync while training. The first half of the
+record is one device-side copy (a cat of views of the parameters into a row view of a preallocated
+buffer, both made once): no host sync and little Python per step. The first half of the
 buffer keeps the earliest records one by one (where a too-large learning rate zig-zags); when the second
 half fills, every other record in it is dropped and it keeps every 2nd, 4th, ... record from then on.
 """
@@ -27,13 +28,15 @@ class Trajectory:
     """The parameters at the start and, thinned as described above, after each step (a line) or each epoch."""
 
     def __init__(self, model: nn.Module):
-        self.params = [p for p in model.parameters() if p.requires_grad]
-        self.size = sum(p.numel() for p in self.params)
+        params = [p for p in model.parameters() if p.requires_grad]
+        self.size = sum(p.numel() for p in params)
         self.per_step = is_line(model)
         capacity = LINE_RECORDS if self.per_step else EPOCH_RECORDS
         self.capacity = max(MIN_RECORDS, min(capacity, TRAJECTORY_BYTES // (4 * max(self.size, 1))))
-        first = self.params[0] if self.params else torch.zeros(0)
+        first = params[0] if params else torch.zeros(0)
         self.buffer = torch.empty(self.capacity, self.size, dtype=torch.float32, device=first.device)
+        self._views = [p.detach().view(-1) for p in params]  # share the parameters' storage: updated in place
+        self._rows = self.buffer.unbind(0)
         self.head = self.capacity // 2  # records kept one by one
         self.count = 0  # rows of `buffer` in use
         self.seen = 0  # records offered so far (steps or epochs since the start)
@@ -68,14 +71,12 @@ class Trajectory:
         self.stride *= 2
 
     def _record(self) -> None:
-        with torch.no_grad():
-            torch.cat([p.detach().reshape(-1) for p in self.params], out=self.buffer[self.count])
+        torch.cat(self._views, out=self._rows[self.count])
         self.count += 1
 
     def points(self) -> torch.Tensor:
         """The records so far (count x parameters, on the device), the current parameters last."""
-        with torch.no_grad():
-            now = torch.cat([p.detach().reshape(-1) for p in self.params]).to(torch.float32)
+        now = torch.cat(self._views).to(torch.float32)
         recorded = self.buffer[:self.count]
         if self.count and torch.equal(recorded[-1], now):
             return recorded.clone()
