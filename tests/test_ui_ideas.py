@@ -14,9 +14,9 @@ from tui_dl.engine.insight_data import Boundary, Landscape, NeuronMaps, Pieces
 from tui_dl.ui.app import make_app
 from tui_dl.ui.keys import help_rows
 from tui_dl.ui.widgets.insights import InsightsPanel
-from tui_dl.ui.widgets.insights.landscape import LandscapeView, describe
+from tui_dl.ui.widgets.insights.landscape import LandscapeView, axes, describe
 from tui_dl.ui.widgets.insights.neurons import NeuronMapsView, layout
-from tui_dl.ui.widgets.insights.pieces import PiecesChart
+from tui_dl.ui.widgets.insights.pieces import PiecesView
 
 
 def config(dataset: str, layers: int, neurons: int = 16, activation: str = "relu", epochs: int = 2000, **train):
@@ -80,6 +80,14 @@ def landscape_of(kind: str) -> Landscape:
                      800, 354, "cross-entropy", 3, (4, 4))
 
 
+def test_the_axes_line_says_how_much_of_a_diverging_path_left_the_map():
+    land = landscape_of("line")
+    land.path = np.array([[0.0, 0.0], [0.5, -0.5], [-3.0, 2.0], [40.0, -30.0]])
+    assert axes(land).endswith("path of 3 steps, 4 points, 2 off the map")
+    land.path = land.path[:2]
+    assert axes(land).endswith("path of 3 steps, 2 points")
+
+
 def test_the_landscape_title_says_which_slice_it_is():
     assert describe(landscape_of("pca")) == (
         "loss on a 2-D slice through all 354 parameters along the path's 2 main directions (PCA: 90% and 5% of "
@@ -95,8 +103,8 @@ async def test_sigmoid_pieces_add_up_to_the_red_curve(tmp_path: Path, monkeypatc
     app = make_app(config("sine", 1, 30, "sigmoid"), runs_root=tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await start_training(pilot, epochs=1)
-        chart = app.query_one(InsightsPanel).pieces_chart
-        spy = PlotSpy(chart, monkeypatch)
+        chart = app.query_one(InsightsPanel).pieces_view
+        spy = PlotSpy(chart.chart, monkeypatch)
         await pilot.press("f9", "8")
         await wait_for(pilot, lambda: chart.pieces is not None)
         await pilot.press("f7")
@@ -120,7 +128,7 @@ async def test_neuron_views_of_a_model_without_hidden_layers_say_why(tmp_path: P
     async with app.run_test(size=SIZE) as pilot:
         await start_training(pilot, epochs=1)
         await pilot.press("f9", "8")
-        chart = app.query_one(InsightsPanel).pieces_chart
+        chart = app.query_one(InsightsPanel).pieces_view
         await wait_for(pilot, lambda: "no hidden layer" in chart.note)
         assert chart.pieces is None
 
@@ -201,7 +209,7 @@ class IdeasApp(App):
         self.view = view
 
     def compose(self):
-        yield {"landscape": LandscapeView, "pieces": PiecesChart, "neurons": NeuronMapsView}[self.view]()
+        yield {"landscape": LandscapeView, "pieces": PiecesView, "neurons": NeuronMapsView}[self.view]()
 
     def on_mount(self) -> None:
         self.call_after_refresh(self._show)

@@ -160,7 +160,10 @@ def axes(land: Landscape) -> str:
         unit = "epochs"
     else:
         return f"the current weights in the middle, ±{_number(x1)} × each direction across, ±{_number(y1)} × up"
-    return f"{where}; path of {land.recorded:,} {unit}, {len(land.path):,} points"
+    (px, py) = land.path.T
+    off = int(np.sum((px < x0) | (px > x1) | (py < y0) | (py > y1)))
+    beyond = f", {off:,} off the map" if off else ""
+    return f"{where}; path of {land.recorded:,} {unit}, {len(land.path):,} points{beyond}"
 
 
 class LandscapeView(HeatmapView):

@@ -58,7 +58,7 @@ class InsightsPanel(Vertical):
         self.system_view = Static("sampling...", id="system-view")
         self.system_chart = SystemChart(id="system-chart")
         self.landscape_view = landscape.LandscapeView(id="landscape-view")
-        self.pieces_chart = pieces.PiecesChart(id="pieces-chart")
+        self.pieces_view = pieces.PiecesView(id="pieces-view")
         self.neurons_view = neurons.NeuronMapsView(id="neurons-view")
 
     def compose(self) -> ComposeResult:
@@ -80,7 +80,7 @@ class InsightsPanel(Vertical):
             with _pane("landscape"):
                 yield self.landscape_view
             with _pane("pieces"):
-                yield self.pieces_chart
+                yield self.pieces_view
             with _pane("neurons"):
                 yield self.neurons_view
 
@@ -128,8 +128,8 @@ class InsightsPanel(Vertical):
         self.confusion_view.show(None, why_not("confusion", task, inputs)
                                  or "a run or a loaded checkpoint draws the confusion matrix here")
         self.landscape_view.show(None, "a run or a loaded checkpoint draws the loss landscape here")
-        self.pieces_chart.show(None, why_not("pieces", task, inputs)
-                               or "a run or a loaded checkpoint draws each neuron's piece of the curve here")
+        self.pieces_view.show(None, why_not("pieces", task, inputs)
+                              or "a run or a loaded checkpoint draws each neuron's piece of the curve here")
         self.neurons_view.show(None, why_not("neurons", task, inputs)
                                or "a run or a loaded checkpoint draws what each neuron responds to here")
 
@@ -152,7 +152,7 @@ class InsightsPanel(Vertical):
         if "landscape" in insights:
             self.landscape_view.show(*_drawn(insights["landscape"], epoch, landscape.describe))
         if "pieces" in insights:
-            self.pieces_chart.show(*_drawn(insights["pieces"], epoch, pieces.describe))
+            self.pieces_view.show(*_drawn(insights["pieces"], epoch, pieces.describe))
         if "neurons" in insights:
             self.neurons_view.show(*_drawn(insights["neurons"], epoch, neurons.describe))
 

@@ -6,6 +6,10 @@ c_i * a(w_i . h + b_i); with ReLU, two pieces of opposite slope make a hard sigm
 
 from __future__ import annotations
 
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Static
+
 from tui_dl.engine.insight_data import Pieces
 from tui_dl.ui.widgets.charts import MARKER, ThemedPlot
 
@@ -27,15 +31,10 @@ def describe(p: Pieces) -> str:
 class PiecesChart(ThemedPlot):
     """The data (grey dots), each shown neuron's piece, the rest summed, the constant and their sum (red)."""
 
-    pieces: Pieces | None = None
-    note = ""
-
-    def show(self, p: Pieces | None, note: str) -> None:
-        self.pieces, self.note = p, note
+    def draw(self, p: Pieces | None) -> None:
         plt = self.plt
         plt.clear_data()
         plt.clear_figure()
-        plt.title(note)
         if p is not None:
             xs = p.x.tolist()
             plt.scatter(p.points_x.tolist(), p.points_y.tolist(), color=DATA_COLOR, marker="dot", label="data")
@@ -50,3 +49,25 @@ class PiecesChart(ThemedPlot):
             plt.plot(xs, p.output.tolist(), color="red", marker=MARKER, label="sum = the model's output")
             plt.xlabel(p.x_label)
         self.refresh()
+
+
+class PiecesView(Vertical):
+    """The chart under its title, which wraps when narrow (plotext drops a title wider than the chart)."""
+
+    DEFAULT_CSS = "PiecesView { height: 1fr; } PiecesView > Static { height: auto; max-height: 3; }"
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.pieces: Pieces | None = None
+        self.note = "the pieces appear here while a one-input regression set trains"
+        self.title_line = Static(self.note, markup=False)
+        self.chart = PiecesChart()
+
+    def compose(self) -> ComposeResult:
+        yield self.title_line
+        yield self.chart
+
+    def show(self, p: Pieces | None, note: str) -> None:
+        self.pieces, self.note = p, note
+        self.title_line.update(note)
+        self.chart.draw(p)
