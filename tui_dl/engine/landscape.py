@@ -25,7 +25,7 @@ from tui_dl.engine.trajectory import Trajectory, is_line
 LANDSCAPE_SAMPLES = 1_024  # the loss is computed on at most this many training samples,
 SAMPLE_FLOATS = 1 << 20  # and on fewer for big models: at most this / parameters (but MIN_SAMPLES)
 MIN_SAMPLES = 128
-LANDSCAPE_SECONDS = 0.03  # the grid is as fine as this allows (the trainer spaces probes by their cost too)
+LANDSCAPE_SECONDS = 0.015  # the grid is as fine as this allows (the trainer spaces probes by their cost too)
 MIN_GRID_POINTS = 64  # the first probe's grid, and the coarsest
 MAX_GRID_POINTS = 4_096
 CHUNK_FLOATS = 1 << 23  # bounds one batched evaluation's memory (activations plus parameter vectors)
