@@ -1,4 +1,4 @@
-"""What the insight views draw, as plain host data, and which views apply to a data set.
+"""What the insight views draw, as plain host data, and which views apply to a data set (and model).
 
 Nothing here imports torch: the UI imports these types before its first frame (`engine.insights` computes them).
 """
@@ -117,6 +117,77 @@ class Confusion:
         return out
 
 
+@dataclass
+class Landscape:
+    """The training loss over a 2-D slice of parameter space, with the optimizer's path on it (row 0 is the top).
+
+    `kind` is "line" (the axes are w and b of the model y = b + w x), "pca" (the two main directions of the
+    recorded path, through the current weights) or "random" (two filter-normalized random directions, Li et
+    al. 2018, while the path is too short for PCA). Coordinates are along those axes; the current weights
+    are `path[-1]`.
+    """
+
+    kind: str
+    x_range: tuple[float, float]
+    y_range: tuple[float, float]
+    loss: np.ndarray  # rows x cols
+    path: np.ndarray  # n x 2, the recorded parameters projected on the slice, the first at the start
+    now_loss: float  # the loss at the current weights (path[-1])
+    minimum: tuple[float, float] | None  # "line": the least-squares (w, b) on the same samples
+    explained: tuple[float, float]  # "pca": share of the path's variance along each axis
+    samples: int  # training samples the loss is computed on (the first of the shuffled training split)
+    train_samples: int
+    parameters: int
+    loss_name: str  # "MSE" or "cross-entropy"
+    recorded: int  # steps ("line") or epochs since the start that the path covers
+    grid: tuple[int, int]  # (cols, rows) the loss was computed at, before interpolation to `loss`'s size
+
+
+@dataclass
+class Pieces:
+    """A one-input regression model as a constant plus one piece per neuron of its last hidden layer.
+
+    Everything in data units over `x`: output = constant + pieces.sum(0) + rest. `pieces` are the neurons
+    whose curves swing the most (`neurons` numbers them from 1); `rest` sums the others (zeros when all are drawn).
+    """
+
+    x: np.ndarray  # n, the input, ascending
+    constant: float  # the output layer's bias
+    pieces: np.ndarray  # k x n: c_i * a(w_i . h + b_i)
+    neurons: list[int]
+    rest: np.ndarray  # n
+    output: np.ndarray  # n, the model's prediction
+    total: int  # neurons in the layer
+    layer: int  # which hidden layer (from 1): the last
+    activation: str
+    points_x: np.ndarray  # data points drawn behind the curves
+    points_y: np.ndarray
+    x_label: str
+
+
+@dataclass
+class NeuronMaps:
+    """What each hidden neuron responds to over the plane of a 2-D data set (row 0 is the top), and the output.
+
+    Per hidden layer, the activations of its neurons with the largest outgoing weights (most first).
+    """
+
+    x_range: tuple[float, float]
+    y_range: tuple[float, float]
+    layers: list[np.ndarray]  # per hidden layer: k x rows x cols
+    neurons: list[list[int]]  # the neurons' numbers (from 1), in the order of `layers`
+    widths: list[int]  # neurons in each hidden layer
+    activation: str
+    output: Boundary | Surface
+
+
+@dataclass
+class Unavailable:
+    """A view that does not apply to this model, and why."""
+
+    reason: str
+
+
 def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(denominator > 0, numerator / np.maximum(denominator, 1), np.nan)
@@ -131,4 +202,16 @@ def why_not(kind: str, task: str, inputs: int) -> str | None:
         return "the regression fit is for regression data sets (this one is classification)"
     if kind == "confusion" and task != "classification":
         return "the confusion matrix is for classification data sets (this one is regression)"
+    if kind == "pieces" and (task != "regression" or inputs != 1):
+        return (f"neurons as pieces are for regression on one input (this data set is {task} "
+                f"with {inputs} input{'s' if inputs != 1 else ''})")
+    if kind == "neurons" and inputs != 2:
+        return f"neuron maps need 2 input features (this data set has {inputs})"
+    return None
+
+
+def model_why_not(kind: str, hidden_layers: int) -> str | None:
+    """Why the insight `kind` does not apply to a model with `hidden_layers`, or None when it does."""
+    if kind in ("pieces", "neurons") and hidden_layers == 0:
+        return "the model has no hidden layer: it has no neurons to show (add one on the Model tab)"
     return None

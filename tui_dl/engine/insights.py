@@ -1,7 +1,8 @@
 """What the insight views draw, computed on the training device from a model and its data.
 
 Decision boundary (2-D classification), predicted value over the plane (2-D regression), regression fit,
-confusion matrix, and per-layer weight and gradient norms. Each function reads the device once; results
+confusion matrix, and per-layer weight and gradient norms; `compute` also dispatches to the loss landscape
+(`engine.landscape`) and the neurons' views (`engine.neurons`). Each function reads the device once; results
 (see `engine.insight_data`) are host numpy arrays in data units.
 """
 
@@ -11,8 +12,21 @@ import numpy as np
 import torch
 from torch import nn
 
-from tui_dl.engine.insight_data import EVAL_CHUNK, Boundary, Confusion, Fit, Surface, why_not
+from tui_dl.engine.insight_data import (
+    EVAL_CHUNK,
+    Boundary,
+    Confusion,
+    Fit,
+    Landscape,
+    NeuronMaps,
+    Pieces,
+    Surface,
+    Unavailable,
+    model_why_not,
+    why_not,
+)
 from tui_dl.engine.prepare import PreparedData
+from tui_dl.engine.trajectory import Trajectory
 
 BOUNDARY_POINTS = 600  # data points drawn over the boundary
 FIT_POINTS = 600  # points of a regression fit
@@ -146,18 +160,31 @@ def confusion(model: nn.Module, data: PreparedData) -> Confusion:
     return Confusion(counts.cpu().numpy().reshape(classes, classes), list(data.raw.class_names), split, size)
 
 
-def compute(model: nn.Module, data: PreparedData, kinds: frozenset[str], size: tuple[int, int]) -> dict:
-    """The insights in `kinds` that apply to `data`, by name; `size` is the plane's grid (cols, rows).
+def compute(model: nn.Module, data: PreparedData, kinds: frozenset[str], size: tuple[int, int],
+            trajectory: Trajectory | None = None) -> dict:
+    """The insights in `kinds` that apply to `data`, by name; `size` is the plane's (or landscape's) grid (cols,
+    rows), `trajectory` the path so far (without one, the landscape has only the current point).
 
-    "boundary" is a Boundary for classification, a Surface for regression."""
-    result: dict[str, Boundary | Surface | Fit | Confusion] = {}
+    "boundary" is a Boundary for classification, a Surface for regression; a view that does not apply to the
+    model (neurons of a model without hidden layers) is an Unavailable."""
+    from tui_dl.engine import landscape, neurons
+
+    result: dict[str, Boundary | Surface | Fit | Confusion | Landscape | Pieces | NeuronMaps | Unavailable] = {}
     for kind in kinds:
         if why_not(kind, data.task, data.inputs) is not None:
             continue
-        if kind == "boundary":
+        if (reason := model_why_not(kind, neurons.hidden_layers(model))) is not None:
+            result[kind] = Unavailable(reason)
+        elif kind == "boundary":
             result[kind] = (boundary if data.task == "classification" else surface)(model, data, *size)
         elif kind == "fit":
             result[kind] = fit(model, data)
         elif kind == "confusion":
             result[kind] = confusion(model, data)
+        elif kind == "landscape":
+            result[kind] = landscape.landscape(model, data, trajectory or Trajectory(model), *size)
+        elif kind == "pieces":
+            result[kind] = neurons.pieces(model, data)
+        elif kind == "neurons":
+            result[kind] = neurons.neuron_maps(model, data, *size)
     return result

@@ -28,6 +28,11 @@ def build_model(cfg: ModelConfig, inputs: int, outputs: int) -> nn.Sequential:
     return nn.Sequential(*layers)
 
 
+def activation_name(module: nn.Module) -> str | None:
+    """The configured name of an activation module ("relu", ...), None for any other module."""
+    return next((name for name, kind in ACTIVATION_MODULES.items() if type(module) is kind), None)
+
+
 def parameter_count(model: nn.Module) -> int:
     """Number of trainable parameters."""
     return sum(p.numel() for p in model.parameters() if p.requires_grad)

@@ -36,11 +36,13 @@ from tui_dl.engine.insights import layer_norms
 from tui_dl.engine.insights import compute as compute_insights
 from tui_dl.engine.model import build_model, parameter_count
 from tui_dl.engine.prepare import PreparedData, prepare
+from tui_dl.engine.trajectory import Trajectory
 
 TRAIN_ACC_SAMPLE = 2_048  # training accuracy is measured on (at most) this many training samples
 PROBE_INTERVAL_S = 0.5  # insight views are recomputed at most this often during training,
 PROBE_SHARE = 0.03  # and less often when computing them would take more than this share of the time
 TESTED = (RunStatus.COMPLETED, RunStatus.EARLY_STOPPED)  # runs whose final model is measured on the test split
+AFTER_DIVERGING = frozenset({"landscape"})  # views still drawn for a diverged run: its path up to where it left
 
 
 def make_optimizer(name: str, params, lr: float, momentum: float, weight_decay: float) -> torch.optim.Optimizer:
@@ -85,6 +87,7 @@ class Trainer:
         self._snapshot: dict[str, Any] | None = None
         self.model: nn.Module | None = None
         self.optimizer: torch.optim.Optimizer | None = None
+        self.trajectory: Trajectory | None = None  # the parameters' path, for the loss landscape
         self.device: torch.device | None = None
         self.epoch = 0
         self.step = 0
@@ -150,6 +153,7 @@ class Trainer:
         self._generator.manual_seed(cfg.train.seed)
         if self._resume is not None:
             self._apply_resume(self._resume)
+        self.trajectory = Trajectory(self.model)
         self._take_snapshot()
 
     def _check_memory(self) -> None:
@@ -211,7 +215,9 @@ class Trainer:
             self.state = RunStatus.RUNNING
             self._emit(self._started_event())
             status, message = self._loop()
-            if self.epoch > 0 and status != RunStatus.DIVERGED:
+            if status == RunStatus.DIVERGED:
+                self._probe(force=True, kinds=self.probes & AFTER_DIVERGING)
+            elif self.epoch > 0:
                 self._probe(force=True)
             if status in TESTED:
                 test = self.test_metrics()
@@ -293,6 +299,7 @@ class Trainer:
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
+            self.trajectory.after_step()
             pending.append(loss.detach())
             now = time.perf_counter()
             if now - last_report >= self.report_interval and i + 1 < steps:
@@ -319,6 +326,7 @@ class Trainer:
         if not all(math.isfinite(v) for v in (metrics.train_loss, metrics.val_loss or 0.0)):
             return self._diverged(epoch)
         self.epoch, self.step = epoch, self.step + steps
+        self.trajectory.after_epoch()
         self.history.append(metrics)
         watched = metrics.val_loss if metrics.val_loss is not None else metrics.train_loss
         if self.best_val_loss is None or watched < self.best_val_loss:
@@ -328,8 +336,8 @@ class Trainer:
         self._probe(force=False)
         return None
 
-    def _probe(self, force: bool) -> None:
-        probes = self.probes
+    def _probe(self, force: bool, kinds: frozenset[str] | None = None) -> None:
+        probes = self.probes if kinds is None else kinds
         now = time.perf_counter()
         if probes and (force or now - self._probed_at >= self._probe_gap):
             self._probed_at = now
@@ -345,7 +353,7 @@ class Trainer:
 
     def insights(self, kinds: frozenset[str]) -> dict:
         """The insight views' data for the current weights (call from the training thread, or when idle)."""
-        return compute_insights(self.model, self.data, kinds, self.probe_size)
+        return compute_insights(self.model, self.data, kinds, self.probe_size, self.trajectory)
 
     def _report_steps(self, epoch: int, first: int, values: list[float], steps: int, done: int) -> bool:
         if not all(math.isfinite(v) for v in values):

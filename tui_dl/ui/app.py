@@ -478,7 +478,7 @@ class TuiDLApp(App[None]):
         panel = self.query_one(InsightsPanel)
         visible = self.query_one("#tabs", TabbedContent).active == "insights"
         wanted = panel.probes if visible else frozenset()
-        size = panel.boundary_view.grid_size
+        size = panel.probe_size
         if visible and panel.view == "norms":
             panel.draw_norms(self.query_one(TrainingView).curves)
         if self.training:

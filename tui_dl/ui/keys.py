@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from textual.binding import Binding
 
+from tui_dl.ui.widgets.insights.views import views_help
+
 
 @dataclass(frozen=True)
 class Key:
@@ -38,7 +40,7 @@ APP_KEYS = (
     Key("tab_model", "f3", "show_tab('model')", "Model", "Show Model tab", "Model tab: layers, neurons, optimizer"),
     Key("tab_training", "f4", "show_tab('training')", "Train", "Show Training tab", "Training tab: live charts"),
     Key("tab_insights", "f9", "show_tab('insights')", "Insights", "Show Insights tab",
-        "Insights tab: 1 boundary, 2 fit, 3 confusion, 4 norms, 5 system, 6 predict (try the model)"),
+        f"Insights tab: {views_help()}"),
     Key("tab_runs", "f10", "show_tab('runs')", "Runs", "Show Runs tab", "Runs tab: past runs, compare, fork, continue"),
     Key("save", "ctrl+s", "save", "Save", "Save checkpoint", "save a checkpoint"),
     Key("load", "ctrl+o", "load", "Load", "Load checkpoint", "load a checkpoint"),

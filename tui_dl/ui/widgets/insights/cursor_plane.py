@@ -135,7 +135,7 @@ class PlanePad(CursorPlane):
                             targets.astype(np.float64), names, p.outputs)
         self.show(plane, self._readout())
 
-    def on_plane_view_resized(self, event: PlaneView.Resized) -> None:
+    def on_heatmap_view_resized(self, event: PlaneView.Resized) -> None:
         self._compute()
 
     def on_cursor_plane_moved(self, event: CursorPlane.Moved) -> None:

@@ -1,4 +1,5 @@
-"""Heatmaps over the data's plane drawn with half blocks, two grid rows per line, data points on top.
+"""Heatmaps drawn with half blocks, two grid rows per line, marks (data points, a path) on top, and the
+widget base that draws such views.
 
 Neighbouring cells of one look share a segment, so a line costs a few dozen segments, not one per cell.
 """
@@ -11,6 +12,8 @@ import numpy as np
 from rich.color import Color
 from rich.segment import Segment
 from rich.style import Style
+from textual.message import Message
+from textual.strip import Strip
 from textual.widget import Widget
 
 RGB = tuple[int, int, int]
@@ -40,9 +43,11 @@ def point_cells(points: np.ndarray, x_range: tuple[float, float], y_range: tuple
 
 
 def heat_lines(cells: np.ndarray, marks: dict[tuple[int, int], int], cell_color: Callable[[int], Color],
-               mark_style: Callable[[int, Color], Style], width: int, height: int) -> list[list[Segment]]:
+               mark_style: Callable[[int, Color], Style], width: int, height: int,
+               glyph: Callable[[int], str] = lambda _mark: "●") -> list[list[Segment]]:
     """Segments of each line: `cells` (rows x cols of look keys) as upper / lower half blocks coloured by
-    `cell_color`, and a ● at each (line, column) of `marks`, styled by `mark_style(mark key, lower cell colour)`."""
+    `cell_color`, and at each (line, column) of `marks` the one-cell `glyph(mark key)` (● by default),
+    styled by `mark_style(mark key, lower cell colour)`."""
     rows, cols = cells.shape
     styles: dict[tuple, Style] = {}
 
@@ -65,9 +70,48 @@ def heat_lines(cells: np.ndarray, marks: dict[tuple[int, int], int], cell_color:
                 run_length += 1
                 continue
             if run_key is not None:
-                segments.append(Segment("▀" * run_length if run_key[2] is None else "●", style_of(run_key)))
+                segments.append(Segment("▀" * run_length if run_key[2] is None else glyph(run_key[2]),
+                                        style_of(run_key)))
             run_key, run_length = key, 1
         if run_key is not None:
-            segments.append(Segment("▀" * run_length if run_key[2] is None else "●", style_of(run_key)))
+            segments.append(Segment("▀" * run_length if run_key[2] is None else glyph(run_key[2]), style_of(run_key)))
         lines.append(segments)
     return lines
+
+
+class HeatmapView(Widget):
+    """A view drawn with Textual's line API from strips built once per update (twice a second at most), and
+    again when its size or the theme changes: the shades blend towards the theme's background.
+
+    Subclasses return the lines' segments from `lines`; `show`-like methods set their data and call `rebuild`.
+    """
+
+    DEFAULT_CSS = "HeatmapView { height: 1fr; }"
+
+    class Resized(Message):
+        """The view's size changed: the next data is computed for the new size."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._strips: list[Strip] = []
+
+    def on_mount(self) -> None:
+        self.app.theme_changed_signal.subscribe(self, lambda _theme: self.rebuild())
+        self.rebuild()
+
+    def on_resize(self) -> None:
+        self.post_message(self.Resized())
+        self.rebuild()
+
+    def lines(self, background: RGB) -> list[list[Segment]]:
+        """The segments of each line, for the current data and size."""
+        raise NotImplementedError
+
+    def rebuild(self) -> None:
+        if self.is_mounted:
+            self._strips = [Strip(segments) for segments in self.lines(background_rgb(self))]
+            self.refresh()
+
+    def render_line(self, y: int) -> Strip:
+        strip = self._strips[y] if y < len(self._strips) else Strip.blank(self.size.width)
+        return strip.crop_extend(0, self.size.width, self.rich_style)

@@ -1,4 +1,4 @@
-"""The Insights tab: five views of what the model is doing and one to try it, switched with keys 1-6."""
+"""The Insights tab: views of what the model is doing, each shown by its key (see `views.VIEWS`)."""
 
 from __future__ import annotations
 
@@ -10,24 +10,36 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Static, TabbedContent, TabPane
 
-from tui_dl.engine.insight_data import Confusion, why_not
+from tui_dl.engine.insight_data import Confusion, Unavailable, why_not
 from tui_dl.ui.widgets.charts import Curves
+from tui_dl.ui.widgets.insights import landscape, neurons, pieces
 from tui_dl.ui.widgets.insights.confusion import ConfusionView
 from tui_dl.ui.widgets.insights.fit import FitChart
+from tui_dl.ui.widgets.insights.heatmap import HeatmapView
 from tui_dl.ui.widgets.insights.norms import NormsChart, gradient_note
 from tui_dl.ui.widgets.insights.plane import PlaneView
 from tui_dl.ui.widgets.insights.predict import PredictView
 from tui_dl.ui.widgets.insights.system import SYSTEM_HISTORY, SystemChart, system_text
+from tui_dl.ui.widgets.insights.views import BY_NAME, VIEWS
 
-VIEWS = ("boundary", "fit", "confusion", "norms", "system", "predict")
-PROBED = frozenset({"boundary", "fit", "confusion"})  # computed by the trainer; the others come from metrics
+
+def _drawn(result, epoch: int, describe) -> tuple:
+    """What a view draws and its title: nothing and why, when the view does not apply to the model."""
+    if isinstance(result, Unavailable):
+        return None, result.reason
+    return result, f"epoch {epoch}: {describe(result)}"
+
+
+def _pane(name: str) -> TabPane:
+    view = BY_NAME[name]
+    return TabPane(f"{view.key} {view.title}", id=name)
 
 
 class InsightsPanel(Vertical):
-    """Five views of what the model is doing and one to try it; keys 1-6 switch between them."""
+    """Views of what the model is doing; each view's key shows it."""
 
     BINDINGS = [
-        *(Binding(str(i + 1), f"view('{name}')", name.capitalize(), show=False) for i, name in enumerate(VIEWS)),
+        *(Binding(view.key, f"view('{view.name}')", view.title, show=False) for view in VIEWS),
         Binding("escape", "view_keys", "View keys", show=False),
     ]
 
@@ -50,25 +62,34 @@ class InsightsPanel(Vertical):
         self.system_view = Static("sampling...", id="system-view")
         self.system_chart = SystemChart(id="system-chart")
         self.predict_view = PredictView(id="predict-view")
+        self.landscape_view = landscape.LandscapeView(id="landscape-view")
+        self.pieces_view = pieces.PiecesView(id="pieces-view")
+        self.neurons_view = neurons.NeuronMapsView(id="neurons-view")
 
     def compose(self) -> ComposeResult:
         with TabbedContent(initial="boundary", id="insight-tabs"):
-            with TabPane("1 Boundary", id="boundary"):
+            with _pane("boundary"):
                 yield self.boundary_view
-            with TabPane("2 Fit", id="fit"):
+            with _pane("fit"):
                 yield self.fit_chart
-            with TabPane("3 Confusion", id="confusion"):
+            with _pane("confusion"):
                 yield self.confusion_view
-            with TabPane("4 Norms", id="norms"):
+            with _pane("norms"):
                 yield self.norms_note
                 with Horizontal(id="norm-charts"):
                     yield self.grad_chart
                     yield self.weight_chart
-            with TabPane("5 System", id="system"):
+            with _pane("system"):
                 yield self.system_view
                 yield self.system_chart
-            with TabPane("6 Predict", id="predict"):
+            with _pane("predict"):
                 yield self.predict_view
+            with _pane("landscape"):
+                yield self.landscape_view
+            with _pane("pieces"):
+                yield self.pieces_view
+            with _pane("neurons"):
+                yield self.neurons_view
 
     @property
     def model_source(self):
@@ -86,9 +107,15 @@ class InsightsPanel(Vertical):
     @property
     def probes(self) -> frozenset[str]:
         """What the trainer must compute for the visible view (nothing when it does not apply to the data)."""
-        if self.view not in PROBED or (self.data_shape and why_not(self.view, *self.data_shape)):
+        if not BY_NAME[self.view].probed or (self.data_shape and why_not(self.view, *self.data_shape)):
             return frozenset()
         return frozenset({self.view})
+
+    @property
+    def probe_size(self) -> tuple[int, int]:
+        """The grid (cols, rows) the visible view draws at (the plane's when the view has none of its own)."""
+        sized = {"landscape": self.landscape_view, "neurons": self.neurons_view}.get(self.view, self.boundary_view)
+        return sized.grid_size
 
     @property
     def confusion(self) -> Confusion | None:
@@ -111,7 +138,7 @@ class InsightsPanel(Vertical):
             self.predict_view.refresh_model()
         self.post_message(self.ViewChanged())
 
-    def on_plane_view_resized(self, event: PlaneView.Resized) -> None:
+    def on_heatmap_view_resized(self, event: HeatmapView.Resized) -> None:
         event.stop()
         self.post_message(self.ViewChanged())
 
@@ -124,6 +151,11 @@ class InsightsPanel(Vertical):
         self.fit_chart.show(None, why_not("fit", task, inputs) or "a run or a loaded checkpoint draws the fit here")
         self.confusion_view.show(None, why_not("confusion", task, inputs)
                                  or "a run or a loaded checkpoint draws the confusion matrix here")
+        self.landscape_view.show(None, "a run or a loaded checkpoint draws the loss landscape here")
+        self.pieces_view.show(None, why_not("pieces", task, inputs)
+                              or "a run or a loaded checkpoint draws each neuron's piece of the curve here")
+        self.neurons_view.show(None, why_not("neurons", task, inputs)
+                               or "a run or a loaded checkpoint draws what each neuron responds to here")
 
     def show_insights(self, epoch: int, insights: dict, error: str = "") -> None:
         """Draw what the trainer computed after `epoch`."""
@@ -141,6 +173,12 @@ class InsightsPanel(Vertical):
             self.fit_chart.show(fit, f"epoch {epoch}: {what}")
         if "confusion" in insights:
             self.confusion_view.show(insights["confusion"])
+        if "landscape" in insights:
+            self.landscape_view.show(*_drawn(insights["landscape"], epoch, landscape.describe))
+        if "pieces" in insights:
+            self.pieces_view.show(*_drawn(insights["pieces"], epoch, pieces.describe))
+        if "neurons" in insights:
+            self.neurons_view.show(*_drawn(insights["neurons"], epoch, neurons.describe))
 
     def draw_norms(self, curves: Curves) -> None:
         if self.view != "norms":

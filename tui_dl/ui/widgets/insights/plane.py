@@ -6,12 +6,9 @@ import numpy as np
 from rich.color import Color
 from rich.segment import Segment
 from rich.style import Style
-from textual.message import Message
-from textual.strip import Strip
-from textual.widget import Widget
 
 from tui_dl.engine.insight_data import Boundary, Surface
-from tui_dl.ui.widgets.insights.heatmap import RGB, background_rgb, blend, heat_lines, point_cells
+from tui_dl.ui.widgets.insights.heatmap import RGB, HeatmapView, blend, heat_lines, point_cells
 
 # Class colours (RGB) of the boundary view, TensorFlow Playground's orange and blue first.
 CLASS_RGB = ((245, 147, 34), (8, 119, 189), (80, 200, 120), (220, 80, 160), (230, 220, 60), (150, 110, 230),
@@ -75,6 +72,11 @@ def surface_lines(s: Surface, width: int, height: int, background: RGB) -> list[
                       width, height)
 
 
+def plane_lines(plane: Boundary | Surface, width: int, height: int, background: RGB) -> list[list[Segment]]:
+    """The boundary or the surface, whichever `plane` is."""
+    return (boundary_lines if isinstance(plane, Boundary) else surface_lines)(plane, width, height, background)
+
+
 def legend(shown: Boundary | Surface | None, background: RGB) -> list[Segment]:
     """What the colours mean: the classes, or the value scale with its range in the target's units."""
     if isinstance(shown, Boundary):
@@ -92,56 +94,25 @@ def legend(shown: Boundary | Surface | None, background: RGB) -> list[Segment]:
     return []
 
 
-class PlaneView(Widget):
+class PlaneView(HeatmapView):
     """The model's prediction over the plane of a 2-D data set with the data points: the predicted class
-    shaded by confidence (classification) or the predicted value on a colour scale (regression).
-
-    Drawn with Textual's line API from strips built once per update (twice a second at most), and again
-    when the theme changes: the shades blend towards the theme's background.
-    """
-
-    DEFAULT_CSS = "PlaneView { height: 1fr; }"
-
-    class Resized(Message):
-        """The view's size changed: the next grid is computed for the new size."""
+    shaded by confidence (classification) or the predicted value on a colour scale (regression)."""
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.plane: Boundary | Surface | None = None
         self.note = "the decision boundary appears here while a 2-D classification set trains"
-        self._strips: list[Strip] = []
 
     @property
     def grid_size(self) -> tuple[int, int]:
         """The grid (cols, rows) that fills this widget: two grid rows per terminal line."""
         return max(self.size.width, 20), max(2 * (self.size.height - 1), 10)
 
-    def on_mount(self) -> None:
-        self.app.theme_changed_signal.subscribe(self, lambda _theme: self._build())
-        self._build()
-
-    def on_resize(self) -> None:
-        self.post_message(self.Resized())
-        self._build()
-
     def show(self, plane: Boundary | Surface | None, note: str) -> None:
         self.plane, self.note = plane, note
-        self._build()
+        self.rebuild()
 
-    def _build(self) -> None:
-        if not self.is_mounted:
-            return
-        background = background_rgb(self)
-        lines: list[list[Segment]] = []
+    def lines(self, background: RGB) -> list[list[Segment]]:
         height = max(self.size.height - 1, 0)
-        if isinstance(self.plane, Boundary):
-            lines = boundary_lines(self.plane, self.size.width, height, background)
-        elif isinstance(self.plane, Surface):
-            lines = surface_lines(self.plane, self.size.width, height, background)
-        self._strips = [Strip(segments) for segments in lines]
-        self._strips.append(Strip([*legend(self.plane, background), Segment(self.note)]))  # legend first: it must show
-        self.refresh()
-
-    def render_line(self, y: int) -> Strip:
-        strip = self._strips[y] if y < len(self._strips) else Strip.blank(self.size.width)
-        return strip.crop_extend(0, self.size.width, self.rich_style)
+        lines = plane_lines(self.plane, self.size.width, height, background) if self.plane is not None else []
+        return [*lines, [*legend(self.plane, background), Segment(self.note)]]  # legend first: it must show
