@@ -120,13 +120,41 @@ async def test_the_learning_rate_is_charted_on_the_right_of_the_metric_chart(tmp
         assert ys[0] == pytest.approx(0.01) and ys[-1] == pytest.approx(0.0025)
 
 
-async def test_the_loss_chart_says_the_penalty_is_not_in_it(tmp_path: Path):
+@pytest.mark.parametrize("size", [(80, 24), SIZE])
+async def test_the_loss_chart_says_the_penalty_is_not_in_it(tmp_path: Path, size):
     config = small_config(epochs=2)
     config.train.regularization, config.train.reg_rate = "l1", 0.001
     app = make_app(config, runs_root=tmp_path)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=size) as pilot:
         await start_training(pilot, epochs=2)
         await wait_for(pilot, lambda: app.run_state == "completed")
         await pilot.press("f4")
         await pilot.pause(0.2)
-        assert "loss without the L1 penalty" in str(app.query_one(LossChart).render())
+        chart = app.query_one(LossChart)
+        drawn = str(chart.render())
+        assert "loss excl. L1 penalty" in drawn.splitlines()[0]  # the title, fitted to the chart's width
+
+
+async def test_a_long_loss_title_drops_its_last_parts_instead_of_vanishing(tmp_path: Path):
+    from tui_dl.engine.events import EpochMetrics
+    from tui_dl.ui.widgets.charts import Curves
+
+    history = [EpochMetrics(epoch=e, step=e * 10, train_loss=1 / e, val_loss=abs(e - 10) / 10 + 0.5 + e * 1e-3,
+                            lr=0.01, samples_per_s=1e4, seconds=0.1) for e in range(1, 41)]
+    curves = Curves(task="regression", steps_per_epoch=10, epochs=history, regularization="l2")
+    curves.best_epoch = 10
+    assert curves.overfit_since() is not None
+    app = make_app(small_config(), runs_root=tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.raw is not None)
+        await pilot.press("f4")
+        app.query_one("TrainingView").show_curves(curves, "loaded")
+        await pilot.pause(0.2)
+        title = str(app.query_one(LossChart).render()).splitlines()[0]
+        assert "loss excl. L2 penalty" in title and "best epoch" not in title  # what fits of it
+        await pilot.resize_terminal(160, 40)
+        await pilot.pause(0.2)
+        app.query_one("TrainingView").redraw()
+        await pilot.pause(0.1)
+        title = str(app.query_one(LossChart).render()).splitlines()[0]
+        assert "loss excl. L2 penalty | best epoch 10 | overfitting since" in title

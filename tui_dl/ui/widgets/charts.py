@@ -31,6 +31,7 @@ BEST_COLOR = "green"
 RUN_COLORS: tuple[Color, ...] = ("cyan", "orange", "magenta", "green", "yellow", "blue", "red", "white")
 # Quarter-block markers draw a curve at half the cost of braille; one point per column is enough.
 MARKER = "hd"
+TITLE_MARGIN = 10  # a title is centred on the canvas, right of the y axis's labels: this much narrower than the chart
 
 
 def downsample(x: np.ndarray, y: np.ndarray, buckets: int) -> tuple[list[float], list[float]]:
@@ -49,6 +50,16 @@ def downsample(x: np.ndarray, y: np.ndarray, buckets: int) -> tuple[list[float],
         ys = np.nanmean(y.reshape(-1, size), axis=1)
     keep = ~np.isnan(ys)
     return xs[keep].tolist(), ys[keep].tolist()
+
+
+def fit_parts(parts: list[str], width: int, sep: str = "  ") -> str:
+    """`parts` joined by `sep`, the last ones left out where they would not fit in `width` (0: all)."""
+    text = parts[0]
+    for part in parts[1:]:
+        if width and len(text) + len(sep) + len(part) > width:
+            break
+        text += sep + part
+    return text
 
 
 SERIES = ("train_loss", "val_loss", "train_acc", "val_acc", "val_mae", "lr")
@@ -223,12 +234,13 @@ class LossChart(OptionsChart):
 
     def draw(self, curves: Curves) -> None:
         penalty = {"l1": "L1", "l2": "L2"}.get(curves.regularization)
-        title = f"loss without the {penalty} penalty" if penalty else "loss"  # what the trainer records
+        parts = [f"loss excl. {penalty} penalty" if penalty else "loss"]  # the data loss, as the trainer records
         if curves.best_epoch:
-            title += f" | best epoch {curves.best_epoch}"
+            parts.append(f"best epoch {curves.best_epoch}")
         onset = curves.overfit_since()
         if onset is not None:
-            title += f" | overfitting since {onset}"
+            parts.append(f"overfitting since {onset}")
+        title = fit_parts(parts, self.size.width - TITLE_MARGIN, " | ")  # plotext drops a title that overflows
         since, timeline, spe = self.since(curves.latest_epoch), curves.timeline(), curves.steps_per_epoch
         self.plot(title, [
             Curve(curves.step_series(self.buckets, since), STEP_COLOR, "step", timeline, spe),

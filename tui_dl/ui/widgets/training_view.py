@@ -13,7 +13,7 @@ from tui_dl.engine.events import EpochMetrics
 from tui_dl.engine.metric_text import format_test
 from tui_dl.ui.series import ChartOptions
 from tui_dl.ui.widgets.chart_keys import CHART_BINDINGS, ChartKeys, options_hint
-from tui_dl.ui.widgets.charts import Curves, LossChart, MetricChart
+from tui_dl.ui.widgets.charts import Curves, LossChart, MetricChart, fit_parts
 
 CHART_REFRESH_S = 1.0
 
@@ -28,16 +28,6 @@ def describe_epoch(m: EpochMetrics) -> str:
     if m.val_mae is not None:
         parts.append(f"MAE {m.val_mae:.4g} R2 {m.val_r2:.3f}")
     return "  ".join(parts)
-
-
-def fit_parts(parts: list[str], width: int) -> str:
-    """`parts` joined by two spaces, the last ones left out where they would not fit in `width` (0: all)."""
-    text = parts[0]
-    for part in parts[1:]:
-        if width and len(text) + 2 + len(part) > width:
-            break
-        text += "  " + part
-    return text
 
 
 class RunClock:
