@@ -129,11 +129,6 @@ class Trainer:
     def paused(self) -> bool:
         return self.control.paused
 
-    @property
-    def lr(self) -> float:
-        """The learning rate in use (the scheduled one; the base rate is `config.train.lr`)."""
-        return self.optimizer.param_groups[0]["lr"] if self.optimizer is not None else self.config.train.lr
-
     # setup ------------------------------------------------------------------------------------
 
     def setup(self) -> None:
