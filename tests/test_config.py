@@ -32,7 +32,17 @@ def test_defaults_validate():
         ("train", "lr", 0, r"learning rate must be > 0 .*got 0"),
         ("train", "lr", 1000, r"learning rate .*at most 100.*got 1000"),
         ("train", "momentum", 1.0, r"momentum must be .*got 1.0"),
-        ("train", "weight_decay", -0.1, r"weight decay .*got -0.1"),
+        ("train", "reg_rate", -0.1, r"regularization rate .*got -0.1"),
+        ("train", "regularization", "l3", r"regularization must be one of none, l1, l2, got 'l3'"),
+        ("train", "schedule", "linear", r"schedule must be one of constant, step, cosine, plateau, got 'linear'"),
+        ("train", "warmup", -1, r"warm-up must be a whole number of epochs >= 0 .*got -1"),
+        ("train", "warmup", 50, r"warm-up must be shorter than the run's 50 epochs, got 50"),
+        ("train", "decay_epochs", 0, r"decay epochs must be a whole number from 1 .*got 0"),
+        ("train", "decay_factor", 1.0, r"decay factor must be above 0 and below 1, got 1.0"),
+        ("train", "decay_factor", 0, r"decay factor must be above 0 and below 1, got 0"),
+        ("model", "features", ["x1", "x3"], r"input features must be among x1, x2, x1\^2, .*sin\(x2\), got 'x3'"),
+        ("model", "features", ["x1", "x1"], r"input feature 'x1' is given twice"),
+        ("model", "features", "x1", r"input features must be among .*got 'x1'"),
         ("train", "batch_size", 0, r"batch size .*got 0"),
         ("train", "batch_size", 2.5, r"batch size .*whole number.*got 2.5"),
         ("train", "epochs", 0, r"epochs must be .*got 0"),
@@ -70,7 +80,8 @@ def test_each_invalid_field_is_named(section, field, value, message):
 
 
 @pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
-@pytest.mark.parametrize(("section", "field"), [("train", "lr"), ("train", "momentum"), ("train", "weight_decay"),
+@pytest.mark.parametrize(("section", "field"), [("train", "lr"), ("train", "momentum"), ("train", "reg_rate"),
+                                                 ("train", "decay_factor"),
                                                  ("model", "dropout"), ("data", "noise"), ("data", "val_split"),
                                                  ("data", "test_split")])
 def test_non_finite_numbers_are_rejected(section, field, bad):
@@ -107,9 +118,11 @@ def _custom_config() -> RunConfig:
     return RunConfig(
         DataConfig(dataset='my "data".csv', target="price", task="regression", samples=321, noise=0.25,
                    window=3, val_split=0.15, test_split=0.1, seed=7),
-        ModelConfig(layers=3, neurons=[64, 32, 8], activation="leaky_relu", dropout=0.2),
-        TrainConfig(optimizer="sgd", lr=0.003, momentum=0.5, weight_decay=1e-4, batch_size=17, epochs=12,
-                    seed=3, device="cuda:1", early_stop=4),
+        ModelConfig(layers=3, neurons=[64, 32, 8], activation="leaky_relu", dropout=0.2,
+                    features=["x1", "x1*x2", "sin(x2)"]),
+        TrainConfig(optimizer="sgd", lr=0.003, momentum=0.5, regularization="l1", reg_rate=1e-4, batch_size=17,
+                    epochs=12, seed=3, device="cuda:1", early_stop=4, schedule="cosine", warmup=2, decay_epochs=3,
+                    decay_factor=0.25),
     )
 
 
@@ -219,3 +232,34 @@ def test_to_dict_has_only_toml_values():
     assert set(data) == {"data", "model", "train"}
     assert "target" not in data["data"]  # None values are left out
     assert RunConfig.from_dict(data) == RunConfig()
+
+
+@pytest.mark.parametrize(("decay", "regularization", "rate"), [(0.01, "l2", 0.01), (0.0, "none", 0.001)])
+def test_the_weight_decay_of_older_configs_reads_as_l2(tmp_path, decay, regularization, rate):
+    path = tmp_path / "old.toml"
+    path.write_text(f"[train]\nlr = 0.05\nweight_decay = {decay}\n")
+    train = load_toml(path).validate().train
+    assert (train.regularization, train.reg_rate, train.lr) == (regularization, rate, 0.05)
+    assert "weight_decay" not in dump_toml(load_toml(path))
+
+
+def test_weight_decay_together_with_regularization_is_refused(tmp_path):
+    path = tmp_path / "both.toml"
+    path.write_text('[train]\nweight_decay = 0.01\nregularization = "l1"\n')
+    with pytest.raises(ConfigError, match=r'weight_decay is the older name of regularization = "l2" with reg_rate'):
+        load_toml(path)
+
+
+@pytest.mark.parametrize("regularization", ["l1", "l2"])
+def test_a_regularization_without_a_rate_is_refused(regularization):
+    problems = TrainConfig(regularization=regularization, reg_rate=0.0).problems()
+    assert problems == [("reg_rate", f"a regularization rate of 0 does nothing: give a rate above 0 for "
+                                     f"{regularization.upper()}, or choose none")]
+    assert TrainConfig(regularization="none", reg_rate=0.0).problems() == []
+
+
+def test_the_input_width_counts_the_features():
+    assert ModelConfig().input_size(5) == 5
+    model = ModelConfig(layers=1, neurons=[4], features=["sin(x1)", "x1", "x1*x2"])
+    assert model.input_size(2) == 3
+    assert model.summary(model.input_size(2), 2) == "3 -> 4 -> 2, relu, 26 params"

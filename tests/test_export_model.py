@@ -121,7 +121,7 @@ CASES = {
     "csv regression, sgd, early stop": lambda d: shop_config(shop_csv(d), "price", epochs=3, optimizer="sgd",
                                                              lr=0.05, early_stop=1),
     "csv drop missing, adamw": lambda d: _drop(shop_config(shop_csv(d), "label", epochs=2, optimizer="adamw",
-                                                           weight_decay=0.01)),
+                                                           regularization="l2", reg_rate=0.01)),
     "spiral, dropout": lambda d: make_config("spiral", samples=200, epochs=3, layers=2, dropout=0.2),
     "daily-views, test split": lambda d: _test_split(make_config("daily-views", samples=150, epochs=2)),
     "npz two targets": lambda d: make_config(str(npz_file(d)), epochs=2, activation="leaky_relu"),

@@ -10,7 +10,8 @@ from torch import nn
 
 from tui_dl.engine.config import ACTIVATIONS, OPTIMIZERS, ModelConfig
 from tui_dl.engine.model import build_model, parameter_count
-from tui_dl.engine.trainer import Trainer, make_optimizer
+from tui_dl.engine.optim import make_optimizer
+from tui_dl.engine.trainer import Trainer
 
 ACTIVATION_CLASSES = {"sigmoid": nn.Sigmoid, "relu": nn.ReLU, "tanh": nn.Tanh, "gelu": nn.GELU,
                       "leaky_relu": nn.LeakyReLU}
@@ -79,7 +80,8 @@ def test_each_activation_trains(config_factory, activation):
 @pytest.mark.parametrize("optimizer", OPTIMIZERS)
 def test_each_optimizer_trains(config_factory, optimizer):
     lr = 0.1 if optimizer == "sgd" else 0.02
-    config = config_factory("plane", samples=160, epochs=6, optimizer=optimizer, lr=lr, weight_decay=1e-4)
+    config = config_factory("plane", samples=160, epochs=6, optimizer=optimizer, lr=lr,
+                            regularization="l2", reg_rate=1e-4)
     trainer, losses = _train(config)
     assert losses[-1] < losses[0] * 0.7
     assert type(trainer.optimizer).__name__.lower() == optimizer

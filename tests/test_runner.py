@@ -84,6 +84,28 @@ def test_a_detached_run_is_controlled_from_the_command_line(live_run, cli):
     assert code == 2 and "is not running" in err
 
 
+def test_a_paused_detached_run_trains_one_batch_per_step_from_the_command_line(live_run, cli):
+    folder, name = live_run.folder, live_run.folder.name
+    code, _, err = cli("step", name)
+    assert code == 2 and "one batch at a time is for a paused run: pause it first" in err
+    assert cli("pause", name)[0] == 0
+    until(lambda: state(folder) == "paused", what="paused")
+    client = RunClient(folder)
+    client.start_reading()
+    try:
+        steps = lambda: [e for _, e in list(client.events) if isinstance(e, StepMetrics)]  # noqa: E731
+        assert cli("step", name) == (0, "", f"{name}: trains one batch, then stays paused\n")
+        until(lambda: len(steps()) == 1, what="the step's loss")
+        assert cli("step", name)[0] == 0
+        until(lambda: len(steps()) == 2, what="the second step's loss")
+        first, second = steps()
+        assert len(first.losses) == len(second.losses) == 1 and second.first_step == first.first_step + 1
+        assert state(folder) == "paused"
+    finally:
+        client.close()
+    assert cli("stop", name)[0] == 0
+
+
 def test_attaching_draws_the_files_then_follows_live_with_no_gap_and_no_duplicate(live_run):
     client = RunClient(live_run.folder)
     started = history(live_run.folder, client.snapshot)

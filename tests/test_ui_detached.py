@@ -56,6 +56,10 @@ async def test_f5_trains_in_its_own_process_with_the_same_keys(tmp_path: Path):
             await pilot.press("f6")
             await wait_for(pilot, lambda: app.run_state == "paused", timeout=SLOW)
             assert read_summary(link.folder).live_status == "paused"
+            held = len(app.query_one(TrainingView).curves.steps)  # the batches before the pause are drawn by now
+            await pilot.press("n")  # one batch, through the run's control socket
+            await wait_for(pilot, lambda: len(app.query_one(TrainingView).curves.steps) == held + 1, timeout=SLOW)
+            assert app.run_state == "paused"
             await pilot.press("f8")
             dialog = app.screen
             assert isinstance(dialog, LearningRateDialog)

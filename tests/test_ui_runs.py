@@ -260,17 +260,17 @@ async def test_m_offers_the_metrics_the_overlaid_runs_have(tmp_path: Path, monke
         table = panel.query_one(DataTable)
         table.move_cursor(row=table_names(panel).index("classifier"))
         await pilot.pause()
-        assert await cycle(pilot, panel) == ["val_loss", "train_loss", "val_acc", "train_acc", "grad_norm_1"]
+        assert await cycle(pilot, panel) == ["val_loss", "train_loss", "val_acc", "train_acc", "grad_norm_1", "lr"]
         table.move_cursor(row=table_names(panel).index("regressor"))
         await pilot.pause()
         assert panel.shown_metric == "val_loss"  # accuracy, last chosen, is not offered for a regression run
         seen = await cycle(pilot, panel)
-        assert seen == ["val_loss", "train_loss", "val_mae", "val_r2", "grad_norm_1"]
+        assert seen == ["val_loss", "train_loss", "val_mae", "val_r2", "grad_norm_1", "lr"]
         while panel.shown_metric != "val_r2":
             await pilot.press("m")
         assert spy.lines and all(ys and not any(math.isnan(y) for y in ys) for _, ys, _ in spy.lines)
         await select_all(pilot, panel)
-        assert await cycle(pilot, panel) == ["val_r2", "grad_norm_1", "val_loss", "train_loss", "val_acc",
+        assert await cycle(pilot, panel) == ["val_r2", "grad_norm_1", "lr", "val_loss", "train_loss", "val_acc",
                                              "train_acc", "val_mae"]
 
 

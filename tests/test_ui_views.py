@@ -27,6 +27,7 @@ class PlotSpy:
 
     def __init__(self, chart, monkeypatch):
         self.lines: list[tuple[list[float], list[float], str | None]] = []
+        self.sides: dict[str | None, str | None] = {}  # the y axis of each labelled line ("right", or None)
         figure = type(chart.plt)
         original_clear, original_plot = figure.clear_data, figure.plot
 
@@ -38,6 +39,7 @@ class PlotSpy:
         def plot(plot_self, xs, ys, **kwargs):
             if plot_self is chart.plt:
                 self.lines.append((list(xs), list(ys), kwargs.get("label")))
+                self.sides[kwargs.get("label")] = kwargs.get("yside")
             original_plot(plot_self, xs, ys, **kwargs)
 
         monkeypatch.setattr(figure, "clear_data", clear)

@@ -12,7 +12,17 @@ from pathlib import Path
 from typing import NoReturn
 
 from tui_dl import __version__
-from tui_dl.engine.config import ACTIVATIONS, MISSING_MODES, OPTIMIZERS, TASKS, RunConfig, load_toml
+from tui_dl.engine.config import (
+    ACTIVATIONS,
+    FEATURES,
+    MISSING_MODES,
+    OPTIMIZERS,
+    REGULARIZATIONS,
+    SCHEDULES,
+    TASKS,
+    RunConfig,
+    load_toml,
+)
 from tui_dl.engine.run_list import SORTS
 
 EXIT_USAGE = 2
@@ -61,6 +71,13 @@ def _columns(text: str) -> list[str]:
     return names
 
 
+def _features(text: str) -> list[str]:
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    if not names:
+        raise argparse.ArgumentTypeError(f"expected input features separated by commas, from {','.join(FEATURES)}")
+    return sorted(names, key=lambda n: FEATURES.index(n) if n in FEATURES else len(FEATURES))  # input column order
+
+
 def build_parser() -> Parser:
     parser = Parser(prog="tui-dl", description="Train neural networks with PyTorch from the terminal.")
     parser.add_argument("--version", action="version", version=f"tui-dl {__version__}")
@@ -95,6 +112,7 @@ def build_parser() -> Parser:
     attach.add_argument("run", nargs="?", help="a run name (or unique prefix) or a run folder")
     attach.add_argument("--runs-dir", type=Path, metavar="DIR", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     for verb, what in (("pause", "pause a live run"), ("resume", "resume a paused run"),
+                       ("step", "train one batch of a paused run (it stays paused)"),
                        ("stop", "stop a live run (its last epoch is saved)")):
         command = commands.add_parser(verb, help=what)
         command.add_argument("run", help="a run name (or unique prefix) or a run folder")
@@ -144,11 +162,22 @@ def build_parser() -> Parser:
     model.add_argument("--neurons", type=_widths, help="neurons per hidden layer: 32, or one per layer: 64,32")
     model.add_argument("--activation", choices=ACTIVATIONS)
     model.add_argument("--dropout", type=_number)
+    model.add_argument("--features", type=_features, metavar="F,...",
+                       help=f"input features of a 2-D data set, from {','.join(FEATURES)} (default: x1,x2)")
     loop = train.add_argument_group("training")
     loop.add_argument("--optimizer", choices=OPTIMIZERS)
     loop.add_argument("--lr", type=_number, help="learning rate")
     loop.add_argument("--momentum", type=_number, help="SGD momentum")
-    loop.add_argument("--weight-decay", type=_number)
+    loop.add_argument("--regularization", choices=REGULARIZATIONS,
+                      help="l1: rate * sum |w| added to the loss; l2: weight decay (default none)")
+    loop.add_argument("--reg-rate", type=_number, metavar="RATE", help="regularization rate (default 0.001)")
+    loop.add_argument("--weight-decay", type=_number, metavar="RATE",
+                      help="the older spelling of --regularization l2 --reg-rate RATE (not with those two)")
+    loop.add_argument("--schedule", choices=SCHEDULES, help="learning-rate schedule (default constant)")
+    loop.add_argument("--warmup", type=_whole, metavar="EPOCHS", help="epochs of linear learning-rate warm-up")
+    loop.add_argument("--decay-epochs", type=_whole, metavar="EPOCHS",
+                      help="step: decay every EPOCHS; plateau: after EPOCHS without improvement (default 10)")
+    loop.add_argument("--decay-factor", type=_number, help="step / plateau: multiply the rate by this (default 0.5)")
     loop.add_argument("--batch-size", type=_whole)
     loop.add_argument("--epochs", type=_whole, help="total epochs (a resumed run continues up to this)")
     loop.add_argument("--seed", type=_whole, help="seed for data, split and initial weights")
@@ -172,15 +201,23 @@ def build_parser() -> Parser:
 
 _OVERRIDES = {
     "data": ("dataset", "target", "exclude", "include", "missing", "task", "samples", "noise", "window", "val_split", "test_split", "seed"),
-    "model": ("layers", "neurons", "activation", "dropout"),
-    "train": ("optimizer", "lr", "momentum", "weight_decay", "batch_size", "epochs", "seed", "device", "early_stop",
-              "threads"),
+    "model": ("layers", "neurons", "activation", "dropout", "features"),
+    "train": ("optimizer", "lr", "momentum", "regularization", "reg_rate", "batch_size", "epochs", "seed", "device",
+              "early_stop", "threads", "schedule", "warmup", "decay_epochs", "decay_factor"),
 }
 
 
 def config_from_args(args: argparse.Namespace, base: RunConfig) -> RunConfig:
-    """`base` with every flag the user gave applied on top."""
+    """`base` with every flag the user gave applied on top (ConfigError for --weight-decay with --regularization
+    or --reg-rate)."""
+    from tui_dl.engine.errors import ConfigError
+
     config = base.copy()
+    if args.weight_decay is not None:
+        if args.regularization is not None or args.reg_rate is not None:
+            raise ConfigError([("train.weight_decay", "--weight-decay RATE is --regularization l2 --reg-rate RATE: "
+                                                      "give one or the other")])
+        args.regularization, args.reg_rate = ("l2" if args.weight_decay else "none"), args.weight_decay
     for section, names in _OVERRIDES.items():
         for name in names:
             value = getattr(args, name)
@@ -219,7 +256,7 @@ def run_command(args: argparse.Namespace) -> int:
         except UserError as exc:
             fail(str(exc))
         return run_app(runs_root, config, detach=not getattr(args, "in_process", False))
-    if args.command in ("pause", "resume", "stop", "set-lr"):
+    if args.command in ("pause", "resume", "step", "stop", "set-lr"):
         from tui_dl.detached import control
 
         try:

@@ -1,4 +1,4 @@
-"""Detached runs from the command line: `train --detach`, and `pause`, `resume`, `stop`, `set-lr` RUN."""
+"""Detached runs from the command line: `train --detach`, and `pause`, `resume`, `step`, `stop`, `set-lr` RUN."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from pathlib import Path
 from tui_dl.engine.config import RunConfig
 from tui_dl.engine.errors import UserError
 
-VERBS = {"pause": "paused", "resume": "resumed", "stop": "asked to stop", "set-lr": "learning rate set to {value:g}"}
+VERBS = {"pause": "paused", "resume": "resumed", "step": "trains one batch, then stays paused", "stop": "asked to stop",
+         "set-lr": "learning rate set to {value:g}"}
 
 
 def live_runs(root: Path) -> list:
@@ -41,7 +42,7 @@ def train_detached(config: RunConfig, runs_root: Path, name: str | None, resume:
         launched.client.close()
     folder = launched.folder
     print(f"{folder.name}: training in the background (pid {launched.process.pid}), {started.summary} on "
-          f"{started.device}\n  watch it:  tui-dl attach {folder.name}\n  control:   tui-dl pause | resume | stop "
+          f"{started.device}\n  watch it:  tui-dl attach {folder.name}\n  control:   tui-dl pause | resume | step | stop "
           f"{folder.name},  tui-dl set-lr {folder.name} VALUE\n  folder:    {folder}")
     return 0
 

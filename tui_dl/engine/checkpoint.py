@@ -15,7 +15,7 @@ from pathlib import Path
 
 import torch
 
-from tui_dl.engine.config import ModelConfig, RunConfig
+from tui_dl.engine.config import ModelConfig, RunConfig, ordered_features
 from tui_dl.engine.errors import CheckpointError, ConfigError
 from tui_dl.engine.process import process_alive
 
@@ -208,6 +208,9 @@ def check_compatible(state: dict, config: RunConfig, inputs: int, outputs: int) 
             f"checkpoint was trained on {state['inputs']} inputs -> {state['outputs']} outputs "
             f"({state.get('dataset', '?')}), but this data set has {inputs} inputs -> {outputs} outputs")
     mine = config.model
+    if ordered_features(saved.features) != ordered_features(mine.features):
+        raise CheckpointError(f"checkpoint's model takes {_features_text(saved)} but the model here takes "
+                              f"{_features_text(mine)}")
     if saved.hidden_sizes() != mine.hidden_sizes():
         raise CheckpointError(
             f"checkpoint architecture is {saved.summary(inputs, outputs).split(',')[0]} but the model here is "
@@ -217,6 +220,11 @@ def check_compatible(state: dict, config: RunConfig, inputs: int, outputs: int) 
     if (saved.dropout > 0) != (mine.dropout > 0):
         raise CheckpointError(f"checkpoint has dropout {saved.dropout:g} but the model here has {mine.dropout:g}; "
                               "dropout layers must match")
+
+
+def _features_text(model: ModelConfig) -> str:
+    names = ordered_features(model.features)
+    return f"the input features {', '.join(names)}" if names else "the data set's inputs as they are"
 
 
 def _first_difference(saved: ModelConfig, mine: ModelConfig) -> str:

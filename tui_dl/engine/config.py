@@ -19,6 +19,10 @@ ACTIVATIONS = ("sigmoid", "relu", "tanh", "gelu", "leaky_relu")
 OPTIMIZERS = ("sgd", "adam", "adamw")
 TASKS = ("auto", "classification", "regression")
 MISSING_MODES = ("impute", "drop")  # missing feature values in a CSV: filled in, or the row dropped
+# Input features a model can take from a 2-D data set (TensorFlow Playground's), in the order of its input columns.
+FEATURES = ("x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)")
+REGULARIZATIONS = ("none", "l1", "l2")  # l1: rate * sum |w| added to the loss; l2: the optimizer's weight decay
+SCHEDULES = ("constant", "step", "cosine", "plateau")  # learning-rate schedules (engine.schedule)
 
 MAX_LAYERS = 64
 MAX_NEURONS = 65_536
@@ -38,6 +42,11 @@ def _integer(value: Any) -> bool:
 
 def _names(value: Any) -> bool:
     return isinstance(value, list) and all(isinstance(n, str) and n.strip() for n in value)
+
+
+def ordered_features(names: list[str]) -> list[str]:
+    """`names` in the order of the model's input columns (FEATURES' order), whatever order they were given in."""
+    return [name for name in FEATURES if name in names]
 
 
 def learning_rate_problem(lr: object) -> str | None:
@@ -103,12 +112,21 @@ class DataConfig:
 
 @dataclass
 class ModelConfig:
-    """The MLP: hidden layers, their widths, activation and dropout."""
+    """The MLP: its input features, hidden layers, their widths, activation and dropout.
+
+    `features` empty: the data set's inputs as they are; else names from FEATURES (for 2-D data sets only),
+    computed from the data's x1 and x2 in data units, one input column each.
+    """
 
     layers: int = 2
     neurons: list[int] = field(default_factory=lambda: [16])
     activation: str = "relu"
     dropout: float = 0.0
+    features: list[str] = field(default_factory=list)
+
+    def input_size(self, data_inputs: int) -> int:
+        """The model's input width for a data set with `data_inputs` inputs."""
+        return len(self.features) if self.features else data_inputs
 
     def hidden_sizes(self) -> list[int]:
         """Width of each hidden layer: one number for all, or one per layer."""
@@ -133,6 +151,12 @@ class ModelConfig:
             out.append(("activation", f"activation must be one of {', '.join(ACTIVATIONS)}, got {self.activation!r}"))
         if not _finite(self.dropout) or not 0 <= self.dropout < 1:
             out.append(("dropout", f"dropout must be at least 0 and below 1, got {self.dropout}"))
+        if not isinstance(self.features, list) or (unknown := [n for n in self.features if n not in FEATURES]):
+            shown = unknown[0] if isinstance(self.features, list) else self.features
+            out.append(("features", f"input features must be among {', '.join(FEATURES)}, got {shown!r}"))
+        elif len(set(self.features)) < len(self.features):
+            twice = next(n for n in self.features if self.features.count(n) > 1)
+            out.append(("features", f"input feature {twice!r} is given twice"))
         return out
 
     def parameter_count(self, inputs: int, outputs: int) -> int:
@@ -158,15 +182,20 @@ class TrainConfig:
     """Optimizer and loop settings."""
 
     optimizer: str = "adam"
-    lr: float = 0.01
+    lr: float = 0.01  # the base learning rate: the schedule scales it (F8 changes it mid-run)
     momentum: float = 0.9
-    weight_decay: float = 0.0
+    regularization: str = "none"  # l1: reg_rate * sum |w| (weights, not biases) in the loss; l2: weight decay
+    reg_rate: float = 0.001
     batch_size: int = 32
     epochs: int = 50
     seed: int = 0
     device: str = "auto"
     early_stop: int = 0
     threads: int = 0  # CPU threads; 0 = this run's share of the cores among the live runs
+    schedule: str = "constant"
+    warmup: int = 0  # epochs of linear warm-up before the schedule
+    decay_epochs: int = 10  # step: decay every this many epochs; plateau: after this many without improvement
+    decay_factor: float = 0.5  # step and plateau: multiply the learning rate by this
 
     def problems(self) -> list[tuple[str, str]]:
         """Each invalid field with a message saying why."""
@@ -177,8 +206,14 @@ class TrainConfig:
             out.append(("lr", problem))
         if not _finite(self.momentum) or not 0 <= self.momentum < 1:
             out.append(("momentum", f"momentum must be at least 0 and below 1, got {self.momentum}"))
-        if not _finite(self.weight_decay) or not 0 <= self.weight_decay <= 10:
-            out.append(("weight_decay", f"weight decay must be from 0 to 10, got {self.weight_decay}"))
+        if self.regularization not in REGULARIZATIONS:
+            out.append(("regularization", f"regularization must be one of {', '.join(REGULARIZATIONS)}, "
+                                          f"got {self.regularization!r}"))
+        if not _finite(self.reg_rate) or not 0 <= self.reg_rate <= 10:
+            out.append(("reg_rate", f"regularization rate must be from 0 to 10, got {self.reg_rate}"))
+        elif self.regularization in ("l1", "l2") and self.reg_rate == 0:
+            out.append(("reg_rate", f"a regularization rate of 0 does nothing: give a rate above 0 for "
+                                    f"{self.regularization.upper()}, or choose none"))
         if not _integer(self.batch_size) or not 1 <= self.batch_size <= MAX_BATCH_SIZE:
             out.append(("batch_size", f"batch size must be a whole number from 1 to {MAX_BATCH_SIZE:,}, got {self.batch_size}"))
         if not _integer(self.epochs) or not 1 <= self.epochs <= MAX_EPOCHS:
@@ -192,6 +227,17 @@ class TrainConfig:
                                    f"got {self.threads}"))
         if not _integer(self.early_stop) or self.early_stop < 0:
             out.append(("early_stop", f"early-stopping patience must be a whole number >= 0 (0 = off), got {self.early_stop}"))
+        if self.schedule not in SCHEDULES:
+            out.append(("schedule", f"schedule must be one of {', '.join(SCHEDULES)}, got {self.schedule!r}"))
+        if not _integer(self.warmup) or self.warmup < 0:
+            out.append(("warmup", f"warm-up must be a whole number of epochs >= 0 (0 = off), got {self.warmup}"))
+        elif _integer(self.epochs) and self.warmup >= self.epochs > 0:
+            out.append(("warmup", f"warm-up must be shorter than the run's {self.epochs} epochs, got {self.warmup}"))
+        if not _integer(self.decay_epochs) or not 1 <= self.decay_epochs <= MAX_EPOCHS:
+            out.append(("decay_epochs", f"decay epochs must be a whole number from 1 to {MAX_EPOCHS:,}, "
+                                        f"got {self.decay_epochs}"))
+        if not _finite(self.decay_factor) or not 0 < self.decay_factor < 1:
+            out.append(("decay_factor", f"decay factor must be above 0 and below 1, got {self.decay_factor}"))
         return out
 
 
@@ -245,6 +291,8 @@ class RunConfig:
             if not isinstance(values, dict):
                 raise ConfigError([(name, f"[{name}] must be a table of settings, got {values!r}")])
             values = dict(values)
+            if name == "train" and "weight_decay" in values:
+                _read_weight_decay(values)
             known = {f.name for f in fields(kind)}
             extra = set(values) - known
             if extra:
@@ -257,6 +305,16 @@ class RunConfig:
     def copy(self) -> RunConfig:
         """A deep copy."""
         return copy.deepcopy(self)
+
+
+def _read_weight_decay(train: dict[str, Any]) -> None:
+    """Read the `weight_decay` of older configs and checkpoints as `regularization = "l2"` with that rate."""
+    decay = train.pop("weight_decay")
+    if "regularization" in train or "reg_rate" in train:
+        raise ConfigError([("train", 'weight_decay is the older name of regularization = "l2" with reg_rate: '
+                                     "give one or the other")])
+    if decay != 0:
+        train["regularization"], train["reg_rate"] = "l2", decay
 
 
 def load_toml(path: str | Path) -> RunConfig:

@@ -65,11 +65,6 @@ def _predict(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
         return torch.cat([model(x[i:i + EVAL_CHUNK]) for i in range(0, len(x), EVAL_CHUNK)]) if len(x) else model(x)
 
 
-def _standardize(data: PreparedData, x: np.ndarray) -> torch.Tensor:
-    t = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32))
-    return ((t - data.x_mean) / data.x_std).to(data.device)
-
-
 def _spread(n: int, most: int) -> np.ndarray:
     """At most `most` indices spread evenly over range(n)."""
     return np.unique(np.linspace(0, n - 1, num=min(n, most)).astype(np.int64)) if n else np.zeros(0, np.int64)
@@ -77,14 +72,14 @@ def _spread(n: int, most: int) -> np.ndarray:
 
 def _plane_grid(data: PreparedData, cols: int, rows: int) -> tuple[np.ndarray, np.ndarray, torch.Tensor]:
     """The low and high corners of the data's plane (with a 5% margin) and its `cols` x `rows` grid points
-    (row by row, top row first), standardized on the device."""
+    (row by row, top row first) as the model's inputs on the device (its features of the plane, standardized)."""
     raw = data.raw
     lo, hi = raw.x.min(axis=0).astype(np.float64), raw.x.max(axis=0).astype(np.float64)
     margin = np.maximum((hi - lo) * 0.05, 1e-3)
     lo, hi = lo - margin, hi + margin
     gx = np.linspace(lo[0], hi[0], cols)
     gy = np.linspace(hi[1], lo[1], rows)  # top row first
-    return lo, hi, _standardize(data, np.stack(np.meshgrid(gx, gy), axis=-1).reshape(-1, 2))
+    return lo, hi, data.encode(np.stack(np.meshgrid(gx, gy), axis=-1).reshape(-1, 2))
 
 
 def _plane_points(data: PreparedData) -> np.ndarray:
@@ -129,7 +124,7 @@ def fit(model: nn.Module, data: PreparedData) -> Fit:
             index = order[_spread(raw.samples, FIT_POINTS)]
             kind, x, x_label = "curve", raw.x[index, 0].astype(np.float64), raw.feature_names[0]
         true = raw.y[index, 0].astype(np.float64)
-        inputs = _standardize(data, raw.x[index])
+        inputs = data.encode(raw.x[index])
     else:
         x_eval, y_eval, _ = _evaluation_split(data)
         index = torch.from_numpy(_spread(len(x_eval), FIT_POINTS)).to(data.device)
@@ -171,7 +166,7 @@ def compute(model: nn.Module, data: PreparedData, kinds: frozenset[str], size: t
 
     result: dict[str, Boundary | Surface | Fit | Confusion | Landscape | Pieces | NeuronMaps | Unavailable] = {}
     for kind in kinds:
-        if why_not(kind, data.task, data.inputs) is not None:
+        if why_not(kind, data.task, data.raw.features) is not None:  # views draw over the data's own inputs
             continue
         if (reason := model_why_not(kind, neurons.hidden_layers(model))) is not None:
             result[kind] = Unavailable(reason)

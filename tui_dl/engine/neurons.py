@@ -8,7 +8,7 @@ import torch
 from torch import nn
 
 from tui_dl.engine.insight_data import NeuronMaps, Pieces
-from tui_dl.engine.insights import _Eval, _plane_grid, _spread, _standardize, boundary, surface
+from tui_dl.engine.insights import _Eval, _plane_grid, _spread, boundary, surface
 from tui_dl.engine.model import activation_name
 from tui_dl.engine.prepare import PreparedData
 
@@ -45,7 +45,7 @@ def pieces(model: nn.Module, data: PreparedData) -> Pieces:
     output = [m for m in model.modules() if isinstance(m, nn.Linear)][-1]
     scale, shift = data.y_std[0].to(data.device), data.y_mean[0].to(data.device)
     with _Eval(model):
-        hidden, out = _hidden_outputs(model, _standardize(data, xs[:, None]))
+        hidden, out = _hidden_outputs(model, data.encode(xs[:, None]))
         parts = (hidden[-1] * output.weight[0] * scale).T  # neurons x points
         order = torch.argsort(parts.amax(dim=1) - parts.amin(dim=1), descending=True, stable=True)
         shown, others = order[:PIECES_SHOWN], order[PIECES_SHOWN:]

@@ -1,7 +1,9 @@
-"""Turning a loaded data set into standardized train / validation / test tensors on the device."""
+"""Turning a loaded data set into standardized train / validation / test tensors (with the model's input
+features) on the device."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -9,12 +11,17 @@ import torch
 
 from tui_dl.engine.config import DataConfig
 from tui_dl.engine.errors import DataError
+from tui_dl.engine.features import check_inputs, expand
 from tui_dl.engine.rawdata import RawData
 
 
 @dataclass
 class PreparedData:
-    """Split, standardized tensors already on the training device."""
+    """Split, standardized tensors already on the training device.
+
+    Their columns are the model's inputs: the data's own, or the input `features` computed from them (then
+    `x_mean` and `x_std` are those columns' statistics). `encode` turns rows in data units into such inputs.
+    """
 
     raw: RawData
     x_train: torch.Tensor
@@ -28,6 +35,7 @@ class PreparedData:
     y_mean: torch.Tensor
     y_std: torch.Tensor
     fill_values: dict[str, float] = field(default_factory=dict)  # a CSV's numbers: training-split median by name
+    features: list[str] = field(default_factory=list)  # the model's input features (engine.features); [] = none
 
     @property
     def task(self) -> str:
@@ -35,7 +43,8 @@ class PreparedData:
 
     @property
     def inputs(self) -> int:
-        return self.raw.features
+        """The model's input width (the data set's own inputs are `raw.features`)."""
+        return int(self.x_train.shape[1])
 
     @property
     def outputs(self) -> int:
@@ -44,6 +53,11 @@ class PreparedData:
     @property
     def device(self) -> torch.device:
         return self.x_train.device
+
+    def encode(self, x: np.ndarray) -> torch.Tensor:
+        """Rows in data units (host) as the model's inputs on the device: the features, then standardized."""
+        t = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32)).to(self.device)
+        return (expand(t, self.features) - self.x_mean.to(self.device)) / self.x_std.to(self.device)
 
 
 def split_indices(n: int, cfg: DataConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -78,17 +92,22 @@ def fill_missing(raw: RawData, train: np.ndarray) -> tuple[np.ndarray, dict[str,
     return x, fill
 
 
-def prepare(raw: RawData, cfg: DataConfig, device: torch.device) -> PreparedData:
-    """Split, fill in missing numbers and standardize with training-split statistics, move to `device` once."""
+def prepare(raw: RawData, cfg: DataConfig, device: torch.device, features: Sequence[str] = ()) -> PreparedData:
+    """Split, fill in missing numbers, compute the input `features` (once, on `device`), standardize with
+    training-split statistics; the splits are moved to `device` once."""
+    check_inputs(list(features), raw.features, raw.name)
     train, val, test = split_indices(raw.samples, cfg)
     filled, fill_values = fill_missing(raw, train)
     x = torch.from_numpy(np.ascontiguousarray(filled, dtype=np.float32))
+    if features:  # 2-D data only, so small: computed where it will live
+        x = expand(x.to(device), list(features))
     regression = raw.task == "regression"
     y = torch.from_numpy(np.ascontiguousarray(raw.y, dtype=np.float32 if regression else np.int64))
     x_mean = x[train].mean(0)
     x_std = x[train].std(0, unbiased=False)
     x_std = torch.where(x_std > 1e-8, x_std, torch.ones_like(x_std))
     x = (x - x_mean) / x_std
+    x_mean, x_std = x_mean.cpu(), x_std.cpu()
     if regression:
         y_mean = y[train].mean(0)
         y_std = y[train].std(0, unbiased=False)
@@ -99,7 +118,7 @@ def prepare(raw: RawData, cfg: DataConfig, device: torch.device) -> PreparedData
         y_std = torch.ones(1)
 
     def to_device(t: torch.Tensor, idx: np.ndarray) -> torch.Tensor:
-        return t[torch.from_numpy(idx)].to(device)
+        return t[torch.from_numpy(idx).to(t.device)].to(device)
 
     return PreparedData(
         raw=raw,
@@ -107,4 +126,5 @@ def prepare(raw: RawData, cfg: DataConfig, device: torch.device) -> PreparedData
         x_val=to_device(x, val), y_val=to_device(y, val),
         x_test=to_device(x, test), y_test=to_device(y, test),
         x_mean=x_mean, x_std=x_std, y_mean=y_mean, y_std=y_std, fill_values=fill_values,
+        features=list(features),
     )

@@ -6,24 +6,33 @@ import re
 import tomllib
 from pathlib import Path
 
+from tui_dl.engine.config import RunConfig
+from tui_dl.engine.errors import UserError
 from tui_dl.engine.runs import CONFIG, RunSummary
 
 NAME_WIDTH = 24
 _DATE = re.compile(r"\d{8}-")  # the date that starts a default run name (YYYYMMDD-HHMMSS-dataset)
 # Settings shown as their bare value ("relu", "adam"); the others as "label value" ("lr 0.01").
 BARE = {"data.dataset", "model.architecture", "model.activation", "train.optimizer", "data.task", "train.device"}
-LABELS = {"train.batch_size": "batch", "train.weight_decay": "wd", "train.early_stop": "patience",
+LABELS = {"train.batch_size": "batch", "train.early_stop": "patience", "train.regularization": "reg",
           "data.val_split": "val", "data.test_split": "test", "data.seed": "data seed"}
 # In the summary's architecture (which has the data's input and output sizes): not shown again.
 IN_ARCHITECTURE = {"model.layers", "model.neurons"}
 
 
 def run_settings(run: RunSummary) -> dict[str, str]:
-    """A run's settings as display texts keyed `section.name`, from its config.toml (empty when unreadable)."""
+    """A run's settings as display texts keyed `section.name`, from its config.toml (empty when unreadable).
+
+    Read as a RunConfig where it is one, so settings an older run's file lacks count as their defaults.
+    """
     try:
         data = tomllib.loads((run.path / CONFIG).read_text(encoding="utf-8")) if run.path else {}
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         data = {}
+    try:
+        data = RunConfig.from_dict(data).to_dict() if data else data
+    except (UserError, TypeError, ValueError):
+        pass  # shown as written
     settings: dict[str, str] = {}
     for section, values in data.items():
         for name, value in values.items() if isinstance(values, dict) else ():
@@ -32,6 +41,8 @@ def run_settings(run: RunSummary) -> dict[str, str]:
                 key, value = "model.architecture", run.architecture.replace(" -> ", "-")
             elif key == "data.dataset":
                 value = Path(str(value)).name
+            elif key == "model.features" and not value:
+                value = "default"
             text = _text(value)
             settings[key] = text if key in BARE else f"{LABELS.get(key, name.replace('_', ' '))} {text}"
     if run.architecture:

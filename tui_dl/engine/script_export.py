@@ -21,6 +21,7 @@ from tui_dl.engine.csv_stream import CsvStream
 from tui_dl.engine.datasets import REGISTRY
 from tui_dl.engine.files import idx_pair, is_csv
 from tui_dl.engine.model import ACTIVATION_MODULES
+from tui_dl.engine.optim import weight_decay
 from tui_dl.engine.predictor import Predictor
 from tui_dl.paths import datasets_dir
 
@@ -224,13 +225,14 @@ def _layers(p: Predictor) -> str:
 
 def _optimizer(p: Predictor) -> str:
     t = p.config.train
+    decay = weight_decay(t)
     if t.optimizer == "sgd":
-        extra = f", momentum={t.momentum!r}" + (f", weight_decay={t.weight_decay!r}" if t.weight_decay else "")
+        extra = f", momentum={t.momentum!r}" + (f", weight_decay={decay!r}" if decay else "")
         return f"torch.optim.SGD(model.parameters(), lr={t.lr!r}{extra})"
     if t.optimizer == "adam":
-        extra = f", weight_decay={t.weight_decay!r}" if t.weight_decay else ""
+        extra = f", weight_decay={decay!r}" if decay else ""
         return f"torch.optim.Adam(model.parameters(), lr={t.lr!r}{extra})"
-    return f"torch.optim.AdamW(model.parameters(), lr={t.lr!r}, weight_decay={t.weight_decay!r})"
+    return f"torch.optim.AdamW(model.parameters(), lr={t.lr!r}, weight_decay={decay!r})"
 
 
 def _early_stop(patience: int) -> tuple[str, str]:

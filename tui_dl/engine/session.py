@@ -104,6 +104,11 @@ class RunSession:
     def stop(self, source: str = "") -> None:
         self.trainer.stop()
 
+    def step(self, source: str = "") -> None:
+        """While paused, train exactly one batch and stay paused (UserError when the run is not paused)."""
+        if not self.trainer.step_once(source):
+            raise UserError("one batch at a time is for a paused run: pause it first")
+
     def set_lr(self, lr: float, source: str = "") -> None:
         """Raises UserError for a learning rate out of range."""
         self.trainer.set_lr(lr, source)

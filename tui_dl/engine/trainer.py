@@ -16,9 +16,11 @@ import torch
 from torch import nn
 
 from tui_dl.engine.config import RunConfig, learning_rate_problem
+from tui_dl.engine.control import Control
 from tui_dl.engine.datasets import load_raw
 from tui_dl.engine.device import describe_device, resolve_device
 from tui_dl.engine.errors import CheckpointError, UserError
+from tui_dl.engine.evaluate import measure
 from tui_dl.engine.events import (
     EpochEnded,
     EpochMetrics,
@@ -31,11 +33,12 @@ from tui_dl.engine.events import (
     StateChanged,
     StepMetrics,
 )
-from tui_dl.engine.insight_data import EVAL_CHUNK
 from tui_dl.engine.insights import layer_norms
 from tui_dl.engine.insights import compute as compute_insights
 from tui_dl.engine.model import build_model, parameter_count
+from tui_dl.engine.optim import l1_penalty, l1_weights, make_optimizer, weight_decay
 from tui_dl.engine.prepare import PreparedData, prepare
+from tui_dl.engine.schedule import Plateau, learning_rate
 from tui_dl.engine.trajectory import Trajectory
 
 TRAIN_ACC_SAMPLE = 2_048  # training accuracy is measured on (at most) this many training samples
@@ -45,17 +48,13 @@ TESTED = (RunStatus.COMPLETED, RunStatus.EARLY_STOPPED)  # runs whose final mode
 AFTER_DIVERGING = frozenset({"landscape"})  # views still drawn for a diverged run: its path up to where it left
 
 
-def make_optimizer(name: str, params, lr: float, momentum: float, weight_decay: float) -> torch.optim.Optimizer:
-    """SGD (with momentum), Adam or AdamW."""
-    if name == "sgd":
-        return torch.optim.SGD(params, lr=lr, momentum=momentum, weight_decay=weight_decay)
-    if name == "adam":
-        return torch.optim.Adam(params, lr=lr, weight_decay=weight_decay)
-    return torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay)
-
-
 class Trainer:
-    """Trains one run. `run()` blocks; `pause`, `resume`, `stop` and `set_lr` may be called from other threads.
+    """Trains one run. `run()` blocks; `pause`, `resume`, `step_once`, `stop` and `set_lr` may be called from
+    other threads.
+
+    The loss recorded and reported (per step and per epoch) is the data loss; an L1 penalty is added only to
+    the loss that is backpropagated. The learning rate follows the schedule (`engine.schedule`) batch by batch,
+    scaling the configured base rate.
 
     Subscribers receive events on the training thread and must return quickly. Set `probes` (a frozenset
     of insight names, see `engine.insights`) and `probe_size` from any thread to receive InsightsReady
@@ -77,9 +76,7 @@ class Trainer:
         self.notices: list[str] = []
         self._resume = resume
         self._listeners: list[Callable[[Event], None]] = []
-        self._stop = threading.Event()
-        self._running = threading.Event()
-        self._running.set()
+        self.control = Control()
         self._lock = threading.Lock()
         self._pending_lr: tuple[float, str] | None = None  # (learning rate, who asked)
         self._control_source = ""  # who asked for the last pause or resume
@@ -96,6 +93,7 @@ class Trainer:
         self.probe_size: tuple[int, int] = (80, 40)
         self._probed_at = -math.inf
         self._probe_gap = PROBE_INTERVAL_S
+        self.plateau = Plateau()
 
     # control (any thread) ----------------------------------------------------------------------
 
@@ -105,20 +103,25 @@ class Trainer:
     def pause(self, source: str = "") -> None:
         """Pause at the next batch; `source` (who asked) goes into the StateChanged event."""
         self._control_source = source
-        self._running.clear()
+        self.control.pause()
 
     def resume(self, source: str = "") -> None:
         self._control_source = source
-        self._running.set()
+        self.control.resume()
 
     def stop(self, reason: str = "") -> None:
         """Stop at the next batch; with a `reason` (a signal, a quit) the run ends as interrupted by it."""
         self._stop_reason = reason
-        self._stop.set()
-        self._running.set()
+        self.control.stop()
+
+    def step_once(self, source: str = "") -> bool:
+        """While paused, train exactly one batch and stay paused; its loss is reported at once (StepMetrics),
+        and the epoch too when the batch ends one. False when the run is not paused."""
+        self._control_source = source
+        return self.control.step()
 
     def set_lr(self, lr: float, source: str = "") -> None:
-        """Change the learning rate; it takes effect at the next batch."""
+        """Change the base learning rate (the schedule goes on scaling it); it takes effect at the next batch."""
         problem = learning_rate_problem(lr)
         if problem is not None:
             raise UserError(problem)
@@ -127,7 +130,7 @@ class Trainer:
 
     @property
     def paused(self) -> bool:
-        return not self._running.is_set()
+        return self.control.paused
 
     # setup ------------------------------------------------------------------------------------
 
@@ -139,7 +142,7 @@ class Trainer:
         cfg = self.config
         self.device = resolve_device(cfg.train.device)
         if self.data is None:
-            self.data = prepare(load_raw(cfg.data), cfg.data, self.device)
+            self.data = prepare(load_raw(cfg.data), cfg.data, self.device, cfg.model.features)
         self.notices.extend(self.data.raw.notices)
         self._check_memory()
         if cfg.train.batch_size > len(self.data.x_train):
@@ -148,7 +151,7 @@ class Trainer:
         torch.manual_seed(cfg.train.seed)
         self.model = build_model(cfg.model, self.data.inputs, self.data.outputs).to(self.device)
         self.optimizer = make_optimizer(cfg.train.optimizer, self.model.parameters(), cfg.train.lr,
-                                        cfg.train.momentum, cfg.train.weight_decay)
+                                        cfg.train.momentum, weight_decay(cfg.train))
         self._generator = torch.Generator(device=self.device)
         self._generator.manual_seed(cfg.train.seed)
         if self._resume is not None:
@@ -184,7 +187,7 @@ class Trainer:
             self.optimizer.load_state_dict(state["optimizer"])
             for group in self.optimizer.param_groups:
                 group["lr"] = self.config.train.lr
-                group["weight_decay"] = self.config.train.weight_decay
+                group["weight_decay"] = weight_decay(self.config.train)
                 if "momentum" in group:
                     group["momentum"] = self.config.train.momentum
         else:
@@ -195,6 +198,7 @@ class Trainer:
         self.step_losses = array("f", state["step_losses"].tolist())
         self.best_epoch = int(state["best_epoch"])
         self.best_val_loss = state["best_val_loss"]
+        self.plateau = Plateau.from_dict(state.get("plateau", {}))
         rng = state.get("rng", {})
         if "cpu" in rng:
             torch.set_rng_state(rng["cpu"])
@@ -266,10 +270,11 @@ class Trainer:
         return RunStatus.COMPLETED, ""
 
     def _train_epoch(self) -> tuple[str, str] | None:
-        data, model, opt = self.data, self.model, self.optimizer
+        data, model, opt, train = self.data, self.model, self.optimizer, self.config.train
         x, y = data.x_train, data.y_train
-        n, batch = len(x), self.config.train.batch_size
+        n, batch = len(x), train.batch_size
         steps = self.steps_per_epoch
+        penalized = l1_weights(model, train)
         classification = data.task == "classification"
         loss_fn = nn.functional.cross_entropy if classification else nn.functional.mse_loss
         epoch = self.epoch + 1
@@ -283,32 +288,42 @@ class Trainer:
         for i in range(steps):
             if self._pending_lr is not None:  # asked before a pause: it applies first
                 self._apply_lr()
-            if not self._running.is_set():
+            stepping = False  # a batch taken while paused: reported at once (as before a pause), views probed
+            if self.control.paused:
                 paused_for += self._wait_while_paused()
-            if self._stop.is_set():
+                stepping = self.control.paused
+            elif self.state == RunStatus.PAUSED:  # resumed after a step, before this batch would have waited
+                self._set_state(RunStatus.RUNNING)
+            if self.control.stopped:
                 self.seconds += time.perf_counter() - started - paused_for
                 if self._stop_reason:
                     return RunStatus.INTERRUPTED, self._stop_reason
                 return RunStatus.STOPPED, f"stopped by the user during epoch {epoch}"
             if self._pending_lr is not None:
                 self._apply_lr()
+            lr = learning_rate(train.lr, self.epoch, i, steps, train, self.plateau)
+            if lr != opt.param_groups[0]["lr"]:
+                for group in opt.param_groups:
+                    group["lr"] = lr
             idx = order[i * batch:(i + 1) * batch]
             xb, yb = x[idx], y[idx]
             out = model(xb)
-            loss = loss_fn(out, yb)
+            loss = loss_fn(out, yb)  # the data loss: what is recorded and drawn
             opt.zero_grad(set_to_none=True)
-            loss.backward()
+            (loss + l1_penalty(penalized, train.reg_rate) if penalized else loss).backward()
             opt.step()
             self.trajectory.after_step()
             pending.append(loss.detach())
             now = time.perf_counter()
-            if now - last_report >= self.report_interval and i + 1 < steps:
+            if (self.control.paused or now - last_report >= self.report_interval) and i + 1 < steps:
                 values = torch.stack(pending).tolist()
                 if not self._report_steps(epoch, first_pending, values, steps, i + 1):
                     self.seconds += now - started - paused_for
                     return self._diverged(epoch)
                 epoch_losses += values
                 first_pending, pending, last_report = i + 1, [], now
+                if stepping:
+                    self._probe(force=True)
         values = torch.stack(pending).tolist()
         train_seconds = time.perf_counter() - started - paused_for
         if not self._report_steps(epoch, first_pending, values, steps, steps):
@@ -331,9 +346,10 @@ class Trainer:
         watched = metrics.val_loss if metrics.val_loss is not None else metrics.train_loss
         if self.best_val_loss is None or watched < self.best_val_loss:
             self.best_epoch, self.best_val_loss = epoch, watched
+        self.plateau.observe(epoch, watched, train)
         self._take_snapshot()
         self._emit(EpochEnded(metrics, self.best_epoch, self.best_val_loss))
-        self._probe(force=False)
+        self._probe(force=stepping)
         return None
 
     def _probe(self, force: bool, kinds: frozenset[str] | None = None) -> None:
@@ -367,54 +383,30 @@ class Trainer:
                             f"try a lower learning rate (now {self.optimizer.param_groups[0]['lr']:g})")
 
     def _wait_while_paused(self) -> float:
+        """Wait until resumed, stopped or allowed one step (then the run stays paused); the seconds waited."""
         began = time.perf_counter()
-        self.state = RunStatus.PAUSED
-        self._emit(StateChanged(RunStatus.PAUSED, self._control_source))
-        self._running.wait()
-        if not self._stop.is_set():
-            self.state = RunStatus.RUNNING
-            self._emit(StateChanged(RunStatus.RUNNING, self._control_source))
+        self._set_state(RunStatus.PAUSED)
+        self.control.wait()
+        if not self.control.paused and not self.control.stopped:
+            self._set_state(RunStatus.RUNNING)
         return time.perf_counter() - began
 
+    def _set_state(self, state: RunStatus) -> None:
+        """Paused or running: said once (StateChanged, with who asked) when it changes."""
+        if state != self.state:
+            self.state = state
+            self._emit(StateChanged(state, self._control_source))
+
     def _apply_lr(self) -> None:
+        """The base rate F8 set: the schedule scales it from this batch on."""
         with self._lock:
             (lr, source), self._pending_lr = self._pending_lr, None
-        for group in self.optimizer.param_groups:
-            group["lr"] = lr
         self.config.train.lr = lr
         self._emit(LrChanged(lr, source))
 
-    @torch.no_grad()
     def measure(self, x: torch.Tensor, y: torch.Tensor) -> dict[str, float]:
-        """Loss and accuracy (classification) or MAE in target units and R^2 (regression) on (x, y).
-
-        Reduced on the device and read with one host sync.
-        """
-        data, model = self.data, self.model
-        model.eval()
-        classification = data.task == "classification"
-        totals = torch.zeros(3, dtype=torch.float64, device=self.device)
-        outputs = 1 if classification else y.shape[1]
-        y_mean = None if classification or not len(y) else y.mean(0)
-        for start in range(0, len(x), EVAL_CHUNK):
-            out, yb = model(x[start:start + EVAL_CHUNK]), y[start:start + EVAL_CHUNK]
-            if classification:
-                totals[0] += nn.functional.cross_entropy(out, yb, reduction="sum")
-                totals[1] += (out.argmax(1) == yb).sum()
-            else:
-                totals[0] += nn.functional.mse_loss(out, yb, reduction="sum") / outputs
-                totals[1] += ((out - yb).abs() * data.y_std.to(self.device)).sum() / outputs
-                totals[2] += ((yb - y_mean) ** 2).sum() / outputs
-        loss_sum, second, centred = totals.tolist()
-        if not len(x):
-            return {}
-        result = {"loss": loss_sum / len(x)}
-        if classification:
-            result["acc"] = second / len(x)
-        else:
-            result["mae"] = second / len(x)
-            result["r2"] = 1 - loss_sum / max(centred, 1e-12)
-        return result
+        """Loss and accuracy or MAE and R^2 of the model on (x, y): see `engine.evaluate.measure`."""
+        return measure(self.model, self.data, x, y)
 
     def _evaluate(self, epoch: int, step: int, train_loss: float, train_seconds: float,
                   seconds: float) -> EpochMetrics:
@@ -451,6 +443,7 @@ class Trainer:
             "steps_len": len(self.step_losses),
             "best_epoch": self.best_epoch,
             "best_val_loss": self.best_val_loss,
+            "plateau": self.plateau.to_dict(),
         }
 
     @property
@@ -487,6 +480,7 @@ class Trainer:
             "step_losses": torch.tensor(self.step_losses[:snap["steps_len"]], dtype=torch.float32),
             "best_epoch": snap["best_epoch"],
             "best_val_loss": snap["best_val_loss"],
+            "plateau": snap["plateau"],
             "rng": {k: v.cpu() for k, v in snap["rng"].items()},
         }
 

@@ -26,7 +26,7 @@ PROTOCOL = 1
 SOCKET = "control.sock"
 MAX_LINE = 1 << 20  # a longer line from a client drops it
 UNIX_PATH_MAX = 107  # bytes of a socket path the kernel takes (108 with its final NUL)
-COMMANDS = ("pause", "resume", "stop", "set_lr", "insights", "save")
+COMMANDS = ("pause", "resume", "step", "stop", "set_lr", "insights", "save")
 
 
 class ProtocolError(Exception):

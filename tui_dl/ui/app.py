@@ -15,7 +15,7 @@ from textual import on, work
 from textual.app import App, ComposeResult
 from textual.css.query import NoMatches
 from textual.notifications import Notify
-from textual.widgets import Input, Select, Static, TabbedContent, TabPane
+from textual.widgets import Input, Select, SelectionList, Static, TabbedContent, TabPane
 from textual.widgets.select import InvalidSelectValueError
 
 from tui_dl.engine.config import RunConfig
@@ -32,6 +32,7 @@ from tui_dl.ui.themes import load_themes
 from tui_dl.ui.training import TrainingController
 from tui_dl.ui.widgets.charts import Curves
 from tui_dl.ui.widgets.dataset_panel import DatasetPanel
+from tui_dl.ui.widgets.feature_list import FeatureList
 from tui_dl.ui.widgets.insights import InsightsPanel
 from tui_dl.ui.widgets.key_bar import KeyBar
 from tui_dl.ui.widgets.runs_panel import RunsPanel
@@ -43,7 +44,9 @@ SYSTEM_SAMPLE_S = 1.0
 DEFAULT_THEME = "tui-dl-night"
 FIELD_LABELS = {
     "model-layers": "hidden layers", "model-neurons": "neurons", "model-dropout": "dropout",
-    "train-lr": "learning rate", "train-momentum": "momentum", "train-weight_decay": "weight decay",
+    "model-features": "input features", "train-lr": "learning rate", "train-momentum": "momentum",
+    "train-reg_rate": "regularization rate", "train-warmup": "warm-up", "train-decay_epochs": "decay epochs",
+    "train-decay_factor": "decay factor",
     "train-batch_size": "batch size", "train-epochs": "epochs", "train-early_stop": "early stop",
     "train-seed": "seed", "train-threads": "CPU threads", "data-samples": "samples", "data-noise": "noise", "data-window": "window",
     "data-val_split": "validation split", "data-test_split": "test split", "data-seed": "data seed",
@@ -160,20 +163,20 @@ class TuiDLApp(App[None]):
             field.show_error(errors.get(field.editor.id))
         model_ok = not any(key.startswith("model-") for key in errors)
         memory = None
+        inputs = config.model.input_size(self.raw.features) if self.raw else None  # the features counted
         if self.raw is not None and model_ok:
             from tui_dl.engine.memory import estimate
 
-            memory = estimate(config, self.raw.features, self.raw.outputs, self.raw.samples,
+            memory = estimate(config, inputs, self.raw.outputs, self.raw.samples,
                               self.raw.task == "regression").total
         self.query_one(SettingsPanel).show_architecture(
-            self.raw.features if self.raw else None, self.raw.outputs if self.raw else None,
-            config.model if model_ok else None, memory)
-        self.architecture = config.model.summary(self.raw.features, self.raw.outputs) \
-            if self.raw and model_ok else ""
+            inputs, self.raw.outputs if self.raw else None, config.model if model_ok else None, memory)
+        self.architecture = config.model.summary(inputs, self.raw.outputs) if self.raw and model_ok else ""
         return config, errors
 
     @on(Input.Changed)
     @on(Select.Changed)
+    @on(SelectionList.SelectedChanged)
     def _field_changed(self) -> None:
         self._validate()
         self.refresh_status()
@@ -183,6 +186,7 @@ class TuiDLApp(App[None]):
         self.raw = event.raw
         if event.raw is not None:
             self.query_one(InsightsPanel).set_data(event.raw.task, event.raw.features)
+            self.query_one(SettingsPanel).set_data_inputs(event.raw.features)
         self._validate()
         self.refresh_status()
 
@@ -202,6 +206,8 @@ class TuiDLApp(App[None]):
                         self.notify(f"{name} {value} is not available here: using auto", severity="warning")
                 elif isinstance(widget, Input):
                     widget.value = format_value(value)
+                elif isinstance(widget, FeatureList):
+                    widget.show(value)
         if config.data.target is None:
             self.query_one(f"#{field_id('data', 'target')}", Input).value = ""
         self.query_one(DatasetPanel).choose(config.data.dataset, settings_applied=True)
@@ -217,6 +223,9 @@ class TuiDLApp(App[None]):
         self.call_from_thread(self._devices_found, found["devices"], found["auto"], monitor)
 
     def _devices_found(self, names: list[str], described: str, monitor) -> None:
+        if not self.is_running:  # detection ended while the app was closing: its widgets may be gone
+            monitor.close()
+            return
         self.query_one(SettingsPanel).set_devices(names)
         self.device_name = described
         self.system_monitor = monitor
@@ -294,8 +303,10 @@ class TuiDLApp(App[None]):
         """The loaded checkpoint to continue from, None for a fresh run, False if the user must act first."""
         if self.loaded is None:
             return None
-        saved = self.loaded["config"]
-        same = saved["model"] == config.to_dict()["model"] and saved["data"]["dataset"] == config.data.dataset
+        from tui_dl.engine.checkpoint import checkpoint_config
+
+        saved = checkpoint_config(self.loaded)  # as read today: an older checkpoint's settings get their defaults
+        same = saved.model == config.model and saved.data.dataset == config.data.dataset
         if not same:
             self.notify("the model or data set differs from the loaded checkpoint: starting a fresh run")
             self.loaded = None
@@ -314,6 +325,17 @@ class TuiDLApp(App[None]):
             self.notify("nothing is training (F5 starts)")
             return
         self.controller.toggle_pause()
+
+    def action_step(self) -> None:
+        """While paused, train one batch; the charts and views show it."""
+        if not self.training or not self.link.paused:
+            self.notify("n trains one batch of a paused run: " +
+                        ("pause it first (F6)" if self.training else "nothing is training (F5 starts)"))
+            return
+        try:
+            self.controller.step()
+        except UserError as exc:  # resumed or ended meanwhile
+            self.notify(str(exc))
 
     def action_stop(self) -> None:
         """Stop the run at the next batch."""
@@ -336,7 +358,10 @@ class TuiDLApp(App[None]):
             self.query_one(f"#{field_id('train', 'lr')}", Input).value = f"{value:g}"
             if self.training:
                 self.controller.set_lr(value)
-                self.notify(f"learning rate {value:g} from the next batch")
+                train = self.link.config.train if self.link.config is not None else config.train
+                scheduled = train.schedule != "constant" or train.warmup
+                self.notify(f"base learning rate {value:g} from the next batch; the schedule goes on from it"
+                            if scheduled else f"learning rate {value:g} from the next batch")
 
         self.push_screen(LearningRateDialog(current), apply)
 
@@ -376,10 +401,17 @@ class TuiDLApp(App[None]):
         state = str(self.controller.state).replace("_", " ")
         link = self.link
         where = f"{link.name} (background)" if link is not None and link.detached and link.live else ""
-        lr = f"lr {link.lr:g}" if self.training else ""
+        lr = self._lr_text() if self.training else ""
         self.query_one("#status", Static).update(
             "  |  ".join(p for p in (f"[b]{state}[/b]", where, self.device_name, data, self.architecture, lr) if p),
             layout=False)  # one fixed line: no relayout of the screen
+
+    def _lr_text(self) -> str:
+        """`lr 0.01`, or with a schedule the rate of the last epoch and its base (`lr 0.0031 of 0.01`)."""
+        epochs = self.query_one(TrainingView).curves.epochs
+        base = f"{self.link.lr:.3g}"
+        now = f"{epochs[-1].lr:.3g}" if epochs else base
+        return f"lr {now}" if now == base else f"lr {now} of {base}"
 
     # checkpoints ------------------------------------------------------------------------------
 

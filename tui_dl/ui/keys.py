@@ -22,6 +22,7 @@ class Key:
     shown: bool = True  # in the key bar
     palette: bool = True  # in the command palette
     priority: bool = True  # before a focused text field (every key but a printable one)
+    paused_only: bool = False  # in the key bar only while a run is paused
 
     @property
     def display(self) -> str:
@@ -34,6 +35,8 @@ APP_KEYS = (
     Key("start", "f5", "start", "Start", "Start training",
         "start training (restart with the current settings; continue a loaded checkpoint)"),
     Key("pause", "f6", "pause", "Pause", "Pause / resume training", "pause / resume"),
+    Key("step", "n", "step", "Step", "Step one batch",
+        "while paused: train one batch (the charts and views show it)", priority=False, paused_only=True),
     Key("stop", "f7", "stop", "Stop", "Stop training", "stop at the next batch"),
     Key("change_lr", "f8", "change_lr", "LR", "Change learning rate", "change the learning rate (from the next batch)"),
     Key("tab_data", "f2", "show_tab('data')", "Data", "Show Data tab", "Data tab: data sets and files"),
@@ -56,10 +59,13 @@ APP_KEYS = (
 TAB_KEYS = {
     "data": ("open_file", "start", "tab_model", "tab_training"),
     "model": ("start", "tab_data", "tab_training"),
-    "training": ("start", "pause", "stop", "change_lr", "save", "export", "tab_insights"),
-    "insights": ("start", "pause", "stop", "tab_training"),
+    "training": ("start", "pause", "step", "stop", "change_lr", "save", "export", "tab_insights"),
+    "insights": ("start", "pause", "step", "stop", "tab_training"),
     "runs": ("start", "load", "export", "tab_training"),
 }
+
+
+PAUSED_ONLY = frozenset(k.id for k in APP_KEYS if k.paused_only)
 
 
 def bindings() -> list[Binding]:

@@ -33,7 +33,8 @@ class RunLink:
     def __init__(self):
         self.status = RunStatus.STARTING
         self.epoch = 0
-        self.lr = 0.0
+        self.lr = 0.0  # the base learning rate (a schedule scales it)
+        self.config = None  # the run's RunConfig, once it has started
         self.folder: Path | None = None
         self.session_id = ""  # who this UI is to the run ("" for a run in this process)
         self.record_errors: list[str] = []
@@ -62,6 +63,7 @@ class RunLink:
     def _follow(self, event: Event) -> None:
         if isinstance(event, RunStarted):
             self.status, self.epoch, self.lr = RunStatus.RUNNING, event.start_epoch, event.config.train.lr
+            self.config = event.config
         elif isinstance(event, EpochEnded):
             self.epoch = event.metrics.epoch
         elif isinstance(event, StateChanged):
@@ -88,6 +90,10 @@ class RunLink:
         raise NotImplementedError
 
     def stop(self) -> None:
+        raise NotImplementedError
+
+    def step(self) -> None:
+        """While paused, train one batch (UserError when the run is not paused)."""
         raise NotImplementedError
 
     def set_lr(self, lr: float) -> None:
@@ -142,6 +148,9 @@ class LocalRun(RunLink):
 
     def stop(self) -> None:
         self.session.stop()
+
+    def step(self) -> None:
+        self.session.step()
 
     def set_lr(self, lr: float) -> None:
         self.session.set_lr(lr)
@@ -245,6 +254,9 @@ class AttachedRun(RunLink):
 
     def stop(self) -> None:
         self._send("stop")
+
+    def step(self) -> None:
+        self._send("step")  # a run resumed meanwhile refuses it; the key is only offered while paused
 
     def set_lr(self, lr: float) -> None:
         from tui_dl.engine.config import learning_rate_problem

@@ -29,6 +29,7 @@ from tui_dl.ui.form import field_id
 from tui_dl.ui.run_link import AttachedRun, LinkNote, LocalRun, RunLink
 from tui_dl.ui.widgets.charts import Curves
 from tui_dl.ui.widgets.insights import InsightsPanel
+from tui_dl.ui.widgets.key_bar import KeyBar
 from tui_dl.ui.widgets.runs_panel import RunsPanel
 from tui_dl.ui.widgets.training_view import TrainingView
 
@@ -108,6 +109,9 @@ class TrainingController:
         self.link.stop()
         self.state = "stopping"
 
+    def step(self) -> None:
+        self.link.step()
+
     def set_lr(self, lr: float) -> None:
         self.link.set_lr(lr)
 
@@ -150,7 +154,10 @@ class TrainingController:
             finished = self._apply(event, view) or finished
         if not finished:
             view.show_progress(self.state)
-        view.redraw() if finished else view.redraw_if_due()
+        if finished or self.state == RunStatus.PAUSED:
+            view.redraw()  # the final curves, or a step taken while paused, at once
+        else:
+            view.redraw_if_due()
         active = self.app.query_one("#tabs", TabbedContent).active
         if active in ("insights", "runs") and any(isinstance(e, EpochEnded) for e in events):
             if active == "insights":
@@ -163,7 +170,8 @@ class TrainingController:
         """Draw one event; True when the run has ended."""
         if isinstance(event, RunStarted):
             curves = Curves.from_started(event) if event.history or len(event.step_losses) else None
-            view.begin(event.task, event.steps_per_epoch, event.start_epoch, event.config.train.epochs, curves)
+            view.begin(event.task, event.steps_per_epoch, event.start_epoch, event.config.train.epochs, curves,
+                       event.config.train.regularization)
             self.state = RunStatus.RUNNING
             self.app.run_started(event, self.link)
         elif isinstance(event, StepMetrics):
@@ -173,6 +181,7 @@ class TrainingController:
         elif isinstance(event, StateChanged):
             self.state = event.state
             view.paused(event.state == RunStatus.PAUSED)
+            self.app.query_one(KeyBar).paused = event.state == RunStatus.PAUSED
             if self._from_elsewhere(event.source):
                 self.app.notify(f"{self.link.name} {event.state} from another session")
         elif isinstance(event, LrChanged):
@@ -183,6 +192,7 @@ class TrainingController:
             self.app.query_one(InsightsPanel).show_insights(event.epoch, event.insights, event.error)
         elif isinstance(event, RunFinished):
             self.state = event.status
+            self.app.query_one(KeyBar).paused = False
             self._finished(event)
             view.finish(RunStatus(event.status).label, event.seconds, event.message, event.test)
             return True

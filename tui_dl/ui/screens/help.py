@@ -39,14 +39,16 @@ ctrl+e exports the model (ONNX, a PyTorch script, the predict command).
 
 # What you see
 
-- **loss**: grey is the training loss of each mini-batch (one update per batch),
+- **loss**: the data loss (an L1 penalty is only in what is backpropagated, never drawn);
+  grey is the training loss of each mini-batch (one update per batch),
   cyan the training loss per epoch (one pass over the data), orange the validation loss.
   The green line marks the epoch with the best validation loss.
 - **overfitting**: when validation loss has risen beyond its epoch-to-epoch noise for several epochs
   while training loss kept falling (5-epoch medians compared), the metrics line says
   *overfitting since epoch N*; noise at a floor does not count.
 - **accuracy** for classification (cross-entropy loss); **MAE** in the target's own units
-  for regression (mean squared error loss on standardized targets).
+  for regression (mean squared error loss on standardized targets); the magenta line on its right axis
+  is the learning rate (a schedule's curve, an F8 change).
 - **smoothing**: the bright line is an exponential moving average; the faint one behind it is the raw curve.
 - **decision boundary** (2-D classification): the class the model predicts at each point of the plane,
   brighter where it is surer, with the data points on top. For 2-D regression: the predicted value

@@ -1,4 +1,5 @@
-"""Live training charts: loss (per step and per epoch), accuracy / error, and run overlays, drawn with plotext.
+"""Live training charts: loss (per step and per epoch), accuracy / error with the learning rate, and run overlays,
+drawn with plotext.
 
 Every chart follows the shared ChartOptions (smoothing, log y, x axis, zoom) and plots at most one point per
 column per curve, so its cost depends on its width, not on how many steps were recorded.
@@ -9,12 +10,12 @@ from __future__ import annotations
 import math
 import warnings
 from array import array
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from textual_plotext import PlotextPlot
 
-from tui_dl.engine.config import ModelConfig
+from tui_dl.engine.config import RunConfig
 from tui_dl.engine.events import EpochMetrics
 from tui_dl.engine.metrics import overfit_onset
 from tui_dl.ui.series import ChartOptions, Timeline, shape_line, y_ticks
@@ -24,11 +25,13 @@ Color = str | tuple[int, int, int]
 TRAIN_COLOR: tuple[Color, Color] = ("cyan", (40, 110, 130))
 VAL_COLOR: tuple[Color, Color] = ("orange", (140, 95, 50))
 STEP_COLOR: tuple[Color, Color] = ((200, 200, 200), (105, 105, 105))
+LR_COLOR: tuple[Color, Color] = ("magenta", (120, 60, 120))
 BEST_COLOR = "green"
 # Colours of overlaid runs, in selection order.
 RUN_COLORS: tuple[Color, ...] = ("cyan", "orange", "magenta", "green", "yellow", "blue", "red", "white")
 # Quarter-block markers draw a curve at half the cost of braille; one point per column is enough.
 MARKER = "hd"
+TITLE_MARGIN = 10  # a title is centred on the canvas, right of the y axis's labels: this much narrower than the chart
 
 
 def downsample(x: np.ndarray, y: np.ndarray, buckets: int) -> tuple[list[float], list[float]]:
@@ -49,7 +52,17 @@ def downsample(x: np.ndarray, y: np.ndarray, buckets: int) -> tuple[list[float],
     return xs[keep].tolist(), ys[keep].tolist()
 
 
-SERIES = ("train_loss", "val_loss", "train_acc", "val_acc", "val_mae")
+def fit_parts(parts: list[str], width: int, sep: str = "  ") -> str:
+    """`parts` joined by `sep`, the last ones left out where they would not fit in `width` (0: all)."""
+    text = parts[0]
+    for part in parts[1:]:
+        if width and len(text) + len(sep) + len(part) > width:
+            break
+        text += sep + part
+    return text
+
+
+SERIES = ("train_loss", "val_loss", "train_acc", "val_acc", "val_mae", "lr")
 
 
 @dataclass
@@ -58,6 +71,7 @@ class Curves:
 
     task: str = "classification"
     steps_per_epoch: int = 1
+    regularization: str = "none"  # the run's: the loss chart says its penalty is not in the losses drawn
     epochs: list[EpochMetrics] = field(default_factory=list)
     steps: array = field(default_factory=lambda: array("f"))
     best_epoch: int = 0
@@ -79,8 +93,10 @@ class Curves:
     @classmethod
     def from_checkpoint(cls, state: dict) -> Curves:
         """The curves stored in a checkpoint's state (layer sizes from its model where its history lacks them)."""
-        counts = ModelConfig(**state["config"]["model"]).weight_counts(state["inputs"], state["outputs"])
+        config = RunConfig.from_dict(state["config"])
+        counts = config.model.weight_counts(state["inputs"], state["outputs"])
         return cls(task=state["task"], steps_per_epoch=max(1, state["step"] // max(state["epoch"], 1)),
+                   regularization=config.train.regularization,
                    epochs=[EpochMetrics.from_dict({"weight_counts": counts, **m}) for m in state["history"]],
                    steps=array("f", state["step_losses"].tolist()), best_epoch=state["best_epoch"])
 
@@ -170,8 +186,12 @@ class OptionsChart(ThemedPlot):
         """The epoch after which points are shown (the zoom)."""
         return latest_epoch - self.options.last_epochs if self.options.last_epochs else -math.inf
 
-    def plot(self, title: str, curves: list[Curve], marks: list[tuple[float, Timeline]] = ()) -> None:
-        """Replace the plot with `curves`: each raw (faint when smoothed) and smoothed, legend on the bright one."""
+    def plot(self, title: str, curves: list[Curve], marks: list[tuple[float, Timeline]] = (),
+             right: Curve | None = None) -> None:
+        """Replace the plot with `curves`: each raw (faint when smoothed) and smoothed, legend on the bright one.
+
+        `right` is drawn as it is (no smoothing, linear) against its own y axis on the right, from 0.
+        """
         plt, options = self.plt, self.options
         plt.clear_data()
         plt.clear_figure()
@@ -191,6 +211,14 @@ class OptionsChart(ThemedPlot):
                 plt.plot(raw_x, raw_y, color=bright, marker=MARKER, label=curve.label)
             lows.append(min(raw_y))
             highs.append(max(raw_y))
+        if right is not None:
+            xs, ys = downsample(np.asarray(right.points[0], dtype=np.float64),
+                                np.asarray(right.points[1], dtype=np.float64), self.buckets)
+            line = shape_line(xs, ys, replace(options, smoothing=0.0, log_y=False), right.timeline,
+                              right.steps_per_epoch)
+            if line.raw[0]:
+                plt.plot(*line.raw, color=right.colors[0], marker=MARKER, label=right.label, yside="right")
+                plt.ylim(0, max(line.raw[1]) * 1.05, yside="right")  # from 0: a rate falling reads as one
         for epoch, timeline in marks:
             plt.vline(float(timeline.convert([epoch], options.x_axis)[0]), BEST_COLOR)
         ticks = y_ticks(min(lows), max(highs), options.log_y) if lows else None
@@ -205,12 +233,14 @@ class LossChart(OptionsChart):
     """Training loss per step, training and validation loss per epoch, the best epoch."""
 
     def draw(self, curves: Curves) -> None:
-        title = "loss"
+        penalty = {"l1": "L1", "l2": "L2"}.get(curves.regularization)
+        parts = [f"loss excl. {penalty} penalty" if penalty else "loss"]  # the data loss, as the trainer records
         if curves.best_epoch:
-            title += f" | best epoch {curves.best_epoch}"
+            parts.append(f"best epoch {curves.best_epoch}")
         onset = curves.overfit_since()
         if onset is not None:
-            title += f" | overfitting since {onset}"
+            parts.append(f"overfitting since {onset}")
+        title = fit_parts(parts, self.size.width - TITLE_MARGIN, " | ")  # plotext drops a title that overflows
         since, timeline, spe = self.since(curves.latest_epoch), curves.timeline(), curves.steps_per_epoch
         self.plot(title, [
             Curve(curves.step_series(self.buckets, since), STEP_COLOR, "step", timeline, spe),
@@ -220,17 +250,18 @@ class LossChart(OptionsChart):
 
 
 class MetricChart(OptionsChart):
-    """Accuracy (classification) or validation MAE (regression) per epoch."""
+    """Accuracy (classification) or validation MAE (regression) per epoch, and the learning rate on the right."""
 
     def draw(self, curves: Curves) -> None:
         since, timeline, spe = self.since(curves.latest_epoch), curves.timeline(), curves.steps_per_epoch
         marks = [(curves.best_epoch, timeline)] if curves.best_epoch > since else []
+        lr = Curve(curves.series("lr", self.buckets, since), LR_COLOR, "lr (right)", timeline, spe)
         if curves.task == "classification":
             self.plot("accuracy", [
                 Curve(curves.series("train_acc", self.buckets, since), TRAIN_COLOR, "train", timeline, spe),
                 Curve(curves.series("val_acc", self.buckets, since), VAL_COLOR, "val", timeline, spe),
-            ], marks)
+            ], marks, lr)
         else:
             self.plot("validation MAE (target units)", [
                 Curve(curves.series("val_mae", self.buckets, since), VAL_COLOR, "val", timeline, spe),
-            ], marks)
+            ], marks, lr)

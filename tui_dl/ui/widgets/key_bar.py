@@ -7,13 +7,17 @@ from textual.reactive import reactive
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
-from tui_dl.ui.keys import TAB_KEYS
+from tui_dl.ui.keys import PAUSED_ONLY, TAB_KEYS
 
 
 class KeyBar(Footer):
-    """F1 first, then the focused widget's keys, the current tab's (`TAB_KEYS`), and the rest as room allows."""
+    """F1 first, then the focused widget's keys, the current tab's (`TAB_KEYS`), and the rest as room allows.
+
+    Keys only for a paused run (`PAUSED_ONLY`) are shown while `paused`.
+    """
 
     tab = reactive("data", recompose=True)
+    paused = reactive(False, recompose=True)
 
     def compose(self) -> ComposeResult:
         if not self._bindings_ready:
@@ -21,7 +25,7 @@ class KeyBar(Footer):
         first = TAB_KEYS.get(self.tab, ())
         shown, seen = [], set()
         for node, binding, enabled, tooltip in self.screen.active_bindings.values():
-            if binding.show and binding.action not in seen:
+            if binding.show and binding.action not in seen and (self.paused or binding.id not in PAUSED_ONLY):
                 seen.add(binding.action)
                 shown.append((node is not self.app, binding, enabled, tooltip))
 

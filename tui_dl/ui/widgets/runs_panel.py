@@ -26,7 +26,7 @@ from tui_dl.ui.widgets.charts import RUN_COLORS, Curve, OptionsChart
 # `m` offers those the overlaid runs have (accuracy for classification, MAE and R² for regression).
 METRICS = (("val_loss", "validation loss"), ("train_loss", "training loss"), ("val_acc", "validation accuracy"),
            ("train_acc", "training accuracy"), ("val_mae", "validation MAE"), ("val_r2", "validation R²"),
-           ("grad_norm_1", "gradient norm at layer 1"))
+           ("grad_norm_1", "gradient norm at layer 1"), ("lr", "learning rate"))
 TITLES = dict(METRICS)
 SORT_ORDER = tuple(run_list.SORTS)
 LIVE_RELOAD_S = 2.0  # while a run trains, the list and overlay are reread at most this often

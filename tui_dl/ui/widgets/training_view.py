@@ -13,7 +13,7 @@ from tui_dl.engine.events import EpochMetrics
 from tui_dl.engine.metric_text import format_test
 from tui_dl.ui.series import ChartOptions
 from tui_dl.ui.widgets.chart_keys import CHART_BINDINGS, ChartKeys, options_hint
-from tui_dl.ui.widgets.charts import Curves, LossChart, MetricChart
+from tui_dl.ui.widgets.charts import Curves, LossChart, MetricChart, fit_parts
 
 CHART_REFRESH_S = 1.0
 
@@ -28,16 +28,6 @@ def describe_epoch(m: EpochMetrics) -> str:
     if m.val_mae is not None:
         parts.append(f"MAE {m.val_mae:.4g} R2 {m.val_r2:.3f}")
     return "  ".join(parts)
-
-
-def fit_parts(parts: list[str], width: int) -> str:
-    """`parts` joined by two spaces, the last ones left out where they would not fit in `width` (0: all)."""
-    text = parts[0]
-    for part in parts[1:]:
-        if width and len(text) + 2 + len(part) > width:
-            break
-        text += "  " + part
-    return text
 
 
 class RunClock:
@@ -136,10 +126,12 @@ class TrainingView(ChartKeys, Vertical, can_focus=True):
         self.metrics_line.update("", layout=False)
         self.redraw()
 
-    def begin(self, task: str, steps_per_epoch: int, start_epoch: int, epochs: int, curves: Curves | None) -> None:
+    def begin(self, task: str, steps_per_epoch: int, start_epoch: int, epochs: int, curves: Curves | None,
+              regularization: str = "none") -> None:
         """Reset for a run (keeping `curves` when continuing from a checkpoint)."""
         self.curves = curves if curves is not None else Curves()
         self.curves.task, self.curves.steps_per_epoch = task, steps_per_epoch
+        self.curves.regularization = regularization
         self.total_epochs = epochs
         self.total_steps = max(1, steps_per_epoch * (epochs - start_epoch))
         self.first_step = start_epoch * steps_per_epoch
@@ -176,14 +168,14 @@ class TrainingView(ChartKeys, Vertical, can_focus=True):
             return
         self.progress_bar.update(progress=self.done_steps)
         spe = max(self.curves.steps_per_epoch, 1)
-        absolute = self.first_step + self.done_steps
-        epoch = min(absolute // spe + 1, max(self.total_epochs, 1))
+        absolute = self.first_step + self.done_steps  # steps done: the last of them is in epoch `epoch`
+        epoch = min(max(absolute - 1, 0) // spe + 1, max(self.total_epochs, 1))
         fraction = self.done_steps / self.total_steps
         this_run = self.clock.elapsed - self.clock.resumed_at
         ongoing = self.clock.final is None and 0 < fraction < 1
         eta = format_duration(this_run * (1 - fraction) / fraction) if ongoing else "-"
         parts = [state, f"epoch {epoch}/{self.total_epochs}", format_duration(self.clock.elapsed), f"ETA {eta}",
-                 f"step {absolute % spe or spe}/{spe}"]
+                 f"step {absolute - (epoch - 1) * spe}/{spe}"]
         if self.samples_per_s:
             parts.append(f"{self.samples_per_s:,.0f} samples/s")
         self.progress_text.update(fit_parts(parts, self.progress_text.size.width), layout=False)
