@@ -53,6 +53,17 @@ def one_thread_per_run(monkeypatch) -> None:
 
 
 @pytest.fixture(autouse=True)
+def english(monkeypatch):
+    """Tests read English texts whatever the machine's locale; a test that switches language is undone."""
+    from tui_dl import i18n
+
+    monkeypatch.setenv("LANGUAGE", "en")
+    i18n.set_language("en")
+    yield
+    i18n.set_language("en")
+
+
+@pytest.fixture(autouse=True)
 def config_home(tmp_path, monkeypatch) -> Path:
     """The user's config folder (kept settings, themes) is the test's own, never ~/.config."""
     folder = tmp_path / "config-home"
