@@ -116,9 +116,9 @@ def attach_time(runs: Path, epochs: int = 10_000, steps: int = 1_000_000) -> flo
     state["history"] = [{**one, "epoch": e, "step": e * per_epoch} for e in range(1, epochs + 1)]
     state["step_losses"] = torch.from_numpy(np.linspace(1.0, 0.01, steps, dtype=np.float32))
     state["epoch"], state["step"] = epochs, epochs * per_epoch
-    state["config"]["train"]["epochs"] = epochs + 1_000_000
+    state["config"]["train"]["epochs"] = epochs + 100_000
     save_checkpoint(state, runs / "long.pt")
-    done = _tui_dl("train", "--resume", str(runs / "long.pt"), "--epochs", str(epochs + 1_000_000), "--run-name",
+    done = _tui_dl("train", "--resume", str(runs / "long.pt"), "--epochs", str(epochs + 100_000), "--run-name",
                    "long", "--detach", runs=runs)
     assert done.returncode == 0, done.stderr
     folder = runs / "long"
@@ -149,19 +149,19 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     runs = Path(tempfile.mkdtemp(prefix="tui-dl-bench-"))
-    figures: dict[str, list[float]] = {"foreground": [], "detached": [], "detached + UI": [], "two at once": []}
+    figures: dict[str, list[float]] = {"foreground": [], "detached": [], "detached + UI": [], "two at once, each": []}
     try:
         for round_ in range(args.rounds):
             figures["foreground"].append(foreground(runs, f"fg{round_}"))
             figures["detached"].append(detached(runs, f"dt{round_}"))
             figures["detached + UI"].append(detached(runs, f"ui{round_}", ui=True))
-            figures["two at once"].extend(side_by_side(runs, f"two{round_}"))
+            figures["two at once, each"].extend(side_by_side(runs, f"two{round_}"))
             print(f"round {round_ + 1}: " + ", ".join(f"{k} {v[-1]:,.0f}" for k, v in figures.items()), flush=True)
         medians = {k: statistics.median(v) for k, v in figures.items()}
         lone = medians["foreground"]
         print("\nspiral 20,000 samples, batch 32, samples/s (median of rounds):")
         for name, value in medians.items():
-            print(f"  {name:<14} {value:>9,.0f}   {value / lone:.2f}x of the foreground run")
+            print(f"  {name:<18} {value:>9,.0f}   {value / lone:.2f}x of the foreground run")
         print(f"\nattach to 10,000 epochs and 1e6 step losses: {attach_time(runs):.2f} s to the full chart")
         print(json.dumps({k: [round(x) for x in v] for k, v in figures.items()}))
     finally:
