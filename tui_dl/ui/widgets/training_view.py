@@ -156,7 +156,13 @@ class TrainingView(ChartKeys, Vertical, can_focus=True):
         rate = metrics.samples_per_s
         self.samples_per_s = rate if not self.samples_per_s else 0.8 * self.samples_per_s + 0.2 * rate
         self.done_steps = metrics.step - self.first_step
-        line = describe_epoch(metrics)
+
+    def show_epoch_line(self) -> None:
+        """The last epoch's figures and the overfitting marker: once per batch of events (the marker reads the
+        whole history, so not once per epoch of a fast run, or of a long run caught up with)."""
+        if not self.curves.epochs:
+            return
+        line = describe_epoch(self.curves.epochs[-1])
         onset = self.curves.overfit_since()
         if onset is not None:
             line += f"   [b $warning]overfitting since epoch {onset}[/]: validation loss rising while training loss falls"
