@@ -321,7 +321,7 @@ def _training_words(train) -> str:
     """The optimizer, its rate and schedule and the regularization, in words: `adam lr 0.01 (cosine, 2 warm-up
     epochs), L1 0.001`."""
     schedule = [train.schedule] if train.schedule != "constant" else []
-    schedule += [f"{train.warmup} warm-up epochs"] if train.warmup else []
+    schedule += [f"{train.warmup} warm-up epoch" + ("s" if train.warmup > 1 else "")] if train.warmup else []
     words = f"{train.optimizer} lr {train.lr:g}" + (f" ({', '.join(schedule)})" if schedule else "")
     if train.regularization != "none":
         words += f", {train.regularization.upper()} {train.reg_rate:g}"
