@@ -106,6 +106,11 @@ class Predictor:
     def target(self) -> Column:
         return self.plan.target
 
+    def trained_on(self, raw) -> bool:
+        """Whether loaded data `raw` (a RawData) is the data set the model was trained on: its name and raw
+        features (so its rows are the model's inputs and its split the training one)."""
+        return raw.name == self.dataset and list(raw.feature_names) == self.feature_names
+
     def output_names(self) -> list[str]:
         """The columns predictions add: `prediction` (several for several targets), then `p_CLASS` per class."""
         if self.classification:
