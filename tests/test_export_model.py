@@ -137,12 +137,22 @@ CASES = {
     "plateau, reduced once": lambda d: make_config("spiral", samples=200, epochs=8, lr=0.2, schedule="plateau",
                                                    decay_epochs=1, warmup=1),
     "csv regression, warm-up only": lambda d: shop_config(shop_csv(d), "price", epochs=3, warmup=2),
+    "csv of two columns, features, step": lambda d: _features(make_config(str(two_columns(d)), epochs=3,
+                                                                          schedule="step", decay_epochs=2),
+                                                              ["x1^2", "x1*x2", "sin(x2)"]),
 }
 
 
-def _features(config):
-    config.model.features = ["x1", "x2", "x1*x2", "sin(x1)"]
+def _features(config, names=("x1", "x2", "x1*x2", "sin(x1)")):
+    config.model.features = list(names)
     return config
+
+
+def two_columns(folder: Path) -> Path:
+    """A CSV of two numbers and a class: a file's 2-D data set, which can take input features too."""
+    rows = [[f"{a:.4f}", f"{b:.4f}", "yes" if a * b > 0 else "no"]
+            for a, b in np.random.default_rng(3).uniform(-3, 3, (150, 2))]
+    return write_csv(folder / "two.csv", ["width", "height", "same_sign"], rows)
 
 
 def _drop(config):
