@@ -125,7 +125,7 @@ class PredictView(Vertical):
 
         try:
             predictor = Predictor(source.state(), "the model")
-            raw = source.raw
+            raw = source.raw if source.raw is not None and predictor.trained_on(source.raw) else None
             rows = None
             if raw is not None:
                 _, val, _ = split_indices(raw.samples, predictor.config.data)
