@@ -240,6 +240,8 @@ def config_from_args(args: argparse.Namespace, base: RunConfig) -> RunConfig:
 def main(argv: list[str] | None = None) -> int:
     set_language(language_in(sys.argv[1:] if argv is None else argv))  # before the parser: its help is translated
     args = build_parser().parse_args(argv)
+    if getattr(args, "json", False):
+        set_language("en")  # machine-readable output is English, notices and column reasons in it too
     try:
         return run_command(args)
     except BrokenPipeError:  # the reader of our output (head, less) stopped reading: not an error

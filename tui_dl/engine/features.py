@@ -12,6 +12,7 @@ import torch
 
 from tui_dl.engine.config import FEATURES, ordered_features
 from tui_dl.engine.errors import DataError
+from tui_dl.i18n import _
 
 Column = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 COLUMNS: dict[str, Column] = {
@@ -29,8 +30,8 @@ assert tuple(COLUMNS) == FEATURES, "one function per name of config.FEATURES, in
 def check_inputs(names: list[str], inputs: int, dataset: str) -> None:
     """Raise DataError unless features `names` can be computed for a data set with `inputs` inputs."""
     if names and inputs != 2:
-        raise DataError(f"input features ({', '.join(names)}) are for data sets with 2 inputs; "
-                        f"{dataset} has {inputs}")
+        raise DataError(_("input features ({names}) are for data sets with 2 inputs; {dataset} has {inputs}").format(
+                            names=', '.join(names), dataset=dataset, inputs=inputs))
 
 
 def expand(x: torch.Tensor, names: list[str]) -> torch.Tensor:
