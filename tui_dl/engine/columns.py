@@ -330,8 +330,7 @@ def make_plan(header: list[str], cells: list[list[str]], what: str, target: str 
         worst = max([*features, t], key=lambda j: gone[j].sum())
         raise DataError(_("{what}: only {rows} rows remain after dropping rows with missing values; at least "
                           "{min_rows} are needed ({column!r} alone misses {misses})").format(
-                            what=what, rows=int(keep.sum()), min_rows=MIN_ROWS, column=header[worst],
-                            misses=int(gone[worst].sum())))
+                            what=what, rows=int(keep.sum()), min_rows=MIN_ROWS, column=header[worst], misses=int(gone[worst].sum())))
     for j in features:
         _fit(columns[j], [c for c, k in zip(cells[j], keep) if k], gone[j][keep], missing == "impute")
     plan = ColumnPlan(columns, missing)
@@ -362,8 +361,7 @@ def _row_notices(plan: ColumnPlan, rows: int, no_target: int, dropped: int) -> l
     """What was done with rows and cells: dropped rows, filled-in values, decimal commas."""
     out = []
     if no_target:
-        out.append(_("dropped {no_target:,} of {rows:,} rows without a target value").format(
-                       no_target=no_target, rows=rows))
+        out.append(_("dropped {no_target:,} of {rows:,} rows without a target value").format(no_target=no_target, rows=rows))
     if dropped:
         out.append(_("dropped {dropped:,} of {rows:,} rows with a missing feature value (--missing drop)").format(
                        dropped=dropped, rows=rows))
@@ -381,7 +379,7 @@ def _row_notices(plan: ColumnPlan, rows: int, no_target: int, dropped: int) -> l
             how.append(_("{names} as a '{missing}' category").format(names=_names(texts), missing=MISSING_CATEGORY))
         counts = ", ".join(f"{name!r} {count:,}" for name, count in imputed.items())
         out.append(_("filled in missing values of {counts} (of {rows:,} rows): {how}").format(
-                       counts=counts, rows=rows - no_target, how='; '.join(how)))
+                       counts=counts, rows=rows - no_target, how=_("; ").join(how)))
     commas = [c.name for c in plan.features if c.decimal_comma]
     if commas:
         out.append(_("read decimal commas in {n} column(s): 2,5 as 2.5").format(n=len(commas)))

@@ -14,7 +14,7 @@ import signal
 import sys
 from pathlib import Path
 
-from tui_dl.engine.events import RunStarted, RunStatus
+from tui_dl.engine.events import RunStarted, RunStatus, status_label
 from tui_dl.i18n import _, set_language
 
 LAUNCH = "launch.json"  # what the launcher asks for: runs folder, resume checkpoint, ...
@@ -69,7 +69,8 @@ def _run(folder: Path) -> int:
         finished = session.run()
     finally:
         server.close()
-    print(f"{finished.status}: {finished.message}" if finished.message else finished.status, flush=True)
+    shown = status_label(finished.status)
+    print(f"{shown}: {finished.message}" if finished.message else shown, flush=True)
     if not started:  # failed while setting up: the launcher has shown why; no run to keep
         shutil.rmtree(folder, ignore_errors=True)
         return 2
