@@ -27,7 +27,7 @@ from tui_dl.engine.insight_data import (
 )
 from tui_dl.engine.prepare import PreparedData
 from tui_dl.engine.trajectory import Trajectory
-from tui_dl.i18n import _
+from tui_dl.i18n import N_, _
 
 BOUNDARY_POINTS = 600  # data points drawn over the boundary
 FIT_POINTS = 600  # points of a regression fit
@@ -131,16 +131,16 @@ def fit(model: nn.Module, data: PreparedData) -> Fit:
         index = torch.from_numpy(_spread(len(x_eval), FIT_POINTS)).to(data.device)
         inputs = x_eval[index]
         true = (y_eval[index, 0].cpu().double() * data.y_std[0] + data.y_mean[0]).numpy()
-        kind, x_label = "scatter", "true"
+        kind, x_label = "scatter", _("true")
         x = true
     predicted = (_predict(model, inputs)[:, 0].cpu().double() * data.y_std[0] + data.y_mean[0]).numpy()
-    return Fit(kind, x, true, predicted, x_label, "predicted" if kind == "scatter" else "target")
+    return Fit(kind, x, true, predicted, x_label, _("predicted") if kind == "scatter" else _("target"))
 
 
 def _evaluation_split(data: PreparedData) -> tuple[torch.Tensor, torch.Tensor, str]:
     if len(data.x_val):
-        return data.x_val, data.y_val, "validation"
-    return data.x_train, data.y_train, "training"
+        return data.x_val, data.y_val, N_("validation")  # the split's name: `_()` shows it
+    return data.x_train, data.y_train, N_("training")
 
 
 def confusion(model: nn.Module, data: PreparedData) -> Confusion:

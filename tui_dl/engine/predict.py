@@ -109,7 +109,7 @@ class PredictReport:
         metrics = self.scores.metrics() if self.scores is not None else {}
         if not metrics:
             return ""
-        what = (f"accuracy {metrics['acc']:.1%}" if "acc" in metrics
+        what = (_("accuracy {acc:.1%}").format(acc=metrics["acc"]) if "acc" in metrics
                 else f"MAE {metrics['mae']:.4g}  R² {metrics['r2']:.4f}")
         return _("on the {rows:,} rows with a target ({name}): {what}").format(
                    rows=self.scores.rows, name=predictor.target.name, what=what)
