@@ -143,3 +143,8 @@ def test_a_detached_run_started_in_chinese_logs_in_chinese(subprocess_cli, runs_
     while "已完成" not in (runs_folder / "bg" / "run.log").read_text(encoding="utf-8") and time.monotonic() < deadline:
         time.sleep(0.2)
     assert "已完成" in (runs_folder / "bg" / "run.log").read_text(encoding="utf-8")
+
+
+def test_lang_is_also_accepted_after_the_command(cli):
+    code, _out, err = cli("train", "--lang", "zh", "--epochs", "0")
+    assert code == 2 and err.startswith("错误：轮次数必须是 1 到 ") and "--lang" not in err

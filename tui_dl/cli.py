@@ -205,6 +205,8 @@ def build_parser() -> Parser:
     train.add_argument("--json", action="store_true", help=_("print one JSON object per epoch and one at the end"))
     train.add_argument("--detach", action="store_true",
                        help=_("train in a background process that outlives this shell (see `tui-dl attach`)"))
+    for command in commands.choices.values():  # `tui-dl train --lang zh` as well (read before parsing, see main)
+        command.add_argument("--lang", choices=tuple(LANGUAGES), default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     return parser
 
 
