@@ -103,7 +103,8 @@ class HeadlessRun:
         if not self.as_json and self.console.is_terminal:
             self.progress = Progress(
                 TextColumn(_("epoch {epoch}/{total}").format(epoch="{task.fields[epoch]}", total=total)), BarColumn(),
-                MofNCompleteColumn(), TextColumn(_("steps")), TimeElapsedColumn(), TimeRemainingColumn(), console=self.console, transient=True)
+                MofNCompleteColumn(), TextColumn(_("steps")), TimeElapsedColumn(), TimeRemainingColumn(),
+                console=self.console, transient=True)
             self._task = self.progress.add_task("train", total=self.trainer.steps_per_epoch, epoch=1)
             with self.progress:
                 finished = self.session.run()
@@ -116,7 +117,8 @@ class HeadlessRun:
             if self.as_json:
                 self._print(json.dumps(self._start_line(event)))
             else:
-                self.console.print(_("[bold]{dataset}[/]  {summary}  on {device}  ({train:,} train / {val:,} val samples)").format(
+                self.console.print(_("[bold]{dataset}[/]  {summary}  on {device}  ({train:,} train / {val:,} val "
+                                     "samples)").format(
                     dataset=event.config.data.dataset, summary=event.summary, device=event.device,
                     train=event.train_samples, val=event.val_samples))
                 folder = self.recorder.folder

@@ -349,8 +349,8 @@ def column_notices(plan: ColumnPlan) -> list[str]:
         out.append(_("target {name!r}: {reason} (choose another with --target, or `t` in the Data tab's column "
                      "list)").format(name=plan.target.name, reason=plan.target.reason))
     if plan.excluded():
-        out.append(_("left out {columns}").format(
-            columns=_("; ").join(_("{name!r} ({why})").format(name=name, why=why) for name, why in plan.excluded().items())))
+        left_out = (_("{name!r} ({why})").format(name=name, why=why) for name, why in plan.excluded().items())
+        out.append(_("left out {columns}").format(columns=_("; ").join(left_out)))
     out += [_("{name!r} is a date: used as days since {origin}").format(
                 name=c.name, origin=c.origin) for c in plan.features if c.kind == "date"]
     out += [_("used {name!r}: {reason}").format(name=c.name, reason=c.reason) for c in plan.features if c.rule]

@@ -81,8 +81,8 @@ class PredictReport:
     def notices(self, predictor: Predictor) -> list[str]:
         out = []
         if self.ignored:
-            out.append(_("ignored {n} column(s) the model does not use: {names}").format(
-                n=len(self.ignored), names=", ".join(map(repr, self.ignored[:8])) + (", ..." if len(self.ignored) > 8 else "")))
+            names = ", ".join(map(repr, self.ignored[:8])) + (", ..." if len(self.ignored) > 8 else "")
+            out.append(_("ignored {n} column(s) the model does not use: {names}").format(n=len(self.ignored), names=names))
         for name, count in self.imputed.items():
             fill = _("the training split's median {median:g}").format(
                        median=predictor.fills[name]) if name in predictor.fills \
