@@ -22,7 +22,7 @@ def test_lang_zh_gives_chinese_help_of_a_command_that_fits_the_terminal(cli, mon
     monkeypatch.setenv("COLUMNS", "80")
     code, out, _err = cli("--lang", "zh", "train", "--help")
     assert code == 0 and out.startswith("用法：tui-dl train")
-    assert "学习率" in out and "显示这条帮助信息并退出" in out and "数据:" in out and "usage" not in out
+    assert "学习率" in out and "显示这条帮助信息并退出" in out and "\n数据：\n" in out and "usage" not in out
     assert max(cell_len(line) for line in out.splitlines()) <= 80, out
 
 

@@ -58,7 +58,14 @@ def wrap_cells(text: str, width: int) -> list[str]:
 
 
 class HelpFormatter(argparse.HelpFormatter):
-    """argparse's layout, with lines measured in terminal cells."""
+    """argparse's layout, with lines measured in terminal cells (and a full-width colon after a Chinese heading)."""
+
+    class _Section(argparse.HelpFormatter._Section):
+        def format_help(self) -> str:
+            text = super().format_help()
+            if self.heading and cell_len(self.heading) != len(self.heading):
+                text = text.replace(f"{self.heading}:\n", f"{self.heading}：\n", 1)
+            return text
 
     def _split_lines(self, text: str, width: int) -> list[str]:
         return super()._split_lines(text, width) if cell_len(text) == len(text) else wrap_cells(text, width)
