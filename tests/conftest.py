@@ -148,6 +148,20 @@ async def wait_for(pilot, condition, timeout: float = 20.0) -> None:
         await pilot.pause(0.05)
 
 
+def lasting_toasts(app, seconds: float = 600.0):
+    """`app`'s toasts stay `seconds` instead of Textual's 5: those are wall-clock seconds, which a busy machine
+    can spend before a snapshot is taken, so a picture with a toast would sometimes lack it. Returns `app`."""
+    app.NOTIFICATION_TIMEOUT = seconds
+    return app
+
+
+def stop_blinking(app) -> None:
+    """`app`'s text fields stop blinking (a focused one shows its cursor steadily): a snapshot no longer catches
+    whichever half-second of the blink it lands in. Call it once the fields of the picture exist."""
+    for field in app.query("Input"):
+        field.cursor_blink = False
+
+
 async def set_field(pilot, field_id: str, value: str) -> None:
     """Put `value` into the text field `field_id`, as typing would."""
     pilot.app.query_one(f"#{field_id}").value = value

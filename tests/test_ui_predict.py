@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import start_training, wait_for
+from conftest import lasting_toasts, start_training, stop_blinking, wait_for
 from model_fixtures import shop_config, shop_csv
 from textual.widgets import Input
 
@@ -22,13 +22,24 @@ def predict_view(app):
     return app.query_one(InsightsPanel).predict_view
 
 
+RESULT = {"form": "#form-prediction", "image": "#image-result"}  # where a mode shows its first prediction
+
+
+def ready(widget, mode: str) -> bool:
+    """`mode` runs the model, holds the keyboard and shows what the model makes of its first row (or plane)."""
+    app = widget.app
+    if widget.predictor is None or not widget.display or app.focused is None:
+        return False
+    if widget not in app.focused.ancestors_with_self:
+        return False
+    return widget.plane is not None if mode == "plane" else bool(shown(widget, RESULT[mode]).strip())
+
+
 async def open_predict(pilot, mode: str):
-    """Show the Predict view (F9, 6) and wait until `mode` runs the model."""
+    """Show the Predict view (F9, 6) and wait until `mode` is ready (see `ready`)."""
     await pilot.press("f9", "6")
-    view = predict_view(pilot.app)
-    widget = view.query_one(f"#predict-{mode}")
-    await wait_for(pilot, lambda: widget.predictor is not None and widget.display)
-    await pilot.pause(0.2)
+    widget = predict_view(pilot.app).query_one(f"#predict-{mode}")
+    await wait_for(pilot, lambda: ready(widget, mode))
     return widget
 
 
@@ -230,16 +241,17 @@ def untrained_checkpoint(config: RunConfig, path: Path) -> Path:
 
 
 def _predict_view_of(checkpoint: Path, mode: str):
+    """Load `checkpoint`, open its Predict view in `mode` and wait for the picture: the Data tab holds the
+    checkpoint's data set (the validation rows), the mode is ready, the "checkpoint loaded" toast is up."""
     async def run_before(pilot) -> None:
         app = pilot.app
         await wait_for(pilot, lambda: app.raw is not None and app.system.device_name != DETECTING)
         app.load_checkpoint_file(checkpoint)
-        await pilot.pause(0.5)
-        await pilot.app.workers.wait_for_complete()
-        widget = await open_predict(pilot, mode)
-        await wait_for(pilot, lambda: widget.predictor is not None)
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause(0.5)
+        await wait_for(pilot, lambda: app.raw.name == app.loaded["dataset"])
+        await open_predict(pilot, mode)
+        await wait_for(pilot, lambda: len(app.screen.query("Toast")) == 1)
+        await app.workers.wait_for_complete()
+        stop_blinking(app)
     return run_before
 
 
@@ -254,6 +266,6 @@ def test_predict_view_snapshot(snap_compare, tmp_path, monkeypatch, name, size):
         config.data.dataset = "digits"
     config.train.device = "cpu"
     checkpoint = untrained_checkpoint(config, tmp_path / f"{name}.pt")
-    app = make_app(RunConfig(), runs_root=tmp_path / "runs")
+    app = lasting_toasts(make_app(RunConfig(), runs_root=tmp_path / "runs"))
     assert snap_compare(app, terminal_size=size, run_before=_predict_view_of(checkpoint, "form" if name == "shop"
                                                                             else "image"))
