@@ -8,6 +8,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from tui_dl.ui.keys import palette_entries
 
+
 class ActionCommands(Provider):
     """Start, pause, stop, change the learning rate, checkpoints, tabs, help."""
 

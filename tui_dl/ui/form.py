@@ -11,6 +11,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, Select, Static
 
 from tui_dl.engine.config import DataConfig, ModelConfig, RunConfig, TrainConfig
+from tui_dl.i18n import _
 
 SECTIONS = {"data": DataConfig, "model": ModelConfig, "train": TrainConfig}
 
@@ -36,16 +37,18 @@ class Field(Vertical):
     """
 
     def __init__(self, label: str, editor: Input | Select, tooltip: str | None = None):
+        """`label` and `tooltip` in English, marked with N_: shown in the language in use."""
         super().__init__(id=f"{editor.id}-field")
         self.label = label
+        self.tooltip_text = tooltip
         self.editor = editor
-        self.editor.tooltip = tooltip
+        self.editor.tooltip = _(tooltip) if tooltip else None
         self.error = Static("", classes="error")
         self.message: str | None = None
 
     def compose(self) -> ComposeResult:
         with Horizontal():
-            yield Label(self.label, classes="name")
+            yield Label(_(self.label), classes="name")
             yield self.editor
         yield self.error
 
@@ -95,29 +98,36 @@ def format_value(value: Any) -> str:
 
 
 def parse_value(kind: Any, text: str, label: str) -> Any:
-    """Parse field text as the dataclass field's type; raise ValueError with a message for the user."""
+    """Parse field text as the dataclass field's type; raise ValueError with a message for the user
+    (`label`, the field's English name, is shown translated)."""
     text = text.strip()
+    label = _(label)
+    empty = _("{label} is empty").format(label=label)
     if kind is int:
         try:
             return int(text)
         except ValueError:
-            raise ValueError(f"{label} must be a whole number, got {text!r}" if text else f"{label} is empty") from None
+            raise ValueError(_("{label} must be a whole number, got {text!r}").format(label=label, text=text)
+                             if text else empty) from None
     if kind is float:
         try:
             value = float(text)
         except ValueError:
-            raise ValueError(f"{label} must be a number, got {text!r}" if text else f"{label} is empty") from None
+            raise ValueError(_("{label} must be a number, got {text!r}").format(label=label, text=text)
+                             if text else empty) from None
         if not math.isfinite(value):
-            raise ValueError(f"{label} must be a finite number, got {text!r}")
+            raise ValueError(_("{label} must be a finite number, got {text!r}").format(label=label, text=text))
         return value
     if kind == list[int]:
         parts = [p for p in text.replace(" ", ",").split(",") if p]
         if not parts:
-            raise ValueError(f"{label} is empty: give one number for all layers, or one per layer (64,32)")
+            raise ValueError(_("{label} is empty: give one number for all layers, or one per layer (64,32)").format(
+                label=label))
         try:
             return [int(p) for p in parts]
         except ValueError:
-            raise ValueError(f"{label} must be whole numbers separated by commas, got {text!r}") from None
+            raise ValueError(_("{label} must be whole numbers separated by commas, got {text!r}").format(
+                label=label, text=text)) from None
     if kind == list[str]:
         return [p.strip() for p in text.split(",") if p.strip()]
     if kind == str | None:

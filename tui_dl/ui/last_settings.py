@@ -7,6 +7,7 @@ from pathlib import Path
 from tui_dl.engine.config import RunConfig, load_toml, save_toml
 from tui_dl.engine.datasets import REGISTRY
 from tui_dl.engine.errors import UserError
+from tui_dl.i18n import _
 from tui_dl.paths import user_config_dir
 
 FILE_NAME = "last-settings.toml"
@@ -24,12 +25,13 @@ def load_last() -> tuple[RunConfig | None, str | None]:
     try:
         config = load_toml(path).validate()
     except UserError as exc:
-        return None, f"last settings not restored ({path}): {exc}"
+        return None, _("last settings not restored ({path}): {error}").format(path=path, error=exc)
     dataset = config.data.dataset
     if dataset not in REGISTRY and not Path(dataset).expanduser().exists():
         default = RunConfig().data
         config.data.dataset, config.data.target = default.dataset, None
-        return config, f"the data file of last time, {dataset}, is gone: using {default.dataset}"
+        return config, _("the data file of last time, {file}, is gone: using {dataset}").format(
+            file=dataset, dataset=default.dataset)
     return config, None
 
 
@@ -40,5 +42,5 @@ def save_last(config: RunConfig) -> str | None:
         path.parent.mkdir(parents=True, exist_ok=True)
         save_toml(config, path)
     except OSError as exc:
-        return f"settings not kept for next time ({path}): {exc.strerror or exc}"
+        return _("settings not kept for next time ({path}): {error}").format(path=path, error=exc.strerror or exc)
     return None
