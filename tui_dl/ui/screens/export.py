@@ -40,7 +40,7 @@ class ExportDialog(ModalScreen[str | None]):
         with Vertical(classes="dialog small", id="export-dialog"):
             yield Label(Text.from_markup(_("[b]Export the model[/b] of {name}").format(name=escape(self.source.name))),
                         id="export-title")
-            yield OptionList(*(Option(Text(_(label)), id=kind) for kind, label, _ in KINDS), id="export-kinds")
+            yield OptionList(*(Option(Text(_(label)), id=kind) for kind, label, _name in KINDS), id="export-kinds")
             yield Input(self.paths[self.kind], id="export-path")
             yield Static("", classes="error", id="export-error")
             yield Static(_("[b]up/down[/b] what   [b]tab[/b] the path   [b]enter[/b] export   [b]escape[/b] close"),
