@@ -135,7 +135,7 @@ async def _time_attach(folder: Path, epochs: int) -> float:
     from tui_dl.ui.widgets.training_view import TrainingView
 
     app = make_app(runs_root=folder.parent, detach=True, attach=folder)
-    app._detect_devices = lambda: None
+    app.system.detect = lambda: None
     started = time.perf_counter()
     async with app.run_test(size=(120, 40)) as pilot:
         view = app.query_one(TrainingView)

@@ -53,7 +53,7 @@ def test_the_ui_imports_and_composes_without_torch():
         "import asyncio, sys\n"
         "from tui_dl.ui.app import make_app\n"
         "app = make_app()\n"
-        "app._detect_devices = lambda: None\n"
+        "app.system.detect = lambda: None\n"
         "async def main():\n"
         "    async with app.run_test(size=(120, 40)) as pilot:\n"
         "        await pilot.pause(0.3)\n"

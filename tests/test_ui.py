@@ -9,15 +9,17 @@ from pathlib import Path
 
 import pytest
 import torch
+from conftest import SIZE, set_field, small_config, start_training, wait_for
 from textual.widgets import Input, OptionList, Static
 
-from conftest import SIZE, set_field, small_config, start_training, wait_for
 from tui_dl.engine.checkpoint import load_checkpoint
 from tui_dl.ui.app import TuiDLApp, make_app
 from tui_dl.ui.exit_guard import ExitGuard
 from tui_dl.ui.form import Field
+from tui_dl.ui.system_feed import DETECTING
 from tui_dl.ui.widgets.charts import LossChart
 from tui_dl.ui.widgets.training_view import TrainingView
+
 
 def text_of(app: TuiDLApp, selector: str) -> str:
     return str(app.query_one(selector, Static).render())
@@ -221,7 +223,7 @@ async def test_global_keys_work_while_a_text_field_has_focus(tmp_path: Path):
 
 def _settled(app_size: tuple[int, int]):
     async def run_before(pilot) -> None:
-        await wait_for(pilot, lambda: pilot.app.raw is not None and pilot.app.device_name != "detecting device...")
+        await wait_for(pilot, lambda: pilot.app.raw is not None and pilot.app.system.device_name != DETECTING)
         await pilot.app.workers.wait_for_complete()
         await pilot.pause(0.3)
     return run_before
@@ -329,7 +331,7 @@ async def test_a_run_that_fails_to_start_says_why_instead_of_a_clock(tmp_path: P
     config = small_config()
     app = make_app(config, runs_root=tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.raw is not None and app.device_name != "detecting device...")
+        await wait_for(pilot, lambda: app.raw is not None and app.system.device_name != DETECTING)
         app.query_one("#train-device").value = "cuda:0"  # offered, but this machine has no CUDA
         await pilot.press("f5")
         await wait_for(pilot, lambda: app.run_state == "failed")
@@ -522,7 +524,7 @@ async def test_a_failed_start_clears_the_last_runs_figures(tmp_path: Path, monke
     monkeypatch.setattr("tui_dl.ui.devices.detect", lambda: {"devices": ["auto", "cpu", "cuda:0"], "auto": "cpu"})
     app = make_app(small_config(epochs=3), runs_root=tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.raw is not None and app.device_name != "detecting device...")
+        await wait_for(pilot, lambda: app.raw is not None and app.system.device_name != DETECTING)
         await pilot.press("f5")
         await wait_for(pilot, lambda: app.run_state == "completed")
         view = app.query_one(TrainingView)

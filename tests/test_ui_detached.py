@@ -198,7 +198,7 @@ def test_a_ui_attached_to_a_run_needs_no_torch(tmp_path: Path):
         "from pathlib import Path\n"
         "from tui_dl.ui.app import make_app\n"
         f"app = make_app(runs_root=Path({str(tmp_path)!r}), detach=True, attach=Path({str(launched.folder)!r}))\n"
-        "app._detect_devices = lambda: None\n"
+        "app.system.detect = lambda: None\n"
         "async def main():\n"
         "    async with app.run_test(size=(120, 40)) as pilot:\n"
         "        for _ in range(400):\n"

@@ -10,8 +10,9 @@ from test_ui_views import PlotSpy
 from textual.widgets import OptionList, Static
 
 from tui_dl.engine.schedule import Plateau, learning_rate
-from tui_dl.ui.app import FIELD_LABELS, make_app
+from tui_dl.ui.app import make_app
 from tui_dl.ui.form import read_config
+from tui_dl.ui.settings_form import FIELD_LABELS
 from tui_dl.ui.widgets.charts import LossChart, MetricChart
 from tui_dl.ui.widgets.feature_list import FeatureList
 from tui_dl.ui.widgets.key_bar import KeyBar
@@ -22,7 +23,7 @@ def text_of(app, selector: str) -> str:
 
 
 def features_of(app) -> list[str]:
-    config, errors = read_config(app._field_values(), FIELD_LABELS)
+    config, errors = read_config(app.form.values(), FIELD_LABELS)
     assert not errors, errors
     return config.model.features
 

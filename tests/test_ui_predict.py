@@ -14,6 +14,7 @@ from tui_dl.engine.config import RunConfig
 from tui_dl.engine.predictor import Predictor, row_cells
 from tui_dl.engine.prepare import split_indices
 from tui_dl.ui.app import make_app
+from tui_dl.ui.system_feed import DETECTING
 from tui_dl.ui.widgets.insights import InsightsPanel
 
 
@@ -205,7 +206,7 @@ def untrained_checkpoint(config: RunConfig, path: Path) -> Path:
 def _predict_view_of(checkpoint: Path, mode: str):
     async def run_before(pilot) -> None:
         app = pilot.app
-        await wait_for(pilot, lambda: app.raw is not None and app.device_name != "detecting device...")
+        await wait_for(pilot, lambda: app.raw is not None and app.system.device_name != DETECTING)
         app.load_checkpoint_file(checkpoint)
         await pilot.pause(0.5)
         await pilot.app.workers.wait_for_complete()

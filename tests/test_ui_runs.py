@@ -175,11 +175,11 @@ async def test_starting_with_the_insights_tab_open_sets_up_one_trainer(tmp_path:
         monkeypatch.setattr(Inspector, "request", lambda self, kinds, size: inspected.append(self))
         await pilot.press("f9")
         await wait_for(pilot, lambda: inspected)  # idle: the loaded checkpoint is inspected
-        assert all(i is app.inspector and i.trainer.config.to_dict() == app.loaded["config"] for i in inspected)
+        assert all(i is app.insight_feed.inspector and i.trainer.config.to_dict() == app.loaded["config"] for i in inspected)
         inspected.clear()
         await pilot.press("f5")
         await wait_for(pilot, lambda: app.run_state == "completed")
-        assert inspected == [] and app.inspector is None
+        assert inspected == [] and app.insight_feed.inspector is None
         await pilot.press("f9")  # idle now: the finished run's model is inspected
         await wait_for(pilot, lambda: inspected)
         assert all(i.trainer is app.link.session.trainer for i in inspected)

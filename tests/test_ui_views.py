@@ -156,7 +156,7 @@ async def test_boundary_of_a_finished_run_and_of_a_loaded_checkpoint(tmp_path: P
         view = app.query_one(InsightsPanel).boundary_view
         await pilot.press("f9")
         await wait_for(pilot, lambda: view.plane is not None)
-        assert view.note.startswith("epoch 3") and app.inspector is not None
+        assert view.note.startswith("epoch 3") and app.insight_feed.inspector is not None
 
 
 async def test_regression_fit_shows_real_and_predicted_in_time_order(tmp_path: Path, monkeypatch):
@@ -212,7 +212,7 @@ async def test_layer_norms_view_compares_the_gradient_of_the_first_layer(tmp_pat
 async def test_system_view_and_line_show_cpu_and_memory(tmp_path: Path):
     app = make_app(small_config(), runs_root=tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.system_monitor is not None)
+        await wait_for(pilot, lambda: app.system.monitor is not None)
         view = app.query_one(TrainingView)
         await wait_for(pilot, lambda: "CPU" in str(view.system_line.render()))
         assert "RAM" in str(view.system_line.render())

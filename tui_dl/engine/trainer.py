@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import math
 import threading
 import time
@@ -19,7 +18,7 @@ from tui_dl.engine.config import RunConfig, learning_rate_problem
 from tui_dl.engine.control import Control
 from tui_dl.engine.datasets import load_raw
 from tui_dl.engine.device import describe_device, resolve_device
-from tui_dl.engine.errors import CheckpointError, UserError
+from tui_dl.engine.errors import UserError
 from tui_dl.engine.evaluate import measure
 from tui_dl.engine.events import (
     EpochEnded,
@@ -33,12 +32,13 @@ from tui_dl.engine.events import (
     StateChanged,
     StepMetrics,
 )
-from tui_dl.engine.insights import layer_norms
 from tui_dl.engine.insights import compute as compute_insights
+from tui_dl.engine.insights import layer_norms
 from tui_dl.engine.model import build_model, parameter_count
 from tui_dl.engine.optim import l1_penalty, l1_weights, make_optimizer, weight_decay
 from tui_dl.engine.prepare import PreparedData, prepare
 from tui_dl.engine.schedule import Plateau, learning_rate
+from tui_dl.engine.train_state import apply_resume, checkpoint_state, take_snapshot
 from tui_dl.engine.trajectory import Trajectory
 
 TRAIN_ACC_SAMPLE = 2_048  # training accuracy is measured on (at most) this many training samples
@@ -152,8 +152,8 @@ class Trainer:
         self.model = build_model(cfg.model, self.data.inputs, self.data.outputs).to(self.device)
         self.optimizer = make_optimizer(cfg.train.optimizer, self.model.parameters(), cfg.train.lr,
                                         cfg.train.momentum, weight_decay(cfg.train))
-        self._generator = torch.Generator(device=self.device)
-        self._generator.manual_seed(cfg.train.seed)
+        self.batch_order = torch.Generator(device=self.device)  # shuffles the batches of each epoch
+        self.batch_order.manual_seed(cfg.train.seed)
         if self._resume is not None:
             self._apply_resume(self._resume)
         self.trajectory = Trajectory(self.model)
@@ -176,37 +176,7 @@ class Trainer:
             self.notices.append(warning)
 
     def _apply_resume(self, state: dict) -> None:
-        from tui_dl.engine.checkpoint import check_compatible
-
-        check_compatible(state, self.config, self.data.inputs, self.data.outputs)
-        try:
-            self.model.load_state_dict(state["model"])
-        except RuntimeError as exc:
-            raise CheckpointError(f"checkpoint weights do not fit this model: {str(exc).splitlines()[0]}") from None
-        if state["config"]["train"].get("optimizer") == self.config.train.optimizer:
-            self.optimizer.load_state_dict(state["optimizer"])
-            for group in self.optimizer.param_groups:
-                group["lr"] = self.config.train.lr
-                group["weight_decay"] = weight_decay(self.config.train)
-                if "momentum" in group:
-                    group["momentum"] = self.config.train.momentum
-        else:
-            self.notices.append("optimizer changed: its state starts fresh")
-        self.epoch, self.step = int(state["epoch"]), int(state["step"])
-        self.history = [EpochMetrics.from_dict(m) for m in state["history"]]
-        self.seconds = sum(m.seconds for m in self.history)
-        self.step_losses = array("f", state["step_losses"].tolist())
-        self.best_epoch = int(state["best_epoch"])
-        self.best_val_loss = state["best_val_loss"]
-        self.plateau = Plateau.from_dict(state.get("plateau", {}))
-        rng = state.get("rng", {})
-        if "cpu" in rng:
-            torch.set_rng_state(rng["cpu"])
-        if "generator" in rng and self.device.type == "cpu":
-            self._generator.set_state(rng["generator"])
-        if "cuda" in rng and self.device.type == "cuda":
-            torch.cuda.set_rng_state(rng["cuda"], self.device)
-            self._generator.set_state(rng["generator"])
+        apply_resume(self, state)
 
     # the loop ---------------------------------------------------------------------------------
 
@@ -279,7 +249,7 @@ class Trainer:
         loss_fn = nn.functional.cross_entropy if classification else nn.functional.mse_loss
         epoch = self.epoch + 1
         model.train()
-        order = torch.randperm(n, device=self.device, generator=self._generator)
+        order = torch.randperm(n, device=self.device, generator=self.batch_order)
         pending: list[torch.Tensor] = []
         epoch_losses: list[float] = []
         first_pending = 0
@@ -430,21 +400,7 @@ class Trainer:
     # state for checkpoints ---------------------------------------------------------------------
 
     def _take_snapshot(self) -> None:
-        rng: dict[str, torch.Tensor] = {"cpu": torch.get_rng_state(), "generator": self._generator.get_state()}
-        if self.device.type == "cuda":
-            rng["cuda"] = torch.cuda.get_rng_state(self.device)
-        self._snapshot = {
-            "model": {k: v.detach().clone() for k, v in self.model.state_dict().items()},
-            "optimizer": copy.deepcopy(self.optimizer.state_dict()),
-            "epoch": self.epoch,
-            "step": self.step,
-            "rng": rng,
-            "history_len": len(self.history),
-            "steps_len": len(self.step_losses),
-            "best_epoch": self.best_epoch,
-            "best_val_loss": self.best_val_loss,
-            "plateau": self.plateau.to_dict(),
-        }
+        self._snapshot = take_snapshot(self)
 
     @property
     def snapshot(self) -> dict[str, Any] | None:
@@ -456,44 +412,8 @@ class Trainer:
 
         Safe to call from another thread while training runs.
         """
-        snap, data = snapshot or self._snapshot, self.data
-        if snap is None:
-            raise CheckpointError("nothing to save yet: the run has not been set up")
-        return {
-            "model": {k: v.cpu() for k, v in snap["model"].items()},
-            "optimizer": _to_cpu(snap["optimizer"]),
-            "config": self.config.to_dict(),
-            "task": data.task,
-            "inputs": data.inputs,
-            "outputs": data.outputs,
-            "class_names": list(data.raw.class_names),
-            "feature_names": list(data.raw.feature_names),
-            "dataset": data.raw.name,
-            "x_mean": data.x_mean.cpu(), "x_std": data.x_std.cpu(),
-            "y_mean": data.y_mean.cpu(), "y_std": data.y_std.cpu(),
-            "column_plan": data.raw.plan.to_dict() if data.raw.plan is not None else None,
-            "fill_values": dict(data.fill_values),
-            "image_shape": list(data.raw.image_shape) if data.raw.image_shape else None,
-            "epoch": snap["epoch"],
-            "step": snap["step"],
-            "history": [m.to_dict() for m in self.history[:snap["history_len"]]],
-            "step_losses": torch.tensor(self.step_losses[:snap["steps_len"]], dtype=torch.float32),
-            "best_epoch": snap["best_epoch"],
-            "best_val_loss": snap["best_val_loss"],
-            "plateau": snap["plateau"],
-            "rng": {k: v.cpu() for k, v in snap["rng"].items()},
-        }
+        return checkpoint_state(self, snapshot or self._snapshot)
 
     def _emit(self, event: Event) -> None:
         for listener in self._listeners:
             listener(event)
-
-
-def _to_cpu(value: Any) -> Any:
-    if isinstance(value, torch.Tensor):
-        return value.cpu()
-    if isinstance(value, dict):
-        return {k: _to_cpu(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_to_cpu(v) for v in value]
-    return value

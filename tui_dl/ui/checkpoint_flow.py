@@ -1,0 +1,112 @@
+"""Checkpoints in the UI: save the run on screen (ctrl+s), load one (ctrl+o, or c / b on the Runs tab) and
+continue from it with F5."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tui_dl.engine.config import RunConfig
+from tui_dl.engine.errors import UserError
+from tui_dl.ui.run_link import LocalRun
+from tui_dl.ui.widgets.charts import Curves
+from tui_dl.ui.widgets.training_view import TrainingView
+
+
+class CheckpointFlow:
+    """The app's loaded checkpoint (`app.loaded`, `app.loaded_path`) and the dialogs that save and load."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    def save(self) -> None:
+        """Save the last finished epoch to a path chosen in a dialog (the run itself writes it)."""
+        from tui_dl.ui.screens.checkpoints import SaveCheckpointDialog
+
+        link = self.app.link
+        if link is None or link.epoch == 0:
+            self.app.notify("nothing to save yet: train first (F5) or load a checkpoint", severity="warning")
+            return
+        default = (link.folder or self.app.runs_root) / "checkpoint.pt"
+
+        def save(path: Path | None) -> None:
+            if path is not None:
+                self._save_to(link, path)
+
+        self.app.push_screen(SaveCheckpointDialog(default, link.epoch), save)
+
+    def _save_to(self, link, path: Path) -> None:
+        if link.live or isinstance(link, LocalRun):
+            link.save(path)  # the outcome comes back as a note
+            return
+        import shutil
+
+        from tui_dl.engine.runs import LAST
+
+        try:  # the run's process has ended: its last.pt is the final epoch
+            path.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(link.folder / LAST, path)
+        except OSError as exc:
+            self.app.notify(f"cannot write {path}: {exc.strerror or exc}", title="not saved", severity="error")
+            return
+        self.app.notify(f"epoch {link.epoch} saved to {path}", title="checkpoint saved")
+
+    def choose(self) -> None:
+        """Pick a checkpoint in a dialog; restore its settings and curves; F5 then continues from it."""
+        from tui_dl.ui.screens.checkpoints import LoadCheckpointDialog
+
+        if self.app.training:
+            self.app.notify("stop the run first (F7)", severity="warning")
+            return
+
+        def loaded(result: tuple[Path, dict] | None) -> None:
+            if result is not None:
+                self.apply(*result)
+
+        self.app.push_screen(LoadCheckpointDialog(self.app.runs_root), loaded)
+
+    def load_file(self, path: Path) -> None:
+        """Load `path` into the app (settings, curves); report problems as notifications."""
+        from tui_dl.engine.checkpoint import load_checkpoint
+
+        try:
+            state = load_checkpoint(path)
+        except UserError as exc:
+            self.app.notify(str(exc), title="not loaded", severity="error", timeout=15)
+            return
+        self.apply(path, state)
+
+    def apply(self, path: Path, state: dict) -> None:
+        """Restore a loaded checkpoint's settings and curves; F5 then continues from it."""
+        from tui_dl.engine.checkpoint import checkpoint_config
+
+        app = self.app
+        config = checkpoint_config(state)  # load_checkpoint validated it
+        app.loaded, app.loaded_path = state, path
+        app.insight_feed.forget()
+        app.controller.state = "loaded"
+        app.form.apply(config)
+        app.query_one(TrainingView).show_curves(
+            Curves.from_checkpoint(state),
+            f"loaded {path.name} at epoch {state['epoch']}: F5 continues (raise epochs to train more)")
+        app.refresh_status()
+        app.action_show_tab("training")
+        app.notify(f"{state.get('dataset', '?')}, epoch {state['epoch']}", title="checkpoint loaded")
+
+    def resume_state(self, config: RunConfig) -> dict | None | bool:
+        """The loaded checkpoint to continue from, None for a fresh run, False if the user must act first."""
+        app = self.app
+        if app.loaded is None:
+            return None
+        from tui_dl.engine.checkpoint import checkpoint_config
+
+        saved = checkpoint_config(app.loaded)  # as read today: an older checkpoint's settings get their defaults
+        if saved.model != config.model or saved.data.dataset != config.data.dataset:
+            app.notify("the model or data set differs from the loaded checkpoint: starting a fresh run")
+            app.loaded = None
+            return None
+        if config.train.epochs <= app.loaded["epoch"]:
+            app.notify(f"the checkpoint is at epoch {app.loaded['epoch']}: raise epochs above it to continue",
+                       title="nothing to train", severity="warning")
+            app.form.focus_field("train", "epochs")
+            return False
+        return app.loaded

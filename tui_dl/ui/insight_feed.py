@@ -1,0 +1,69 @@
+"""What feeds the Insights tab: the visible view's probes, from the run training or, for a model that is not
+training (a finished run, a loaded checkpoint, a detached run's last.pt), from an inspector (ui.inspector)."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from textual.widgets import TabbedContent
+
+from tui_dl.engine.errors import UserError
+from tui_dl.ui.run_link import AttachedRun, LocalRun
+from tui_dl.ui.widgets.insights import InsightsPanel
+from tui_dl.ui.widgets.training_view import TrainingView
+
+
+class InsightFeed:
+    """Asks for what the visible insight view needs and delivers it to the InsightsPanel."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+        self.inspector = None  # the inspector of the model on screen, made when a view first needs it
+
+    def forget(self) -> None:
+        """The model on screen changed: a later view asks a new inspector."""
+        self.inspector = None
+
+    def update(self) -> None:
+        """Ask for what the visible insight view needs: from the run training, else from an inspector."""
+        app = self.app
+        panel = app.query_one(InsightsPanel)
+        visible = app.query_one("#tabs", TabbedContent).active == "insights"
+        wanted = panel.probes if visible else frozenset()
+        if visible and panel.view == "norms":
+            panel.draw_norms(app.query_one(TrainingView).curves)
+        if app.training:
+            app.controller.want_insights(wanted, panel.probe_size)
+            return
+        if wanted:
+            inspector = self.inspector or self._make_inspector()
+            if inspector is not None:
+                inspector.request(wanted, panel.probe_size)
+
+    def _make_inspector(self):
+        """An inspector of the model on screen: a finished run's, or a loaded checkpoint's."""
+        from tui_dl.ui.inspector import Inspector
+
+        app = self.app
+        deliver = partial(app.call_from_thread, self._show)
+        complain = partial(app.call_from_thread, self._failed)
+        link = app.link
+        try:
+            if app.loaded is not None:
+                self.inspector = Inspector.of_checkpoint(app.loaded, deliver, complain)
+            elif isinstance(link, LocalRun) and link.session.trainer.model is not None:
+                self.inspector = Inspector(link.session.trainer, deliver, complain)
+            elif isinstance(link, AttachedRun) and link.epoch > 0:
+                from tui_dl.engine.checkpoint import load_checkpoint
+                from tui_dl.engine.runs import LAST
+
+                self.inspector = Inspector.of_checkpoint(load_checkpoint(link.folder / LAST), deliver, complain)
+        except UserError as exc:
+            self._failed(str(exc))
+        return self.inspector
+
+    def _show(self, epoch: int, insights: dict) -> None:
+        self.app.query_one(InsightsPanel).show_insights(epoch, insights)
+
+    def _failed(self, message: str) -> None:
+        self.app.notify(message, title="insights unavailable", severity="warning")

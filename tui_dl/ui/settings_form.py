@@ -1,0 +1,95 @@
+"""The settings on the Data and Model tabs as one form: read into a RunConfig, checked, and filled from one."""
+
+from __future__ import annotations
+
+from textual.widgets import Input, Select
+from textual.widgets.select import InvalidSelectValueError
+
+from tui_dl.engine.config import RunConfig
+from tui_dl.ui.form import SECTIONS, field_id, format_value, read_config
+from tui_dl.ui.widgets.dataset_panel import DatasetPanel
+from tui_dl.ui.widgets.feature_list import FeatureList
+from tui_dl.ui.widgets.settings_panel import SettingsPanel
+
+FIELD_LABELS = {
+    "model-layers": "hidden layers", "model-neurons": "neurons", "model-dropout": "dropout",
+    "model-features": "input features", "train-lr": "learning rate", "train-momentum": "momentum",
+    "train-reg_rate": "regularization rate", "train-warmup": "warm-up", "train-decay_epochs": "decay epochs",
+    "train-decay_factor": "decay factor",
+    "train-batch_size": "batch size", "train-epochs": "epochs", "train-early_stop": "early stop",
+    "train-seed": "seed", "train-threads": "CPU threads", "data-samples": "samples", "data-noise": "noise",
+    "data-window": "window",
+    "data-val_split": "validation split", "data-test_split": "test split", "data-seed": "data seed",
+}
+TAB_OF_SECTION = {"data": "data", "model": "model", "train": "model"}  # where each section's fields are
+
+
+class SettingsForm:
+    """Reads, checks and fills the fields of the app's DatasetPanel and SettingsPanel."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+        self.architecture = ""  # the model in words (for the status line); "" while the model is invalid
+
+    def values(self) -> dict[str, str]:
+        """Every field's text by field id."""
+        values = self.app.query_one(DatasetPanel).config_values()
+        values.update(self.app.query_one(SettingsPanel).config_values())
+        return values
+
+    def validate(self) -> tuple[RunConfig, dict[str, str]]:
+        """Read every field, mark the invalid ones with their reason, refresh the architecture line."""
+        app, raw = self.app, self.app.raw
+        config, errors = read_config(self.values(), FIELD_LABELS)
+        settings = app.query_one(SettingsPanel)
+        for field in (*app.query_one(DatasetPanel).fields, *settings.fields):
+            field.show_error(errors.get(field.editor.id))
+        model_ok = not any(key.startswith("model-") for key in errors)
+        memory = None
+        inputs = config.model.input_size(raw.features) if raw else None  # the features counted
+        if raw is not None and model_ok:
+            from tui_dl.engine.memory import estimate
+
+            memory = estimate(config, inputs, raw.outputs, raw.samples, raw.task == "regression").total
+        settings.show_architecture(inputs, raw.outputs if raw else None, config.model if model_ok else None, memory)
+        self.architecture = config.model.summary(inputs, raw.outputs) if raw and model_ok else ""
+        return config, errors
+
+    def show_first_error(self, errors: dict[str, str]) -> None:
+        """Say the first invalid field's reason and put the keyboard on it."""
+        key, message = next(iter(errors.items()))
+        self.app.notify(f"{message}" + (f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""),
+                        title="fix the settings first", severity="error")
+        self.app.action_show_tab(TAB_OF_SECTION[key.split("-")[0]])
+        self.app.query_one(f"#{key}").focus()
+
+    def apply(self, config: RunConfig) -> None:
+        """Put `config` into the fields."""
+        app = self.app
+        for section in SECTIONS:
+            for name, value in config.to_dict()[section].items():
+                widgets = app.query(f"#{field_id(section, name)}")
+                if not widgets:
+                    continue
+                widget = widgets.first()
+                if isinstance(widget, Select):
+                    try:
+                        widget.value = value
+                    except InvalidSelectValueError:  # a device of another machine, or one not detected yet
+                        widget.value = "auto"
+                        app.notify(f"{name} {value} is not available here: using auto", severity="warning")
+                elif isinstance(widget, Input):
+                    widget.value = format_value(value)
+                elif isinstance(widget, FeatureList):
+                    widget.show(value)
+        if config.data.target is None:
+            app.query_one(f"#{field_id('data', 'target')}", Input).value = ""
+        app.query_one(DatasetPanel).choose(config.data.dataset, settings_applied=True)
+
+    def focus_field(self, section: str, name: str) -> None:
+        """Show the tab of a field and put the keyboard on it."""
+        self.app.action_show_tab(TAB_OF_SECTION[section])
+        self.app.query_one(f"#{field_id(section, name)}").focus()
+
+    def set_field(self, section: str, name: str, text: str) -> None:
+        self.app.query_one(f"#{field_id(section, name)}", Input).value = text
