@@ -12,6 +12,7 @@ from textual.widgets import Input, Label, Select, Static
 
 from tui_dl.engine.config import DataConfig, ModelConfig, RunConfig, TrainConfig
 from tui_dl.i18n import _
+from tui_dl.ui.language import Relabels
 
 SECTIONS = {"data": DataConfig, "model": ModelConfig, "train": TrainConfig}
 
@@ -21,7 +22,7 @@ def field_id(section: str, name: str) -> str:
     return f"{section}-{name}"
 
 
-class Field(Vertical):
+class Field(Vertical, Relabels):
     """A label, an editor, and a line under it for the reason a value is invalid."""
 
     DEFAULT_CSS = """
@@ -51,6 +52,10 @@ class Field(Vertical):
             yield Label(_(self.label), classes="name")
             yield self.editor
         yield self.error
+
+    def relabel(self) -> None:
+        self.query_one("Label.name", Label).update(_(self.label))
+        self.editor.tooltip = _(self.tooltip_text) if self.tooltip_text else None
 
     def on_descendant_focus(self) -> None:
         self.add_class("-focused")  # a class, not :focus-within, so the label's style follows
@@ -85,6 +90,14 @@ def text_input(section: str, name: str, value: Any, placeholder: str = "") -> In
 def choice(section: str, name: str, options: list[tuple[str, str]], value: str) -> Select:
     """A compact Select for one config field."""
     return Select(options, value=value, id=field_id(section, name), allow_blank=False, compact=True)
+
+
+def relabel_choice(select: Select, options: list[tuple[str, str]]) -> None:
+    """Give `select` new option labels (the same values), keeping its value."""
+    value = select.value
+    with select.prevent(Select.Changed):
+        select.set_options(options)
+        select.value = value
 
 
 def format_value(value: Any) -> str:

@@ -11,13 +11,14 @@ from textual.widgets import DataTable
 
 from tui_dl.engine.columns import Column, ColumnPlan
 from tui_dl.i18n import N_, _
+from tui_dl.ui.language import Relabels
 
 COLUMN_TITLES = (N_("column"), N_("kind"), N_("role"), N_("missing"), N_("how / why"))
 KIND_LABELS = {"numeric": N_("numeric"), "categorical": N_("categorical"), "date": N_("date"), "text": N_("text")}
 ROLE_LABELS = {"target": N_("target"), "feature": N_("feature"), "excluded": N_("left out")}
 
 
-class ColumnList(DataTable):
+class ColumnList(DataTable, Relabels):
     """One row per column of a CSV file: name, kind, role, missing count, and why."""
 
     BINDINGS = [
@@ -43,6 +44,11 @@ class ColumnList(DataTable):
 
     def on_mount(self) -> None:
         self.add_columns(*(_(title) for title in COLUMN_TITLES))
+
+    def relabel(self) -> None:
+        self.clear(columns=True)
+        self.on_mount()
+        self.show(self.plan)
 
     def show(self, plan: ColumnPlan | None) -> None:
         """List the columns of `plan` (nothing for data without one), keeping the cursor on its row."""

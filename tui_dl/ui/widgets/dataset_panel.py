@@ -27,8 +27,10 @@ from tui_dl.ui.form import (
     field_texts,
     format_value,
     parse_value,
+    relabel_choice,
     text_input,
 )
+from tui_dl.ui.language import Relabels
 from tui_dl.ui.widgets.charts import ThemedPlot
 from tui_dl.ui.widgets.column_list import ColumnList
 from tui_dl.ui.widgets.image_grid import ImageGrid
@@ -41,6 +43,11 @@ COLUMN_FIELDS = ("target", "exclude", "include", "missing")  # a file's columns:
 TASKS = ("auto", "classification", "regression")
 CHOICE_LABELS = {"auto": N_("auto"), "classification": N_("classification"), "regression": N_("regression"),
                  "impute": N_("impute"), "drop": N_("drop")}  # the task and missing values' choices, shown
+
+
+def _data_set(spec) -> str:
+    """A built-in data set's line in the list: its name and task."""
+    return f"{spec.name:<14} {_(CHOICE_LABELS[spec.task])}"
 
 
 def facts(raw: RawData) -> str:
@@ -59,7 +66,7 @@ def facts(raw: RawData) -> str:
     return _(", ").join(parts)
 
 
-class DatasetPanel(Horizontal):
+class DatasetPanel(Horizontal, Relabels):
     """Data set list, knobs and column settings on the left; facts, the column list and a preview on the right."""
 
     @dataclass
@@ -84,8 +91,7 @@ class DatasetPanel(Horizontal):
     def compose(self) -> ComposeResult:
         d = self.defaults
         with VerticalScroll(id="data-left", can_focus=False):
-            options = [Option(f"{spec.name:<14} {_(CHOICE_LABELS[spec.task])}", id=spec.name) for spec in REGISTRY.values()]
-            yield OptionList(*options, id="dataset-list")
+            yield OptionList(*(Option(_data_set(spec), id=spec.name) for spec in REGISTRY.values()), id="dataset-list")
             yield Button(_("Open file... (ctrl+f)"), id="open-file", compact=True)
             yield Field(N_("samples"), text_input("data", "samples", d.samples), N_("synthetic sets: how many points"))
             yield Field(N_("noise"), text_input("data", "noise", d.noise), N_("0 = clean, 1 = very noisy"))
@@ -115,6 +121,17 @@ class DatasetPanel(Horizontal):
         self.query_one(ColumnList).display = False
         self._select(self.dataset)
         self._remember_knobs()
+        self.reload()
+
+    def relabel(self) -> None:
+        """The list's tasks, the button, the hints and choices, and the facts (loaded again)."""
+        options = self.query_one("#dataset-list", OptionList)
+        for spec in REGISTRY.values():
+            options.replace_option_prompt(spec.name, _data_set(spec))
+        self.query_one("#open-file", Button).label = _("Open file... (ctrl+f)")
+        self._input("target").placeholder, self._input("exclude").placeholder = _("last column"), _("by the rules")
+        relabel_choice(self.query_one("#data-missing", Select), [(_(CHOICE_LABELS[m]), m) for m in MISSING_MODES])
+        relabel_choice(self.query_one("#data-task", Select), [(_(CHOICE_LABELS[t]), t) for t in TASKS])
         self.reload()
 
     def _input(self, name: str) -> Input:

@@ -19,6 +19,7 @@ from textual.widgets import DataTable, Input, Label, Static
 from tui_dl.engine import run_list, runs
 from tui_dl.engine.run_labels import run_labels, run_settings
 from tui_dl.i18n import N_, _, ngettext
+from tui_dl.ui.language import Relabels
 from tui_dl.ui.series import ChartOptions, Timeline
 from tui_dl.ui.widgets.chart_keys import CHART_BINDINGS, ChartKeys, options_hint
 from tui_dl.ui.widgets.charts import RUN_COLORS, Curve, OptionsChart
@@ -64,7 +65,7 @@ def _stamp(folder: Path) -> tuple[int, float]:
     return info.st_size, info.st_mtime
 
 
-class RunsPanel(ChartKeys, Vertical):
+class RunsPanel(ChartKeys, Vertical, Relabels):
     """Runs under the runs folder (live ones first): keys attach, select, sort, filter, overlay, fork, continue."""
 
     BINDINGS = [
@@ -149,6 +150,13 @@ class RunsPanel(ChartKeys, Vertical):
             table.add_column(Text(_(column.title), justify="right" if column.numeric else "left"), key=column.title)
 
     # data ---------------------------------------------------------------------------------------
+
+    def relabel(self) -> None:
+        self.query_one("#runs-dir-label", Label).update(_("runs folder") + " ")
+        self.query_one("#runs-filter-label", Label).update(" " + _("filter") + " ")
+        self.query_one("#runs-filter", Input).placeholder = _("/ to filter: name, data set, model, status...")
+        self._set_columns(self.columns)
+        self._fill()
 
     def reload(self) -> None:
         """Read the runs folder again and redraw the table and the overlay."""
@@ -291,7 +299,9 @@ class RunsPanel(ChartKeys, Vertical):
             return
         summary = self._summary(name)
         if not summary.live:
-            state = summary.live_status.replace("_", " ")
+            from tui_dl.ui.training import describe_state
+
+            state = describe_state(summary.live_status)
             text = _("{name} is not training ({state})").format(name=name, state=state)
             if summary.path and (summary.path / runs.LAST).is_file():
                 text += _(": c continues it from its last.pt")

@@ -16,7 +16,15 @@ from tui_dl.engine.config import (
     RunConfig,
 )
 from tui_dl.i18n import N_, _
-from tui_dl.ui.form import Field, choice, field_id, field_texts, text_input
+from tui_dl.ui.form import (
+    Field,
+    choice,
+    field_id,
+    field_texts,
+    relabel_choice,
+    text_input,
+)
+from tui_dl.ui.language import Relabels, Words
 from tui_dl.ui.widgets.feature_list import FeatureList
 
 ACTIVATION_LABELS = {"sigmoid": "sigmoid", "relu": "ReLU", "tanh": "tanh", "gelu": "GELU", "leaky_relu": "LeakyReLU"}
@@ -27,7 +35,7 @@ REGULARIZATION_LABELS = {"none": N_("none"), "l1": N_("L1 (in the loss)"), "l2":
 # Shown translated (a technical name such as ReLU or Adam reads the same in every language).
 
 
-class SettingsPanel(VerticalScroll):
+class SettingsPanel(VerticalScroll, Relabels):
     """Model builder and hyperparameters."""
 
     can_focus = False
@@ -41,18 +49,18 @@ class SettingsPanel(VerticalScroll):
         yield Static("", id="architecture")
         with Horizontal(id="settings-columns"):
             with Vertical(id="model-fields", classes="settings-column"):
-                yield Static(_("[b]Model[/b]"), classes="section-title")
+                yield Words(N_("[b]Model[/b]"), classes="section-title")
                 yield Field(N_("hidden layers"), text_input("model", "layers", m.layers), N_("0 = a linear model"))
                 yield Field(N_("neurons"), text_input("model", "neurons", m.neurons),
                             N_("one number for every layer, or one per layer: 64,32,16"))
                 yield Field(N_("activation"), choice("model", "activation",
                                                  [(ACTIVATION_LABELS[a], a) for a in ACTIVATIONS], m.activation))
                 yield Field(N_("dropout"), text_input("model", "dropout", m.dropout), N_("0 = off; 0.2 drops 20% in training"))
-                yield Static(_("[b]Input features[/b] [dim]2-D data only[/]"), classes="section-title")
+                yield Words(N_("[b]Input features[/b] [dim]2-D data only[/]"), classes="section-title")
                 yield Field(N_("features"), FeatureList(m.features, id=field_id("model", "features")),
                             N_("space toggles: what the model sees of each point (x1, x2); the views still draw the plane"))
             with Vertical(id="train-fields", classes="settings-column"):
-                yield Static(_("[b]Training[/b]"), classes="section-title")
+                yield Words(N_("[b]Training[/b]"), classes="section-title")
                 yield Field(N_("optimizer"), choice("train", "optimizer",
                                                 [(_(OPTIMIZER_LABELS[o]), o) for o in OPTIMIZERS], t.optimizer))
                 yield Field(N_("learning rate"), text_input("train", "lr", t.lr), N_("step size of gradient descent"))
@@ -67,7 +75,7 @@ class SettingsPanel(VerticalScroll):
                             N_("auto = CUDA if present, else MPS, else CPU"))
                 yield Field(N_("CPU threads"), text_input("train", "threads", t.threads),
                             N_("0 = this run's share of the cores among the live runs"))
-                yield Static(_("[b]Schedule and regularization[/b]"), classes="section-title")
+                yield Words(N_("[b]Schedule and regularization[/b]"), classes="section-title")
                 yield Field(N_("schedule"), choice("train", "schedule", [(_(SCHEDULE_LABELS[s]), s) for s in SCHEDULES],
                                                t.schedule), N_("how the learning rate changes; F8 sets its base"))
                 yield Field(N_("warm-up"), text_input("train", "warmup", t.warmup),
@@ -84,6 +92,12 @@ class SettingsPanel(VerticalScroll):
 
     def on_mount(self) -> None:
         self.fields = list(self.query(Field))
+
+    def relabel(self) -> None:
+        """The choices' labels (the fields and titles relabel themselves)."""
+        for name, labels, values in (("optimizer", OPTIMIZER_LABELS, OPTIMIZERS), ("schedule", SCHEDULE_LABELS, SCHEDULES),
+                                     ("regularization", REGULARIZATION_LABELS, REGULARIZATIONS)):
+            relabel_choice(self.query_one(f"#{field_id('train', name)}", Select), [(_(labels[v]), v) for v in values])
 
     def config_values(self) -> dict[str, str]:
         """Text of every model and training field keyed by field id."""

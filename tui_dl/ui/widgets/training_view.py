@@ -12,6 +12,7 @@ from tui_dl.engine.duration import format_duration
 from tui_dl.engine.events import EpochMetrics
 from tui_dl.engine.metric_text import format_test
 from tui_dl.i18n import _
+from tui_dl.ui.language import Relabels
 from tui_dl.ui.series import ChartOptions
 from tui_dl.ui.widgets.chart_keys import CHART_BINDINGS, ChartKeys, options_hint
 from tui_dl.ui.widgets.charts import Curves, LossChart, MetricChart, fit_parts
@@ -69,7 +70,7 @@ class RunClock:
         self.final = seconds
 
 
-class TrainingView(ChartKeys, Vertical, can_focus=True):
+class TrainingView(ChartKeys, Vertical, Relabels, can_focus=True):
     """Progress bar and text, metrics line, system line, chart options and the loss and metric charts."""
 
     BINDINGS = CHART_BINDINGS
@@ -158,12 +159,25 @@ class TrainingView(ChartKeys, Vertical, can_focus=True):
         rate = metrics.samples_per_s
         self.samples_per_s = rate if not self.samples_per_s else 0.8 * self.samples_per_s + 0.2 * rate
         self.done_steps = metrics.step - self.first_step
-        line = describe_epoch(metrics)
+        self.metrics_line.update(self._epoch_line(), layout=False)
+
+    def _epoch_line(self) -> str:
+        """The last epoch's numbers, and since when the run overfits."""
+        line = describe_epoch(self.curves.epochs[-1])
         onset = self.curves.overfit_since()
         if onset is not None:
             line += "   " + _("[b $warning]overfitting since epoch {epoch}[/]: validation loss rising while training "
                               "loss falls").format(epoch=onset)
-        self.metrics_line.update(line, layout=False)
+        return line
+
+    def relabel(self) -> None:
+        """The lines and charts in the language in use (the progress line follows at the next update)."""
+        if not self.begun and not self.curves.epochs:
+            self.progress_text.update(_("ready: press F5 to train"), layout=False)
+        if self.curves.epochs:
+            self.metrics_line.update(self._epoch_line(), layout=False)
+        self._show_options()
+        self.redraw()
 
     def show_progress(self, state: str) -> None:
         """Progress bar and text: epoch, step, the run's time, ETA, samples/s."""

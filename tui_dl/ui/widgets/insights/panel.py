@@ -12,6 +12,7 @@ from textual.widgets import Static, TabbedContent, TabPane
 
 from tui_dl.engine.insight_data import Confusion, Unavailable, why_not
 from tui_dl.i18n import N_, _
+from tui_dl.ui.language import Relabels
 from tui_dl.ui.widgets.charts import Curves
 from tui_dl.ui.widgets.insights import landscape, neurons, pieces
 from tui_dl.ui.widgets.insights.confusion import ConfusionView
@@ -36,7 +37,7 @@ def _pane(name: str) -> TabPane:
     return TabPane(f"{view.key} {_(view.title)}", id=name)
 
 
-class InsightsPanel(Vertical):
+class InsightsPanel(Vertical, Relabels):
     """Views of what the model is doing; each view's key shows it."""
 
     BINDINGS = [
@@ -59,8 +60,8 @@ class InsightsPanel(Vertical):
                                             id="confusion-view")
         self.grad_chart = NormsChart("grad_norms", N_("gradient"), id="grad-norms")
         self.weight_chart = NormsChart("weight_norms", N_("weight"), id="weight-norms")
-        self.norms_note = Static("per-layer norms appear after the first epoch", id="norms-note")
-        self.system_view = Static("sampling...", id="system-view")
+        self.norms_note = Static(_("per-layer norms appear after the first epoch"), id="norms-note")
+        self.system_view = Static(_("sampling..."), id="system-view")
         self.system_chart = SystemChart(id="system-chart")
         self.predict_view = PredictView(id="predict-view")
         self.landscape_view = landscape.LandscapeView(id="landscape-view")
@@ -142,6 +143,14 @@ class InsightsPanel(Vertical):
     def on_heatmap_view_resized(self, event: HeatmapView.Resized) -> None:
         event.stop()
         self.post_message(self.ViewChanged())
+
+    def relabel(self) -> None:
+        """The views' titles and notes (what they draw comes again when the app asks for it)."""
+        tabs = self.query_one("#insight-tabs", TabbedContent)
+        for view in VIEWS:
+            tabs.get_tab(view.name).label = f"{view.key} {_(view.title)}"
+        if self.data_shape is not None:
+            self.set_data(*self.data_shape)
 
     def set_data(self, task: str, inputs: int) -> None:
         """The data set changed: say which views apply."""
