@@ -90,6 +90,13 @@ def test_a_saved_language_that_names_none_is_ignored(config_home: Path):
     assert load_language() is None
 
 
+def test_a_language_that_cannot_be_kept_is_said_not_raised(config_home: Path):
+    config_home.parent.mkdir(parents=True)
+    config_home.write_text("a file where the folder should be")
+    problem = save_language("zh")
+    assert problem is not None and problem.startswith("language not kept for next time")
+
+
 def test_texts_are_fitted_by_terminal_cells():
     assert crop("损失曲面", 5) == "损失" and crop("loss", 9) == "loss"
     assert left("学习率", 8) == "学习率  " and right("精确率", 8) == "  精确率"

@@ -17,7 +17,7 @@ HELP_TEMPLATE = N_("""\
 | key | action |
 |---|---|
 {keys}
-| ctrl+p | command palette (every action, themes) |
+| ctrl+p | command palette (every action, themes, the language) |
 | tab / shift+tab | move between fields |
 
 Function and ctrl keys work while a text field has focus.

@@ -31,7 +31,7 @@ class DrawGrid(Widget, can_focus=True):
     BINDINGS = [
         Binding("up", "move(-1, 0)", "Up", show=False), Binding("down", "move(1, 0)", "Down", show=False),
         Binding("left", "move(0, -1)", "Left", show=False), Binding("right", "move(0, 1)", "Right", show=False),
-        Binding("space", "pen", "Pen"), Binding("x", "erase", "Erase"), Binding("c", "clear", "Clear"),
+        Binding("space", "pen", N_("Pen")), Binding("x", "erase", N_("Erase")), Binding("c", "clear", N_("Clear")),
     ]
 
     class Changed(Message):

@@ -81,7 +81,7 @@ class PredictView(Vertical):
         self._focus_wanted = False  # asked for the keyboard before the model was ready
 
     def compose(self) -> ComposeResult:
-        yield Static("train a run (F5) or load a checkpoint (ctrl+o) to try its model here", id="predict-note")
+        yield Static(_("train a run (F5) or load a checkpoint (ctrl+o) to try its model here"), id="predict-note")
         with ContentSwitcher(initial="predict-form", id="predict-modes"):
             yield TabularForm(id="predict-form")
             yield ImagePad(id="predict-image")
