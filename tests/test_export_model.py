@@ -86,7 +86,8 @@ def assert_reproduces(trainer, epochs: list[dict[str, float]]) -> None:
         metric = "val_acc" if mine.val_acc is not None else "val_r2"
         assert theirs[metric] == pytest.approx(getattr(mine, metric), abs=SCRIPT_TOLERANCE)
         assert theirs["val_loss"] == pytest.approx(mine.val_loss, abs=SCRIPT_TOLERANCE)
-        assert theirs["train_loss"] == pytest.approx(mine.train_loss, abs=1e-5)
+        assert theirs["train_loss"] == pytest.approx(mine.train_loss, abs=1e-5)  # the data loss, without L1
+        assert theirs["lr"] == pytest.approx(mine.lr, rel=1e-5)  # the schedule's rate of the epoch's last batch
 
 
 def imports_of(text: str) -> set[str]:
@@ -127,7 +128,31 @@ CASES = {
     "npz two targets": lambda d: make_config(str(npz_file(d)), epochs=2, activation="leaky_relu"),
     "idx images": lambda d: make_config(str(idx_files(d)), epochs=2),
     "shipped iris": lambda d: make_config("iris", epochs=3),
+    "spiral with input features, L1": lambda d: _features(make_config("spiral", samples=200, epochs=3,
+                                                                      regularization="l1", reg_rate=0.01)),
+    "spiral, L2 with sgd": lambda d: make_config("spiral", samples=200, epochs=2, optimizer="sgd", lr=0.1,
+                                                 regularization="l2", reg_rate=0.01),
+    "cosine with warm-up": lambda d: make_config("circle", samples=150, epochs=4, schedule="cosine", warmup=1),
+    "step decay": lambda d: make_config("circle", samples=150, epochs=3, schedule="step", decay_epochs=1),
+    "plateau, reduced once": lambda d: make_config("spiral", samples=200, epochs=8, lr=0.2, schedule="plateau",
+                                                   decay_epochs=1, warmup=1),
+    "csv regression, warm-up only": lambda d: shop_config(shop_csv(d), "price", epochs=3, warmup=2),
+    "csv of two columns, features, step": lambda d: _features(make_config(str(two_columns(d)), epochs=3,
+                                                                          schedule="step", decay_epochs=2),
+                                                              ["x1^2", "x1*x2", "sin(x2)"]),
 }
+
+
+def _features(config, names=("x1", "x2", "x1*x2", "sin(x1)")):
+    config.model.features = list(names)
+    return config
+
+
+def two_columns(folder: Path) -> Path:
+    """A CSV of two numbers and a class: a file's 2-D data set, which can take input features too."""
+    rows = [[f"{a:.4f}", f"{b:.4f}", "yes" if a * b > 0 else "no"]
+            for a, b in np.random.default_rng(3).uniform(-3, 3, (150, 2))]
+    return write_csv(folder / "two.csv", ["width", "height", "same_sign"], rows)
 
 
 def _drop(config):
@@ -147,6 +172,8 @@ def test_the_script_reproduces_the_runs_validation_metric(tmp_path, case):
     text = script.read_text()
     assert imports_of(text) <= STDLIB | {"numpy", "torch"}  # standalone: no tui_dl
     assert_reproduces(trainer, run_script(script, "--epochs", str(trainer.epoch), cwd=tmp_path))
+    if case == "plateau, reduced once":
+        assert trainer.plateau.reductions == 1 and trainer.history[-1].lr == pytest.approx(0.1)
 
 
 def test_the_script_reads_another_data_file_given_on_the_command_line(tmp_path):
@@ -195,3 +222,21 @@ def test_exported_checkpoint_files_work_after_a_save(tmp_path):
 
     state = load_checkpoint(saved(trainer, tmp_path / "shop.pt"))
     assert build_script(state) == build_script(trainer.checkpoint_state())
+
+
+def test_the_script_writes_features_l1_and_the_schedule_as_small_functions():
+    config = make_config("spiral", samples=100, epochs=4, regularization="l1", reg_rate=0.01, schedule="plateau",
+                         warmup=1, decay_epochs=2)
+    config.model.features = ["sin(x2)", "x1*x2"]
+    text = build_script(trained(config).checkpoint_state(), "f.pt")
+    assert "return torch.stack([x1 * x2, torch.sin(x2)], dim=1)" in text  # FEATURES' order, the engine's formulas
+    assert "    x = input_features(x)  # the model's inputs" in text and "nn.Linear(2, 16)" in text
+    assert "L1_RATE = 0.01" in text and "(loss + l1_penalty(model)).backward()" in text
+    assert "def learning_rate(epoch, step, steps, reductions):" in text and "def count_plateau(" in text
+    assert 'group["lr"] = learning_rate(epoch - 1, step, steps, plateau["reductions"])' in text
+    assert "WARMUP = 1" in text and "DECAY_EPOCHS = 2" in text and "PLATEAU_THRESHOLD = 0.0001" in text
+    assert "input features x1*x2, sin(x2)" in " ".join(text.split()) and "(plateau, 1 warm-up epoch), L1 0.01" in text
+    assert max(len(line) for line in text.splitlines()) <= 110
+    plain = build_script(trained(make_config("circle", samples=60, epochs=1)).checkpoint_state())
+    assert "def learning_rate" not in plain and "l1_penalty" not in plain and "input_features" not in plain
+    assert "            loss.backward()  # backward: the gradients\n" in plain

@@ -124,6 +124,36 @@ def test_attaching_draws_the_files_then_follows_live_with_no_gap_and_no_duplicat
     assert isinstance(events[-1], RunFinished) and events[-1].status == "stopped"
 
 
+def test_a_resumed_run_with_a_history_longer_than_a_protocol_line_starts_and_shows_it(cli, runs_folder, tmp_path):
+    import numpy as np
+    import torch
+
+    from tui_dl.engine.checkpoint import checkpoint_config, save_checkpoint
+    from tui_dl.runner.protocol import MAX_LINE
+
+    assert cli("train", "--dataset", "circle", "--samples", "100", "--epochs", "1", "--run-name", "seed")[0] == 0
+    state = load_checkpoint(runs_folder / "seed" / "last.pt")
+    epochs, steps = 2_000, 400_000  # 1.6 MB of step losses alone: more than MAX_LINE in one message
+    assert steps * 4 > MAX_LINE
+    state["history"] = [{**state["history"][0], "epoch": e, "step": e * 200} for e in range(1, epochs + 1)]
+    state["step_losses"] = torch.from_numpy(np.linspace(1.0, 0.01, steps, dtype=np.float32))
+    state["epoch"], state["step"] = epochs, steps
+    state["config"]["train"]["epochs"] = epochs + 2
+    save_checkpoint(state, tmp_path / "long.pt")
+
+    launched = launch(checkpoint_config(state), runs_folder, name="long", resume=tmp_path / "long.pt")
+    try:
+        started = wait_started(launched)
+        assert [m.epoch for m in started.history] == list(range(1, epochs + 1))
+        assert len(started.step_losses) == steps and started.step_losses[-1] == np.float32(0.01)
+        launched.process.wait(TIMEOUT)
+        assert read_summary(launched.folder).status == "completed"
+    finally:
+        launched.client.close()
+        if launched.process.poll() is None:
+            launched.process.kill()
+
+
 def test_two_clients_see_each_others_commands(live_run):
     first, second = RunClient(live_run.folder), RunClient(live_run.folder)
     second.start_reading()

@@ -216,3 +216,24 @@ def test_a_ui_attached_to_a_run_needs_no_torch(tmp_path: Path):
         assert done.returncode == 0, done.stderr[-2000:]
     finally:
         kill_leftovers(tmp_path)
+
+
+async def test_the_predict_view_of_an_attached_run_leaves_out_another_data_set_on_the_data_tab(tmp_path: Path):
+    config = small_config(epochs=LONG, samples=2000)
+    config.data.dataset, config.model.features = "circle", ["x1^2", "x2^2"]
+    launched = launch(config, tmp_path)
+    wait_started(launched)
+    launched.client.close()
+    app = make_app(small_config(), runs_root=tmp_path, detach=True, attach=launched.folder)  # the Data tab: spiral
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_for(pilot, lambda: isinstance(app.link, AttachedRun) and app.link.epoch >= 1
+                           and app.raw is not None, timeout=SLOW)
+            await pilot.press("f9", "6")
+            plane = app.query_one("#predict-plane")
+            await wait_for(pilot, lambda: plane.predictor is not None and plane.plane is not None, timeout=SLOW)
+            assert app.raw.name == "spiral" and plane.predictor.dataset == "circle"
+            assert plane.raw is None and len(plane.points) == 0  # no spiral points under the circle model
+            app.link.stop()
+    finally:
+        kill_leftovers(tmp_path)

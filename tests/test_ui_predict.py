@@ -128,6 +128,32 @@ async def test_the_cursor_plane_says_what_the_model_predicts_under_it(tmp_path: 
         assert "╋" in plane.render_line(plane.cursor[1]).text
 
 
+async def test_the_cursor_plane_of_a_model_with_input_features_takes_x1_and_x2(tmp_path: Path):
+    import torch
+
+    config = RunConfig()
+    config.data.samples, config.train.epochs = 200, 2
+    config.model.features = ["x1", "x2", "x1*x2", "sin(x1)"]
+    app = make_app(config, runs_root=tmp_path / "runs")
+    async with app.run_test(size=(120, 40)) as pilot:
+        trainer = await start_training(pilot, epochs=2)
+        await wait_for(pilot, lambda: app.run_state == "completed")
+        plane = await open_predict(pilot, "plane")
+        assert plane.plane is not None and plane.predictor.model_inputs == 4
+        gx, gy = plane._axes()
+        point = np.array([[gx[plane.cursor[0]], gy[2 * plane.cursor[1]]]], dtype=np.float32)
+        with torch.no_grad():
+            trainer.model.eval()
+            expected = torch.softmax(trainer.model(trainer.data.encode(point)), dim=1).numpy()
+        assert np.abs(plane.predictor.run(point) - expected).max() <= 1e-6  # the features, as training did
+        raw = trainer.data.raw.x
+        assert plane.low[0] < raw[:, 0].min() < raw[:, 0].max() < plane.high[0]  # the plane spans x1 and x2
+        plane.use(plane.predictor, None, None)  # without the data: the raw inputs' mean +- 3 deviations
+        mean, std = trainer.data.input_mean.double().numpy(), trainer.data.input_std.double().numpy()
+        assert plane.low.shape == (2,) and np.all(plane.low < mean - 3 * std) and np.all(mean + 3 * std < plane.high)
+        assert np.all(plane.low > mean - 3.5 * std)
+
+
 async def test_a_loaded_checkpoint_can_be_tried_and_a_new_epoch_replaces_the_model(tmp_path: Path):
     from model_fixtures import saved, trained
 

@@ -14,16 +14,20 @@ from tui_dl.engine.config import FEATURES, ordered_features
 from tui_dl.engine.errors import DataError
 
 Column = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
-COLUMNS: dict[str, Column] = {
-    "x1": lambda x1, x2: x1,
-    "x2": lambda x1, x2: x2,
-    "x1^2": lambda x1, x2: x1 * x1,
-    "x2^2": lambda x1, x2: x2 * x2,
-    "x1*x2": lambda x1, x2: x1 * x2,
-    "sin(x1)": lambda x1, x2: torch.sin(x1),
-    "sin(x2)": lambda x1, x2: torch.sin(x2),
+# Each feature as a torch expression of the columns x1 and x2: the one source of the training code, the ONNX
+# graph and the exported script's data preparation (which writes these texts out).
+EXPRESSIONS: dict[str, str] = {
+    "x1": "x1",
+    "x2": "x2",
+    "x1^2": "x1 * x1",
+    "x2^2": "x2 * x2",
+    "x1*x2": "x1 * x2",
+    "sin(x1)": "torch.sin(x1)",
+    "sin(x2)": "torch.sin(x2)",
 }
-assert tuple(COLUMNS) == FEATURES, "one function per name of config.FEATURES, in its order"
+assert tuple(EXPRESSIONS) == FEATURES, "one expression per name of config.FEATURES, in its order"
+COLUMNS: dict[str, Column] = {name: eval(f"lambda x1, x2: {text}", {"torch": torch})  # the fixed texts above
+                              for name, text in EXPRESSIONS.items()}
 
 
 def check_inputs(names: list[str], inputs: int, dataset: str) -> None:

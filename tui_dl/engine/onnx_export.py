@@ -1,8 +1,10 @@
 """ONNX export of a trained model: raw features in, class probabilities (or values in target units) out.
 
-The graph's first op standardizes with the training split's means and deviations; the model's metadata
-(`metadata_props`) says how to make the raw features from a row: each column's kind, its one-hot values,
-date origin and fill-in value, plus the feature and class names. Exported with torch's TorchScript-based
+The graph computes the model's input features of a 2-D data set from the raw x1 and x2 (x1*x2, sin(x1), ...,
+as training did), then standardizes with the training split's means and deviations (its first ops without
+input features); the model's metadata (`metadata_props`) says how to make the raw features from a row: each
+column's kind, its one-hot values, date origin and fill-in value, plus the feature, input feature and class
+names. Exported with torch's TorchScript-based
 exporter (`dynamo=False`): torch 2.13's default exporter needs the extra package onnxscript, this one only
 `onnx`. Needs the optional extra `tui-dl[onnx]`.
 """
@@ -18,6 +20,7 @@ import torch
 from torch import nn
 
 from tui_dl.engine.errors import UserError
+from tui_dl.engine.features import expand
 from tui_dl.engine.predictor import Predictor
 
 INSTALL = 'pip install "tui-dl[onnx]"  (or: pip install onnx onnxruntime)'
@@ -30,16 +33,17 @@ class ExportError(UserError):
 
 
 class _WithPreprocessing(nn.Module):
-    """Standardization, the MLP, then softmax (classification) or the target's scale and mean (regression)."""
+    """The input features, standardization, the MLP, then softmax (classification) or the target's scale and
+    mean (regression)."""
 
     def __init__(self, p: Predictor):
         super().__init__()
-        self.model, self.classification = p.model, p.classification
+        self.model, self.classification, self.features = p.model, p.classification, p.features
         for name in ("x_mean", "x_std", "y_mean", "y_std"):
             self.register_buffer(name, getattr(p, name).clone())
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        out = self.model((x - self.x_mean) / self.x_std)
+        out = self.model((expand(x, self.features) - self.x_mean) / self.x_std)
         return torch.softmax(out, dim=1) if self.classification else out * self.y_std + self.y_mean
 
 
@@ -74,9 +78,11 @@ def metadata(p: Predictor) -> dict[str, str]:
         "input": (f"{INPUT}: N x {p.inputs} float32 raw features in the order of feature_names; numbers as they "
                   "are, dates in days since their origin, one 0/1 column per one-hot value, a missing number "
                   "given its fill_missing_with value and its NAME=(missing) column set to 1 (see columns); "
-                  "standardization is the graph's first op"),
+                  + (f"the graph computes the input features {', '.join(p.features)} from them, then standardizes"
+                     if p.features else "standardization is the graph's first op")),
         "output": f"{output_name(p)}: {what}",
         "feature_names": json.dumps(p.feature_names, ensure_ascii=False),
+        "input_features": json.dumps(p.features),  # computed inside the graph; [] = the raw features as they are
         "class_names": json.dumps(p.class_names, ensure_ascii=False),
         "target": p.target.name if p.has_plan else "",
         "columns": json.dumps(recipe(p), ensure_ascii=False),
@@ -96,7 +102,7 @@ def export_onnx(p: Predictor, path: Path) -> Path:
     onnx = _onnx()
     path = Path(path).expanduser()
     wrapped = _WithPreprocessing(p).eval()
-    example = p.x_mean.reshape(1, -1).clone()
+    example = p.input_mean.reshape(1, -1).clone()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with warnings.catch_warnings():
@@ -105,7 +111,8 @@ def export_onnx(p: Predictor, path: Path) -> Path:
                               input_names=[INPUT], output_names=[output_name(p)],
                               dynamic_axes={INPUT: {0: "rows"}, output_name(p): {0: "rows"}})
         graph = onnx.load(str(path))
-        graph.doc_string = f"tui-dl model of {p.dataset}, epoch {p.epoch}: {p.config.model.summary(p.inputs, p.outputs)}"
+        graph.doc_string = (f"tui-dl model of {p.dataset}, epoch {p.epoch}: "
+                            f"{p.config.model.summary(p.model_inputs, p.outputs)}")
         onnx.helper.set_model_props(graph, metadata(p))
         onnx.save(graph, str(path))
     except OSError as exc:
@@ -130,5 +137,5 @@ def onnx_difference(p: Predictor, path: Path, x: np.ndarray) -> float | None:
 def sample_features(p: Predictor, rows: int = 256, seed: int = 0) -> np.ndarray:
     """Rows of raw features spread like the training split's (mean +- 2 deviations), to compare runtimes on."""
     rng = np.random.default_rng(seed)
-    mean, std = p.x_mean.numpy(), p.x_std.numpy()
+    mean, std = p.input_mean.numpy(), p.input_std.numpy()
     return (mean + rng.uniform(-2, 2, (rows, p.inputs)) * std).astype(np.float32)

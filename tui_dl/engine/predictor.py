@@ -2,9 +2,10 @@
 
 The checkpoint keeps everything the training preprocessing used: the CSV column plan (which columns, their
 kinds, one-hot vocabularies, date origins, "was missing" indicators), the training split's medians that fill
-in missing numbers, the standardization means and deviations, and the class names. `Predictor.encode` turns
-cells into the model's raw input features exactly as training did; `Predictor.run` standardizes them and runs
-the model. Data sets without a plan (synthetic, NPZ, IDX) read one number per feature, by feature name.
+in missing numbers, the model's input features of a 2-D data set (x1*x2, sin(x1), ...), the standardization
+means and deviations, and the class names. `Predictor.encode` turns cells into the raw features exactly as
+training did; `Predictor.run` computes the input features from them, standardizes and runs the model. Data
+sets without a plan (synthetic, NPZ, IDX) read one number per feature, by feature name.
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ import torch
 
 from tui_dl.engine.checkpoint import checkpoint_config, load_checkpoint
 from tui_dl.engine.columns import Column, ColumnPlan, is_missing
+from tui_dl.engine.config import ordered_features
 from tui_dl.engine.errors import CheckpointError
+from tui_dl.engine.features import expand
 from tui_dl.engine.insight_data import EVAL_CHUNK
 from tui_dl.engine.model import build_model
 
@@ -72,13 +75,17 @@ class Predictor:
         self.plan = ColumnPlan.from_dict(state["column_plan"]) if self.has_plan else plain_plan(self.feature_names)
         fills = state.get("fill_values") or {}
         self.fills = {c.name: float(fills.get(c.name, 0.0)) for c in self.plan.features if c.value_kind and c.indicator}
+        self.features = ordered_features(config.model.features)  # the model's input features; [] = the raw ones
         self.x_mean, self.x_std = state["x_mean"].float(), state["x_std"].float()
         self.y_mean, self.y_std = state["y_mean"].float(), state["y_std"].float()
-        self.inputs, self.outputs = int(state["inputs"]), int(state["outputs"])
-        if len(self.plan.feature_names()) != self.inputs:
-            raise CheckpointError(f"{name} is inconsistent: its column plan gives {len(self.plan.feature_names())} "
-                                  f"features but the model has {self.inputs} inputs")
-        self.model = build_model(config.model, self.inputs, self.outputs)
+        self.model_inputs, self.outputs = int(state["inputs"]), int(state["outputs"])
+        self.inputs = len(self.plan.feature_names())  # the raw features a row gives
+        if config.model.input_size(self.inputs) != self.model_inputs:
+            raise CheckpointError(f"{name} is inconsistent: its column plan gives {self.inputs} features"
+                                  + (f" ({len(self.features)} input features)" if self.features else "")
+                                  + f" but the model has {self.model_inputs} inputs")
+        self.input_mean, self.input_std = _input_statistics(state, self.features)
+        self.model = build_model(config.model, self.model_inputs, self.outputs)
         try:
             self.model.load_state_dict(state["model"])
         except RuntimeError as exc:
@@ -98,6 +105,11 @@ class Predictor:
     @property
     def target(self) -> Column:
         return self.plan.target
+
+    def trained_on(self, raw) -> bool:
+        """Whether loaded data `raw` (a RawData) is the data set the model was trained on: its name and raw
+        features (so its rows are the model's inputs and its split the training one)."""
+        return raw.name == self.dataset and list(raw.feature_names) == self.feature_names
 
     def output_names(self) -> list[str]:
         """The columns predictions add: `prediction` (several for several targets), then `p_CLASS` per class."""
@@ -145,11 +157,11 @@ class Predictor:
     @torch.no_grad()
     def run(self, x: np.ndarray) -> np.ndarray:
         """Class probabilities (N x classes), or predicted values in the target's units (N x targets), of raw
-        features `x` (N x F, as `encode` makes them), float32."""
+        features `x` (N x F, as `encode` makes them), float32: through the input features, as training."""
         inputs = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32))
         parts = []
         for start in range(0, max(len(inputs), 1), EVAL_CHUNK):
-            out = self.model((inputs[start:start + EVAL_CHUNK] - self.x_mean) / self.x_std)
+            out = self.model((expand(inputs[start:start + EVAL_CHUNK], self.features) - self.x_mean) / self.x_std)
             parts.append(torch.softmax(out, dim=1) if self.classification else out * self.y_std + self.y_mean)
         return torch.cat(parts).numpy()
 
@@ -173,6 +185,21 @@ class Predictor:
                     pass
             out[row] = names.get(cell, -1)
         return out
+
+
+def _input_statistics(state: dict, features: list[str]) -> tuple[torch.Tensor, torch.Tensor]:
+    """The raw features' training-split mean and deviation: `x_mean` and `x_std` of a model without input
+    features; saved beside them since input features came (a checkpoint of before: x1's and x2's where the
+    model takes them, else 0 and 1)."""
+    if not features:
+        return state["x_mean"].float(), state["x_std"].float()
+    if state.get("input_mean") is not None:
+        return state["input_mean"].float(), state["input_std"].float()
+    mean, std = torch.zeros(2), torch.ones(2)
+    for j, name in enumerate(("x1", "x2")):
+        if name in features:
+            mean[j], std[j] = state["x_mean"][features.index(name)], state["x_std"][features.index(name)]
+    return mean, std
 
 
 def row_cells(plan: ColumnPlan, x: np.ndarray) -> dict[str, str]:

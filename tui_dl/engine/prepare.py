@@ -20,7 +20,8 @@ class PreparedData:
     """Split, standardized tensors already on the training device.
 
     Their columns are the model's inputs: the data's own, or the input `features` computed from them (then
-    `x_mean` and `x_std` are those columns' statistics). `encode` turns rows in data units into such inputs.
+    `x_mean` and `x_std` are those columns' statistics, and `input_mean` and `input_std` the data's own
+    inputs'). `encode` turns rows in data units into such inputs.
     """
 
     raw: RawData
@@ -36,6 +37,8 @@ class PreparedData:
     y_std: torch.Tensor
     fill_values: dict[str, float] = field(default_factory=dict)  # a CSV's numbers: training-split median by name
     features: list[str] = field(default_factory=list)  # the model's input features (engine.features); [] = none
+    input_mean: torch.Tensor | None = None  # the data's inputs' training-split statistics (x_mean without features)
+    input_std: torch.Tensor | None = None
 
     @property
     def task(self) -> str:
@@ -99,14 +102,13 @@ def prepare(raw: RawData, cfg: DataConfig, device: torch.device, features: Seque
     train, val, test = split_indices(raw.samples, cfg)
     filled, fill_values = fill_missing(raw, train)
     x = torch.from_numpy(np.ascontiguousarray(filled, dtype=np.float32))
+    input_mean, input_std = _statistics(x[train])
     if features:  # 2-D data only, so small: computed where it will live
         x = expand(x.to(device), list(features))
     regression = raw.task == "regression"
     y = torch.from_numpy(np.ascontiguousarray(raw.y, dtype=np.float32 if regression else np.int64))
-    x_mean = x[train].mean(0)
-    x_std = x[train].std(0, unbiased=False)
-    x_std = torch.where(x_std > 1e-8, x_std, torch.ones_like(x_std))
-    x = (x - x_mean) / x_std
+    x_mean, x_std = (input_mean, input_std) if not features else _statistics(x[train])
+    x = (x - x_mean.to(x.device)) / x_std.to(x.device)
     x_mean, x_std = x_mean.cpu(), x_std.cpu()
     if regression:
         y_mean = y[train].mean(0)
@@ -126,5 +128,11 @@ def prepare(raw: RawData, cfg: DataConfig, device: torch.device, features: Seque
         x_val=to_device(x, val), y_val=to_device(y, val),
         x_test=to_device(x, test), y_test=to_device(y, test),
         x_mean=x_mean, x_std=x_std, y_mean=y_mean, y_std=y_std, fill_values=fill_values,
-        features=list(features),
+        features=list(features), input_mean=input_mean.cpu(), input_std=input_std.cpu(),
     )
+
+
+def _statistics(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per column: the mean and the deviation (1 where a column is constant, so it is left as it is)."""
+    std = x.std(0, unbiased=False)
+    return x.mean(0), torch.where(std > 1e-8, std, torch.ones_like(std))

@@ -4,7 +4,8 @@ The file rebuilds the run's data preparation (a CSV's column plan written out as
 their one-hot values, date origins, the median fill-in and standardization from the training split, the same
 seeded split; a synthetic set's generator copied from `engine.synthetic`), the same `nn.Sequential`, loss,
 optimizer and loop, in the classic order: model, loss, optimizer; per epoch forward, loss, backward, step;
-then evaluate. The text comes from the templates in `script_templates/`, filled in from the checkpoint.
+then evaluate; the input features of a 2-D data set, L1 or L2 and the learning-rate schedule as tui-dl applies
+them (`script_loop`). The text comes from the templates in `script_templates/`, filled in from the checkpoint.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from tui_dl.engine.files import idx_pair, is_csv
 from tui_dl.engine.model import ACTIVATION_MODULES
 from tui_dl.engine.optim import weight_decay
 from tui_dl.engine.predictor import Predictor
+from tui_dl.engine.script_loop import TEMPLATE as LOOP_TEMPLATE
+from tui_dl.engine.script_loop import features_code, loop_code
 from tui_dl.paths import datasets_dir
 
 TEMPLATES = Path(__file__).with_name("script_templates")
@@ -216,7 +219,7 @@ def _data(p: Predictor) -> dict[str, str]:
 
 def _layers(p: Predictor) -> str:
     model = p.config.model
-    sizes = [p.inputs, *model.hidden_sizes()]
+    sizes = [p.model_inputs, *model.hidden_sizes()]
     activation = f"nn.{ACTIVATION_MODULES[model.activation].__name__}()"
     dropout = f", nn.Dropout({model.dropout!r})" if model.dropout > 0 else ""
     lines = [f"        nn.Linear({a}, {b}), {activation}{dropout}," for a, b in zip(sizes, sizes[1:])]
@@ -271,6 +274,7 @@ def build_script(state: dict, name: str = "the checkpoint", script: str = "train
         metric_code = ("    centred = ((y - y.mean(0)) ** 2).sum().item()\n"
                        "    metric = 1 - ((out - y) ** 2).sum().item() / max(centred, 1e-12)  # R^2")
     best_init, early = _early_stop(train.early_stop)
+    loop = loop_code(train, _sections(LOOP_TEMPLATE))
     if "LABELS" in data:
         usage, argument, load = " [IMAGES LABELS] [--epochs N]", (
             '    parser.add_argument("data", nargs="?", default=DATA_FILE, help="the images file")\n'
@@ -285,12 +289,14 @@ def build_script(state: dict, name: str = "the checkpoint", script: str = "train
     source = Path(cfg.data.dataset).name
     summary = (f"Exported by tui-dl from {name}: {source}, {p.task}"
                + (f" of {p.target.name}" if p.has_plan else "")
-               + f"; {cfg.model.summary(p.inputs, p.outputs)}; {train.optimizer} lr {train.lr:g}, batch "
+               + (f"; input features {', '.join(p.features)}" if p.features else "")
+               + f"; {cfg.model.summary(p.model_inputs, p.outputs)}; {_training_words(train)}, batch "
                f"{train.batch_size}, {train.epochs} epochs." + _measured(state, metric))
     regression_scale = ("    y_mean, y_std = y[train].mean(0), y[train].std(0, unbiased=False)\n"
                         "    y = (y - y_mean) / torch.where(y_std > 1e-8, y_std, torch.ones_like(y_std))"
                         "  # the loss is in deviations\n")
-    imports = "\n".join(sorted(["import argparse", *data["IMPORTS"]], key=lambda s: (s.startswith("from"), s)))
+    wanted = {"import argparse", *data["IMPORTS"], *(["import math"] if loop.uses_math else [])}
+    imports = "\n".join(sorted(wanted, key=lambda s: (s.startswith("from"), s)))
     return Template(_template("train.tmpl")).substitute(
         TITLE=f"Train the tui-dl model of {source} again, in plain PyTorch.",
         SUMMARY=textwrap.fill(summary, WIDTH), SCRIPT=script, USAGE=usage, METRIC=metric, METRIC_NAME=metric_name,
@@ -300,11 +306,26 @@ def build_script(state: dict, name: str = "the checkpoint", script: str = "train
         EPOCHS=train.epochs, BATCH_SIZE=train.batch_size, SEED=train.seed, DATA_CODE=data["DATA_CODE"],
         FILL_DOC=data.get("FILL_DOC", ""), FILL=data.get("FILL", ""),
         Y_SCALE="" if p.classification else regression_scale,
-        ARCHITECTURE=f"The network of the tui-dl run: {cfg.model.summary(p.inputs, p.outputs)}.",
+        ARCHITECTURE=f"The network of the tui-dl run: {cfg.model.summary(p.model_inputs, p.outputs)}.",
         LAYERS=_layers(p), DROPOUT_NOTE=" (dropout off)" if cfg.model.dropout else "",
         METRIC_CODE=metric_code, DATA_ARGUMENT=argument, LOAD_ARGS=load,
         LOSS="nn.CrossEntropyLoss()" if p.classification else "nn.MSELoss()", OPTIMIZER=_optimizer(p),
-        BEST_INIT=best_init, EARLY_STOP=early)
+        BEST_INIT=best_init, EARLY_STOP=early, FEATURES_CODE=features_code(p.features),
+        FEATURES_DOC="compute the model's input features; " if p.features else "",
+        FEATURES="    x = input_features(x)  # the model's inputs, from x1 and x2 in data units\n" if p.features else "",
+        LOOP_CONSTANTS="".join(line + "\n" for line in loop.constants), LOOP_CODE=loop.code, LOOP_SETUP=loop.setup,
+        BATCHES=loop.batches, SET_LR=loop.set_lr, BACKWARD=loop.backward, AFTER_EPOCH=loop.after_epoch)
+
+
+def _training_words(train) -> str:
+    """The optimizer, its rate and schedule and the regularization, in words: `adam lr 0.01 (cosine, 2 warm-up
+    epochs), L1 0.001`."""
+    schedule = [train.schedule] if train.schedule != "constant" else []
+    schedule += [f"{train.warmup} warm-up epoch" + ("s" if train.warmup > 1 else "")] if train.warmup else []
+    words = f"{train.optimizer} lr {train.lr:g}" + (f" ({', '.join(schedule)})" if schedule else "")
+    if train.regularization != "none":
+        words += f", {train.regularization.upper()} {train.reg_rate:g}"
+    return words
 
 
 def export_script(state: dict, path: Path, name: str = "the checkpoint") -> Path:

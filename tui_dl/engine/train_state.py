@@ -50,6 +50,7 @@ def checkpoint_state(trainer, snap: dict[str, Any] | None) -> dict:
         "feature_names": list(data.raw.feature_names),
         "dataset": data.raw.name,
         "x_mean": data.x_mean.cpu(), "x_std": data.x_std.cpu(),
+        "input_mean": data.input_mean, "input_std": data.input_std,  # the data's inputs, before any features
         "y_mean": data.y_mean.cpu(), "y_std": data.y_std.cpu(),
         "column_plan": data.raw.plan.to_dict() if data.raw.plan is not None else None,
         "fill_values": dict(data.fill_values),

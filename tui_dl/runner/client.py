@@ -18,6 +18,7 @@ from tui_dl.engine.runs import STEP_DTYPE, STEPS
 from tui_dl.engine.wire import WireError, decode, event_from_record
 from tui_dl.runner.protocol import (
     PROTOCOL,
+    RECORDED,
     LineBuffer,
     ProtocolError,
     decode_line,
@@ -130,7 +131,11 @@ class RunClient:
             while True:
                 message = self._next_message()
                 if "event" in message:
-                    self.events.append(event_from_record(message))
+                    recorded = message.pop(RECORDED, None)
+                    seq, event = event_from_record(message)
+                    if isinstance(event, RunStarted) and recorded is not None:
+                        event = _with_history(self.folder, event, *recorded)
+                    self.events.append((seq, event))
                 elif "reply" in message:
                     with self._reply_ready:
                         self._replies[message["reply"]] = message
@@ -160,10 +165,14 @@ def history(folder: Path, snapshot: RunSnapshot) -> RunStarted | None:
     """The run's start with its whole history so far, read from its folder up to `snapshot` (no later point)."""
     if snapshot.started is None:
         return None
-    epochs = [EpochMetrics.from_dict(r) for r in read_metrics(Path(folder))[:snapshot.epochs_recorded]]
-    count = snapshot.steps_recorded
+    return _with_history(folder, snapshot.started, snapshot.epochs_recorded, snapshot.steps_recorded)
+
+
+def _with_history(folder: Path, started: RunStarted, epochs: int, steps: int) -> RunStarted:
+    """`started` with the first `epochs` epochs and `steps` step losses of the run's files."""
+    records = [EpochMetrics.from_dict(r) for r in read_metrics(Path(folder))[:int(epochs)]]
     try:
-        steps = np.fromfile(Path(folder) / STEPS, dtype=STEP_DTYPE, count=count).astype(np.float32)
+        losses = np.fromfile(Path(folder) / STEPS, dtype=STEP_DTYPE, count=int(steps)).astype(np.float32)
     except (FileNotFoundError, ValueError):
-        steps = np.zeros(0, np.float32)
-    return replace(snapshot.started, history=epochs, step_losses=steps)
+        losses = np.zeros(0, np.float32)
+    return replace(started, history=records, step_losses=losses)

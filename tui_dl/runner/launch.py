@@ -22,6 +22,7 @@ from tui_dl.runner.client import RunClient, RunGone
 from tui_dl.runner.process import LAUNCH, LOG
 
 CONNECT_WAIT_S = 30.0  # how long the launcher waits for the new process's socket (it imports torch first)
+LOST_GRACE_S = 5.0  # how long a process whose connection closed before the start has to end
 
 
 @dataclass
@@ -108,6 +109,16 @@ def wait_started(launched: Launched):
                 launched.process.wait()
                 raise UserError(event.message or f"the run {event.status}")
         if client.closed.is_set() and not client.events:
-            launched.process.wait()
-            raise UserError(f"the run could not start: {_last_error(launched.folder)}")
+            raise UserError(_lost(launched))
         time.sleep(0.02)
+
+
+def _lost(launched: Launched) -> str:
+    """Why the connection closed before the run started: its process failed (its log's last error), or, when it
+    still runs, that it goes on without this client."""
+    try:
+        launched.process.wait(LOST_GRACE_S)
+    except subprocess.TimeoutExpired:
+        return (f"the connection to {launched.folder.name} closed before it started, but its process runs on: "
+                f"see tui-dl runs and {launched.folder / LOG}")
+    return f"the run could not start: {_last_error(launched.folder)}"

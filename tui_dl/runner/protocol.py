@@ -27,6 +27,7 @@ SOCKET = "control.sock"
 MAX_LINE = 1 << 20  # a longer line from a client drops it
 UNIX_PATH_MAX = 107  # bytes of a socket path the kernel takes (108 with its final NUL)
 COMMANDS = ("pause", "resume", "step", "stop", "set_lr", "insights", "save")
+RECORDED = "recorded"  # a RunStarted message's [epochs, step losses] of history, which the run's files hold
 
 
 class ProtocolError(Exception):

@@ -14,14 +14,18 @@ import socket
 import threading
 import time
 from collections import deque
+from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
+
 from tui_dl.engine.errors import UserError
-from tui_dl.engine.events import Event
+from tui_dl.engine.events import Event, RunStarted
 from tui_dl.engine.wire import encode, event_record
 from tui_dl.runner.protocol import (
     COMMANDS,
     PROTOCOL,
+    RECORDED,
     LineBuffer,
     ProtocolError,
     decode_line,
@@ -262,7 +266,7 @@ class ControlServer:
             line = None
             for client in list(self._clients.values()):
                 if client.watch and client.welcomed and seq >= client.from_seq:
-                    line = line or encode_line(event_record(event, seq))
+                    line = line or encode_line(_on_the_wire(event, seq))
                     self._send(client, line)
 
     def _send(self, client: _Client, message: dict | bytes) -> None:
@@ -283,6 +287,15 @@ class ControlServer:
         del client.out[:sent]
         events = selectors.EVENT_READ | (selectors.EVENT_WRITE if client.out else 0)
         self._selector.modify(client.sock, events, "client")
+
+
+def _on_the_wire(event: Event, seq: int) -> dict:
+    """An event as its message. A start goes without the history it continues (a long resumed run's would make
+    a line of megabytes): the files hold exactly that history when it is sent, and `RECORDED` gives its length."""
+    if not isinstance(event, RunStarted):
+        return event_record(event, seq)
+    bare = replace(event, history=[], step_losses=np.zeros(0, np.float32))
+    return {**event_record(bare, seq), RECORDED: [len(event.history), len(event.step_losses)]}
 
 
 def _number(value) -> float:

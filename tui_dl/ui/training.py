@@ -170,6 +170,8 @@ class TrainingController:
         finished = False
         for event in events:
             finished = self._apply(event, view) or finished
+        if any(isinstance(e, EpochEnded) for e in events) and not finished:
+            view.show_epoch_line()
         if not finished:
             view.show_progress(self.state_label)
         if finished or self.state == RunStatus.PAUSED:
@@ -213,6 +215,7 @@ class TrainingController:
             self.state = event.status
             self.app.query_one(KeyBar).paused = False
             self._finished(event)
+            view.show_epoch_line()
             view.finish(RunStatus(event.status).label, event.seconds, event.message, event.test)
             return True
         return False

@@ -159,23 +159,24 @@ class TrainingView(ChartKeys, Vertical, Relabels, can_focus=True):
         rate = metrics.samples_per_s
         self.samples_per_s = rate if not self.samples_per_s else 0.8 * self.samples_per_s + 0.2 * rate
         self.done_steps = metrics.step - self.first_step
-        self.metrics_line.update(self._epoch_line(), layout=False)
 
-    def _epoch_line(self) -> str:
-        """The last epoch's numbers, and since when the run overfits."""
+    def show_epoch_line(self) -> None:
+        """The last epoch's figures and the overfitting marker: once per batch of events (the marker reads the
+        whole history, so not once per epoch of a fast run, or of a long run caught up with)."""
+        if not self.curves.epochs:
+            return
         line = describe_epoch(self.curves.epochs[-1])
         onset = self.curves.overfit_since()
         if onset is not None:
             line += "   " + _("[b $warning]overfitting since epoch {epoch}[/]: validation loss rising while training "
                               "loss falls").format(epoch=onset)
-        return line
+        self.metrics_line.update(line, layout=False)
 
     def relabel(self) -> None:
         """The lines and charts in the language in use (the progress line follows at the next update)."""
         if not self.begun and not self.curves.epochs:
             self.progress_text.update(_("ready: press F5 to train"), layout=False)
-        if self.curves.epochs:
-            self.metrics_line.update(self._epoch_line(), layout=False)
+        self.show_epoch_line()
         self._show_options()
         self.redraw()
 

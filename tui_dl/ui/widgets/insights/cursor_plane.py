@@ -103,7 +103,7 @@ class PlanePad(CursorPlane):
             self.points = raw.x[pick].astype(np.float64)
             self.labels = np.asarray(raw.y)[pick]
         else:
-            mean, std = predictor.x_mean.double().numpy(), predictor.x_std.double().numpy()
+            mean, std = predictor.input_mean.double().numpy(), predictor.input_std.double().numpy()
             low, high = mean - 3 * std, mean + 3 * std
             self.points, self.labels = np.zeros((0, 2)), np.zeros((0,) if predictor.classification else (0, 1))
         margin = np.maximum((high - low) * 0.05, 1e-3)

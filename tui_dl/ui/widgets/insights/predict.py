@@ -130,7 +130,7 @@ class PredictView(Vertical):
 
         try:
             predictor = Predictor(source.state(), _("the model"))
-            raw = source.raw
+            raw = source.raw if source.raw is not None and predictor.trained_on(source.raw) else None
             rows = None
             if raw is not None:
                 _train, val, _test = split_indices(raw.samples, predictor.config.data)
