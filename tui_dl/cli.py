@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from tui_dl import __version__
+from tui_dl.cli_format import HelpFormatter, language_in
 from tui_dl.engine.config import (
     ACTIVATIONS,
     FEATURES,
@@ -24,19 +25,23 @@ from tui_dl.engine.config import (
     load_toml,
 )
 from tui_dl.engine.run_list import SORTS
+from tui_dl.i18n import LANGUAGES, _, set_language
 
 EXIT_USAGE = 2
 
 
 class Parser(argparse.ArgumentParser):
-    """An argument parser whose errors are one line: `error: ...`, exit status 2."""
+    """An argument parser whose errors are one line: `error: ...`, exit status 2; help is laid out in cells."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, formatter_class=HelpFormatter, **kwargs)
 
     def error(self, message: str) -> NoReturn:
         fail(message)
 
 
 def fail(message: str, status: int = EXIT_USAGE) -> NoReturn:
-    print(f"error: {message}", file=sys.stderr)
+    print(_("error: {message}").format(message=message), file=sys.stderr)
     raise SystemExit(status)
 
 
@@ -44,158 +49,164 @@ def _whole(text: str) -> int:
     try:
         return int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        raise argparse.ArgumentTypeError(_("expected a whole number, got {text!r}").format(text=text)) from None
 
 
 def _number(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        raise argparse.ArgumentTypeError(_("expected a number, got {text!r}").format(text=text)) from None
     if not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
+        raise argparse.ArgumentTypeError(_("expected a finite number, got {text!r}").format(text=text))
     return value
 
 
 def _widths(text: str) -> list[int]:
     parts = [p for p in text.replace(" ", ",").split(",") if p]
     if not parts:
-        raise argparse.ArgumentTypeError("expected a number of neurons, or a comma-separated list (64,32)")
+        raise argparse.ArgumentTypeError(_("expected a number of neurons, or a comma-separated list (64,32)"))
     return [_whole(p) for p in parts]
 
 
 def _columns(text: str) -> list[str]:
     names = [n.strip() for n in text.split(",") if n.strip()]
     if not names:
-        raise argparse.ArgumentTypeError("expected column names separated by commas (rownames,Name)")
+        raise argparse.ArgumentTypeError(_("expected column names separated by commas (rownames,Name)"))
     return names
 
 
 def _features(text: str) -> list[str]:
     names = [n.strip() for n in text.split(",") if n.strip()]
     if not names:
-        raise argparse.ArgumentTypeError(f"expected input features separated by commas, from {','.join(FEATURES)}")
+        raise argparse.ArgumentTypeError(_("expected input features separated by commas, from {features}").format(
+            features=",".join(FEATURES)))
     return sorted(names, key=lambda n: FEATURES.index(n) if n in FEATURES else len(FEATURES))  # input column order
 
 
 def build_parser() -> Parser:
-    parser = Parser(prog="tui-dl", description="Train neural networks with PyTorch from the terminal.")
-    parser.add_argument("--version", action="version", version=f"tui-dl {__version__}")
+    parser = Parser(prog="tui-dl", description=_("Train neural networks with PyTorch from the terminal."))
+    parser.add_argument("--version", action="version", version=f"tui-dl {__version__}",
+                        help=_("show program's version number and exit"))
+    parser.add_argument("--lang", choices=tuple(LANGUAGES), help=_("the language of the texts (default: from LANG)"))
     commands = parser.add_subparsers(dest="command", parser_class=Parser)
 
     parser.add_argument("--runs-dir", type=Path, metavar="DIR",
-                        help="folder of run records (default: $TUI_DL_RUNS_DIR or ./runs)")
+                        help=_("folder of run records (default: $TUI_DL_RUNS_DIR or ./runs)"))
     parser.add_argument("--config", type=Path, metavar="FILE.toml",
-                        help="open the UI with the settings of a TOML file (as `train --config` reads)")
-    ui = commands.add_parser("ui", help="open the terminal UI (the default)")
+                        help=_("open the UI with the settings of a TOML file (as `train --config` reads)"))
+    ui = commands.add_parser("ui", help=_("open the terminal UI (the default)"))
     ui.add_argument("--runs-dir", type=Path, metavar="DIR", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     ui.add_argument("--config", type=Path, metavar="FILE.toml", default=argparse.SUPPRESS,
-                    help="start with the settings of a TOML file (as `train --config` reads)")
+                    help=_("start with the settings of a TOML file (as `train --config` reads)"))
     ui.add_argument("--in-process", action="store_true",
-                    help="train in the UI's own process: a run then ends when the UI does (default: each run "
-                         "in its own process, which outlives the UI)")
-    commands.add_parser("datasets", help="list the built-in and shipped data sets")
+                    help=_("train in the UI's own process: a run then ends when the UI does (default: each run "
+                           "in its own process, which outlives the UI)"))
+    commands.add_parser("datasets", help=_("list the built-in and shipped data sets"))
 
-    runs = commands.add_parser("runs", help="list recorded runs")
+    runs = commands.add_parser("runs", help=_("list recorded runs"))
     runs.add_argument("--runs-dir", type=Path, metavar="DIR", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
-    runs.add_argument("--sort", choices=tuple(SORTS), default="started", help="order of the list (default: newest first)")
-    runs.add_argument("--json", action="store_true", help="one JSON object per run")
+    runs.add_argument("--sort", choices=tuple(SORTS), default="started", help=_("order of the list (default: newest first)"))
+    runs.add_argument("--json", action="store_true", help=_("one JSON object per run"))
 
-    export = commands.add_parser("export", help="write a run's metrics as CSV or TensorBoard event files")
-    export.add_argument("run", nargs="?", help="a run name (or unique prefix) under the runs folder, or a run folder")
+    export = commands.add_parser("export", help=_("write a run's metrics as CSV or TensorBoard event files"))
+    export.add_argument("run", nargs="?", help=_("a run name (or unique prefix) under the runs folder, or a run folder"))
     export.add_argument("--runs-dir", type=Path, metavar="DIR", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
-    export.add_argument("--csv", nargs="?", const="-", metavar="FILE", help="write CSV to FILE (default: stdout)")
+    export.add_argument("--csv", nargs="?", const="-", metavar="FILE", help=_("write CSV to FILE (default: stdout)"))
     export.add_argument("--tensorboard", type=Path, metavar="LOGDIR",
-                        help="write TensorBoard event files to LOGDIR/RUN (needs the tensorboard package)")
+                        help=_("write TensorBoard event files to LOGDIR/RUN (needs the tensorboard package)"))
 
-    attach = commands.add_parser("attach", help="open the UI attached to a live run (default: the newest)")
-    attach.add_argument("run", nargs="?", help="a run name (or unique prefix) or a run folder")
+    attach = commands.add_parser("attach", help=_("open the UI attached to a live run (default: the newest)"))
+    attach.add_argument("run", nargs="?", help=_("a run name (or unique prefix) or a run folder"))
     attach.add_argument("--runs-dir", type=Path, metavar="DIR", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
-    for verb, what in (("pause", "pause a live run"), ("resume", "resume a paused run"),
-                       ("step", "train one batch of a paused run (it stays paused)"),
-                       ("stop", "stop a live run (its last epoch is saved)")):
+    for verb, what in (("pause", _("pause a live run")), ("resume", _("resume a paused run")),
+                       ("step", _("train one batch of a paused run (it stays paused)")),
+                       ("stop", _("stop a live run (its last epoch is saved)"))):
         command = commands.add_parser(verb, help=what)
-        command.add_argument("run", help="a run name (or unique prefix) or a run folder")
+        command.add_argument("run", help=_("a run name (or unique prefix) or a run folder"))
         command.add_argument("--runs-dir", type=Path, metavar="DIR", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
-    set_lr = commands.add_parser("set-lr", help="change a live run's learning rate (from its next batch)")
-    set_lr.add_argument("run", help="a run name (or unique prefix) or a run folder")
-    set_lr.add_argument("value", type=_number, help="the new learning rate")
+    set_lr = commands.add_parser("set-lr", help=_("change a live run's learning rate (from its next batch)"))
+    set_lr.add_argument("run", help=_("a run name (or unique prefix) or a run folder"))
+    set_lr.add_argument("value", type=_number, help=_("the new learning rate"))
     set_lr.add_argument("--runs-dir", type=Path, metavar="DIR", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
-    checkpoint_help = "a checkpoint file, or a run (name, unique prefix or folder): its best.pt"
-    predict = commands.add_parser("predict", help="apply a trained model to new rows (CSV, NPZ or IDX)")
+    checkpoint_help = _("a checkpoint file, or a run (name, unique prefix or folder): its best.pt")
+    predict = commands.add_parser("predict", help=_("apply a trained model to new rows (CSV, NPZ or IDX)"))
     predict.add_argument("checkpoint", metavar="CKPT", help=checkpoint_help)
     predict.add_argument("--input", type=Path, metavar="FILE", required=True,
-                         help="the rows to predict; a CSV needs the feature columns, the target is optional")
-    predict.add_argument("--output", type=Path, metavar="FILE", help="write here (default: stdout)")
-    predict.add_argument("--json", action="store_true", help="one JSON object per row instead of CSV")
+                         help=_("the rows to predict; a CSV needs the feature columns, the target is optional"))
+    predict.add_argument("--output", type=Path, metavar="FILE", help=_("write here (default: stdout)"))
+    predict.add_argument("--json", action="store_true", help=_("one JSON object per row instead of CSV"))
     predict.add_argument("--runs-dir", type=Path, metavar="DIR", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
-    export_model = commands.add_parser("export-model", help="write a model as ONNX or as a standalone PyTorch script")
+    export_model = commands.add_parser("export-model", help=_("write a model as ONNX or as a standalone PyTorch script"))
     export_model.add_argument("checkpoint", metavar="CKPT", help=checkpoint_help)
-    export_model.add_argument("--onnx", type=Path, metavar="FILE", help="an ONNX graph (needs tui-dl[onnx])")
+    export_model.add_argument("--onnx", type=Path, metavar="FILE", help=_("an ONNX graph (needs tui-dl[onnx])"))
     export_model.add_argument("--script", type=Path, metavar="FILE.py",
-                              help="a plain PyTorch script that trains the same model again")
+                              help=_("a plain PyTorch script that trains the same model again"))
     export_model.add_argument("--runs-dir", type=Path, metavar="DIR", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
-    fetch = commands.add_parser("fetch", help="download MNIST or Fashion-MNIST (IDX files)")
+    fetch = commands.add_parser("fetch", help=_("download MNIST or Fashion-MNIST (IDX files)"))
     fetch.add_argument("name", choices=["mnist", "fashion-mnist"])
-    fetch.add_argument("folder", nargs="?", type=Path, help="where to save (default: data/NAME)")
+    fetch.add_argument("folder", nargs="?", type=Path, help=_("where to save (default: data/NAME)"))
 
-    train = commands.add_parser("train", help="train headless")
-    data = train.add_argument_group("data")
-    data.add_argument("--dataset", help="a built-in name (see `tui-dl datasets`) or a CSV / NPZ / IDX path")
-    data.add_argument("--target", help="CSV target column (default: the last column)")
-    data.add_argument("--exclude", type=_columns, metavar="COL,...", help="CSV columns to leave out")
+    train = commands.add_parser("train", help=_("train headless"))
+    data = train.add_argument_group(_("data"))
+    data.add_argument("--dataset", help=_("a built-in name (see `tui-dl datasets`) or a CSV / NPZ / IDX path"))
+    data.add_argument("--target", help=_("CSV target column (default: the last column)"))
+    data.add_argument("--exclude", type=_columns, metavar="COL,...", help=_("CSV columns to leave out"))
     data.add_argument("--include", type=_columns, metavar="COL,...",
-                      help="CSV columns to use although the rules leave them out (IDs, many categories)")
+                      help=_("CSV columns to use although the rules leave them out (IDs, many categories)"))
     data.add_argument("--missing", choices=MISSING_MODES,
-                      help="missing CSV feature values: impute (default: median + a was-missing column) or drop rows")
-    data.add_argument("--task", choices=TASKS, help="force classification or regression")
-    data.add_argument("--samples", type=_whole, help="samples for synthetic data sets")
-    data.add_argument("--noise", type=_number, help="noise for synthetic data sets, 0..1")
-    data.add_argument("--window", type=_whole, help="days of history for daily-views (1 or 7)")
-    data.add_argument("--val-split", type=_number, help="validation fraction (default 0.2)")
-    data.add_argument("--test-split", type=_number, help="test fraction (default 0)")
-    model = train.add_argument_group("model")
-    model.add_argument("--layers", type=_whole, help="hidden layers (default 2)")
-    model.add_argument("--neurons", type=_widths, help="neurons per hidden layer: 32, or one per layer: 64,32")
+                      help=_("missing CSV feature values: impute (default: median + a was-missing column) or drop rows"))
+    data.add_argument("--task", choices=TASKS, help=_("force classification or regression"))
+    data.add_argument("--samples", type=_whole, help=_("samples for synthetic data sets"))
+    data.add_argument("--noise", type=_number, help=_("noise for synthetic data sets, 0..1"))
+    data.add_argument("--window", type=_whole, help=_("days of history for daily-views (1 or 7)"))
+    data.add_argument("--val-split", type=_number, help=_("validation fraction (default 0.2)"))
+    data.add_argument("--test-split", type=_number, help=_("test fraction (default 0)"))
+    model = train.add_argument_group(_("model"))
+    model.add_argument("--layers", type=_whole, help=_("hidden layers (default 2)"))
+    model.add_argument("--neurons", type=_widths, help=_("neurons per hidden layer: 32, or one per layer: 64,32"))
     model.add_argument("--activation", choices=ACTIVATIONS)
     model.add_argument("--dropout", type=_number)
     model.add_argument("--features", type=_features, metavar="F,...",
-                       help=f"input features of a 2-D data set, from {','.join(FEATURES)} (default: x1,x2)")
-    loop = train.add_argument_group("training")
+                       help=_("input features of a 2-D data set, from {features} (default: x1,x2)").format(
+                           features=",".join(FEATURES)))
+    loop = train.add_argument_group(_("training"))
     loop.add_argument("--optimizer", choices=OPTIMIZERS)
-    loop.add_argument("--lr", type=_number, help="learning rate")
-    loop.add_argument("--momentum", type=_number, help="SGD momentum")
+    loop.add_argument("--lr", type=_number, help=_("learning rate"))
+    loop.add_argument("--momentum", type=_number, help=_("SGD momentum"))
     loop.add_argument("--regularization", choices=REGULARIZATIONS,
-                      help="l1: rate * sum |w| added to the loss; l2: weight decay (default none)")
-    loop.add_argument("--reg-rate", type=_number, metavar="RATE", help="regularization rate (default 0.001)")
+                      help=_("l1: rate * sum |w| added to the loss; l2: weight decay (default none)"))
+    loop.add_argument("--reg-rate", type=_number, metavar="RATE", help=_("regularization rate (default 0.001)"))
     loop.add_argument("--weight-decay", type=_number, metavar="RATE",
-                      help="the older spelling of --regularization l2 --reg-rate RATE (not with those two)")
-    loop.add_argument("--schedule", choices=SCHEDULES, help="learning-rate schedule (default constant)")
-    loop.add_argument("--warmup", type=_whole, metavar="EPOCHS", help="epochs of linear learning-rate warm-up")
+                      help=_("the older spelling of --regularization l2 --reg-rate RATE (not with those two)"))
+    loop.add_argument("--schedule", choices=SCHEDULES, help=_("learning-rate schedule (default constant)"))
+    loop.add_argument("--warmup", type=_whole, metavar="EPOCHS", help=_("epochs of linear learning-rate warm-up"))
     loop.add_argument("--decay-epochs", type=_whole, metavar="EPOCHS",
-                      help="step: decay every EPOCHS; plateau: after EPOCHS without improvement (default 10)")
-    loop.add_argument("--decay-factor", type=_number, help="step / plateau: multiply the rate by this (default 0.5)")
+                      help=_("step: decay every EPOCHS; plateau: after EPOCHS without improvement (default 10)"))
+    loop.add_argument("--decay-factor", type=_number, help=_("step / plateau: multiply the rate by this (default 0.5)"))
     loop.add_argument("--batch-size", type=_whole)
-    loop.add_argument("--epochs", type=_whole, help="total epochs (a resumed run continues up to this)")
-    loop.add_argument("--seed", type=_whole, help="seed for data, split and initial weights")
-    loop.add_argument("--device", help="auto (default), cpu, cuda, cuda:N or mps")
+    loop.add_argument("--epochs", type=_whole, help=_("total epochs (a resumed run continues up to this)"))
+    loop.add_argument("--seed", type=_whole, help=_("seed for data, split and initial weights"))
+    loop.add_argument("--device", help=_("auto (default), cpu, cuda, cuda:N or mps"))
     loop.add_argument("--threads", type=_whole, metavar="N",
-                      help="CPU threads (default 0: share the cores with the other live runs)")
+                      help=_("CPU threads (default 0: share the cores with the other live runs)"))
     loop.add_argument("--early-stop", type=_whole, metavar="PATIENCE",
-                      help="stop when validation loss has not improved for PATIENCE epochs")
-    files = train.add_argument_group("files")
-    files.add_argument("--config", type=Path, metavar="FILE.toml", help="read settings from a TOML file")
-    files.add_argument("--save", type=Path, metavar="CKPT", help="save a checkpoint here at the end (and on Ctrl+C)")
-    files.add_argument("--resume", type=Path, metavar="CKPT", help="continue from a checkpoint")
+                      help=_("stop when validation loss has not improved for PATIENCE epochs"))
+    files = train.add_argument_group(_("files"))
+    files.add_argument("--config", type=Path, metavar="FILE.toml", help=_("read settings from a TOML file"))
+    files.add_argument("--save", type=Path, metavar="CKPT", help=_("save a checkpoint here at the end (and on Ctrl+C)"))
+    files.add_argument("--resume", type=Path, metavar="CKPT", help=_("continue from a checkpoint"))
     files.add_argument("--runs-dir", type=Path, metavar="DIR", default=argparse.SUPPRESS,
-                       help="record the run under DIR (default: $TUI_DL_RUNS_DIR or ./runs)")
-    files.add_argument("--run-name", metavar="NAME", help="the run folder's name (default: date-time-dataset)")
-    train.add_argument("--json", action="store_true", help="print one JSON object per epoch and one at the end")
+                       help=_("record the run under DIR (default: $TUI_DL_RUNS_DIR or ./runs)"))
+    files.add_argument("--run-name", metavar="NAME", help=_("the run folder's name (default: date-time-dataset)"))
+    train.add_argument("--json", action="store_true", help=_("print one JSON object per epoch and one at the end"))
     train.add_argument("--detach", action="store_true",
-                       help="train in a background process that outlives this shell (see `tui-dl attach`)")
+                       help=_("train in a background process that outlives this shell (see `tui-dl attach`)"))
+    for command in commands.choices.values():  # `tui-dl train --lang zh` as well (read before parsing, see main)
+        command.add_argument("--lang", choices=tuple(LANGUAGES), default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     return parser
 
 
@@ -215,8 +226,8 @@ def config_from_args(args: argparse.Namespace, base: RunConfig) -> RunConfig:
     config = base.copy()
     if args.weight_decay is not None:
         if args.regularization is not None or args.reg_rate is not None:
-            raise ConfigError([("train.weight_decay", "--weight-decay RATE is --regularization l2 --reg-rate RATE: "
-                                                      "give one or the other")])
+            raise ConfigError([("train.weight_decay", _("--weight-decay RATE is --regularization l2 --reg-rate RATE: "
+                                                        "give one or the other"))])
         args.regularization, args.reg_rate = ("l2" if args.weight_decay else "none"), args.weight_decay
     for section, names in _OVERRIDES.items():
         for name in names:
@@ -229,7 +240,10 @@ def config_from_args(args: argparse.Namespace, base: RunConfig) -> RunConfig:
 
 
 def main(argv: list[str] | None = None) -> int:
+    set_language(language_in(sys.argv[1:] if argv is None else argv))  # before the parser: its help is translated
     args = build_parser().parse_args(argv)
+    if getattr(args, "json", False):
+        set_language("en")  # machine-readable output is English, notices and column reasons in it too
     try:
         return run_command(args)
     except BrokenPipeError:  # the reader of our output (head, less) stopped reading: not an error
@@ -252,10 +266,10 @@ def run_command(args: argparse.Namespace) -> int:
             if args.command == "attach":
                 from tui_dl.detached import resolve_live
 
-                return run_app(runs_root, attach=resolve_live(runs_root, args.run))
+                return run_app(runs_root, attach=resolve_live(runs_root, args.run), language=args.lang)
         except UserError as exc:
             fail(str(exc))
-        return run_app(runs_root, config, detach=not getattr(args, "in_process", False))
+        return run_app(runs_root, config, detach=not getattr(args, "in_process", False), language=args.lang)
     if args.command in ("pause", "resume", "step", "stop", "set-lr"):
         from tui_dl.detached import control
 
@@ -281,9 +295,9 @@ def run_command(args: argparse.Namespace) -> int:
         if args.run is None and args.csv not in (None, "-"):  # `export --csv RUN`: --csv's FILE took the name
             args.run, args.csv = args.csv, "-"
         if args.run is None:
-            fail("export needs a run: tui-dl export RUN --csv [FILE] (`tui-dl runs` lists them)")
+            fail(_("export needs a run: tui-dl export RUN --csv [FILE] (`tui-dl runs` lists them)"))
         if args.csv is None and args.tensorboard is None:
-            fail("export needs --csv [FILE] or --tensorboard LOGDIR")
+            fail(_("export needs --csv [FILE] or --tensorboard LOGDIR"))
         return export_run(runs_root, args.run, args.csv, args.tensorboard)
     if args.command == "predict":
         from tui_dl.model_commands import predict
@@ -293,7 +307,7 @@ def run_command(args: argparse.Namespace) -> int:
         from tui_dl.model_commands import export_model
 
         if args.onnx is None and args.script is None:
-            fail("export-model needs --onnx FILE and/or --script FILE.py")
+            fail(_("export-model needs --onnx FILE and/or --script FILE.py"))
         return export_model(runs_root, args.checkpoint, args.onnx, args.script)
     return train(args, runs_root)
 
@@ -315,13 +329,13 @@ def train(args: argparse.Namespace, runs_root: Path) -> int:
     except UserError as exc:
         fail(str(exc))
     if resume is not None and resume["epoch"] >= config.train.epochs:  # checked before a run folder is made
-        fail(f"{args.resume} is already at epoch {resume['epoch']} of {config.train.epochs}: nothing to train "
-             f"(give --epochs above {resume['epoch']} to continue it)")
+        fail(_("{file} is already at epoch {epoch} of {epochs}: nothing to train (give --epochs above {epoch} to "
+               "continue it)").format(file=args.resume, epoch=resume["epoch"], epochs=config.train.epochs))
 
     if args.detach:
         if args.save or args.json:
-            fail("--detach runs in the background: --save and --json do not apply (its run folder keeps "
-                 "last.pt and best.pt, `tui-dl runs --json` lists it)")
+            fail(_("--detach runs in the background: --save and --json do not apply (its run folder keeps "
+                   "last.pt and best.pt, `tui-dl runs --json` lists it)"))
         from tui_dl.detached import train_detached
 
         try:

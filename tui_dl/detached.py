@@ -7,9 +7,10 @@ from pathlib import Path
 
 from tui_dl.engine.config import RunConfig
 from tui_dl.engine.errors import UserError
+from tui_dl.i18n import N_, _
 
-VERBS = {"pause": "paused", "resume": "resumed", "step": "trains one batch, then stays paused", "stop": "asked to stop",
-         "set-lr": "learning rate set to {value:g}"}
+VERBS = {"pause": N_("paused"), "resume": N_("resumed"), "step": N_("trains one batch, then stays paused"),
+         "stop": N_("asked to stop"), "set-lr": N_("learning rate set to {value:g}")}  # what the command did
 
 
 def live_runs(root: Path) -> list:
@@ -27,7 +28,7 @@ def resolve_live(root: Path, name: str | None) -> Path:
         return find_run(root, name)
     live = live_runs(root)
     if not live:
-        raise UserError(f"no live run in {root} (`tui-dl runs` lists the recorded ones)")
+        raise UserError(_("no live run in {root} (`tui-dl runs` lists the recorded ones)").format(root=root))
     return live[0].path
 
 
@@ -41,9 +42,11 @@ def train_detached(config: RunConfig, runs_root: Path, name: str | None, resume:
     finally:
         launched.client.close()
     folder = launched.folder
-    print(f"{folder.name}: training in the background (pid {launched.process.pid}), {started.summary} on "
-          f"{started.device}\n  watch it:  tui-dl attach {folder.name}\n  control:   tui-dl pause | resume | step | stop "
-          f"{folder.name},  tui-dl set-lr {folder.name} VALUE\n  folder:    {folder}")
+    print(_("{name}: training in the background (pid {pid}), {summary} on {device}\n  watch it:  tui-dl attach "
+            "{name}\n  control:   tui-dl pause | resume | step | stop {name},  tui-dl set-lr {name} VALUE\n  "
+            "folder:    {folder}").format(
+              name=folder.name, pid=launched.process.pid, summary=started.summary, device=started.device,
+              folder=folder))
     return 0
 
 
@@ -60,5 +63,5 @@ def control(root: Path, name: str, verb: str, value: float | None = None) -> int
             client.command(verb)
     finally:
         client.close()
-    print(f"{folder.name}: {VERBS[verb].format(value=value or 0)}", file=sys.stderr)
+    print(f"{folder.name}: {_(VERBS[verb]).format(value=value or 0)}", file=sys.stderr)
     return 0

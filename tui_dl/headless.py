@@ -15,25 +15,28 @@ from tui_dl.engine.config import RunConfig
 from tui_dl.engine.duration import format_duration
 from tui_dl.engine.metric_text import format_test
 from tui_dl.engine.errors import UserError
-from tui_dl.engine.events import EpochEnded, EpochMetrics, Event, RunFinished, RunStarted, StepMetrics
+from tui_dl.engine.events import EpochEnded, EpochMetrics, Event, RunFinished, RunStarted, StepMetrics, status_label
 from tui_dl.engine.session import RunSession
+from tui_dl.i18n import _
 
 EXIT_FAILED = 1
 
 
 def format_epoch(m: EpochMetrics, total: int, best: bool) -> str:
     """One human line for a finished epoch."""
-    parts = [f"epoch {m.epoch:>{len(str(total))}}/{total}", f"train {m.train_loss:.4f}"]
+    parts = [_("epoch {epoch}/{total}").format(epoch=f"{m.epoch:>{len(str(total))}}", total=total),
+             _("train {loss:.4f}").format(loss=m.train_loss)]
     if m.val_loss is not None:
-        parts.append(f"val {m.val_loss:.4f}")
+        parts.append(_("val {loss:.4f}").format(loss=m.val_loss))
     if m.val_acc is not None:
-        parts.append(f"acc {m.train_acc:.1%} / {m.val_acc:.1%}")
+        parts.append(_("acc {train:.1%} / {val:.1%}").format(train=m.train_acc, val=m.val_acc))
     elif m.train_acc is not None:
-        parts.append(f"acc {m.train_acc:.1%}")
+        parts.append(_("acc {acc:.1%}").format(acc=m.train_acc))
     if m.val_mae is not None:
         parts.append(f"mae {m.val_mae:.4g}  r2 {m.val_r2:.3f}")
-    parts += [f"lr {m.lr:g}", f"{m.samples_per_s:,.0f} samples/s", f"{m.seconds:.2f}s"]
-    return "  ".join(parts) + ("  * best" if best else "")
+    parts += [_("lr {lr:g}").format(lr=m.lr), _("{rate:,.0f} samples/s").format(rate=m.samples_per_s),
+              f"{m.seconds:.2f}s"]
+    return "  ".join(parts) + (_("  * best") if best else "")
 
 
 class _Console(Console):
@@ -84,8 +87,8 @@ class HeadlessRun:
 
     def _interruption(self) -> str:
         """`interrupted by SIGTERM`, and for SIGPIPE what it means here."""
-        closed = " (the output was closed)" if self.signal == signal.SIGPIPE else ""
-        return f"interrupted by {self.signal.name}{closed}"
+        closed = _(" (the output was closed)") if self.signal == signal.SIGPIPE else ""
+        return _("interrupted by {name}{closed}").format(name=self.signal.name, closed=closed)
 
     def _print(self, text: str, stream=None) -> None:
         """One line to stdout (or `stream`); a closed pipe is `_closed`, never an error."""
@@ -99,8 +102,9 @@ class HeadlessRun:
         total = self.trainer.config.train.epochs
         if not self.as_json and self.console.is_terminal:
             self.progress = Progress(
-                TextColumn("epoch {task.fields[epoch]}/" + str(total)), BarColumn(), MofNCompleteColumn(),
-                TextColumn("steps"), TimeElapsedColumn(), TimeRemainingColumn(), console=self.console, transient=True)
+                TextColumn(_("epoch {epoch}/{total}").format(epoch="{task.fields[epoch]}", total=total)), BarColumn(),
+                MofNCompleteColumn(), TextColumn(_("steps")), TimeElapsedColumn(), TimeRemainingColumn(),
+                console=self.console, transient=True)
             self._task = self.progress.add_task("train", total=self.trainer.steps_per_epoch, epoch=1)
             with self.progress:
                 finished = self.session.run()
@@ -113,13 +117,16 @@ class HeadlessRun:
             if self.as_json:
                 self._print(json.dumps(self._start_line(event)))
             else:
-                self.console.print(f"[bold]{event.config.data.dataset}[/]  {event.summary}  on {event.device}  "
-                                   f"({event.train_samples:,} train / {event.val_samples:,} val samples)")
+                self.console.print(_("[bold]{dataset}[/]  {summary}  on {device}  ({train:,} train / {val:,} val "
+                                     "samples)").format(
+                    dataset=event.config.data.dataset, summary=event.summary, device=event.device,
+                    train=event.train_samples, val=event.val_samples))
                 folder = self.recorder.folder
-                self.console.print(f"run folder: {folder}" if folder else
-                                   f"[yellow]run not recorded:[/] {'; '.join(self.recorder.errors)}", highlight=False)
+                self.console.print(_("run folder: {folder}").format(folder=folder) if folder else
+                                   _("[yellow]run not recorded:[/] {errors}").format(
+                                       errors='; '.join(self.recorder.errors)), highlight=False)
             for notice in self.trainer.notices:
-                self.console.print(f"[yellow]note:[/] {notice}")
+                self.console.print(_("[yellow]note:[/] {notice}").format(notice=notice))
         elif isinstance(event, StepMetrics) and self.progress is not None:
             self.progress.update(self._task, completed=event.step_in_epoch, epoch=event.epoch)
         elif isinstance(event, EpochEnded):
@@ -157,11 +164,11 @@ class HeadlessRun:
 
                 checkpoint = str(save_checkpoint(self.trainer.checkpoint_state(), self.save))
             except UserError as exc:
-                self._print(f"error: {exc}", sys.stderr)
+                self._print(_("error: {message}").format(message=exc), sys.stderr)
                 return EXIT_FAILED
         status = finished.status
         for problem in self.recorder.errors:
-            self._print(f"warning: {problem}", sys.stderr)
+            self._print(_("warning: {problem}").format(problem=problem), sys.stderr)
         folder = str(self.recorder.folder) if self.recorder.folder else None
         test = finished.test
         if self.as_json:
@@ -172,19 +179,21 @@ class HeadlessRun:
             }))
         else:
             best = f"{finished.best_val_loss:.4f}" if finished.best_val_loss is not None else "-"
-            self.console.print(f"{status}: {finished.epochs_done} epochs in {format_duration(finished.seconds)}, "
-                               f"best loss {best} at epoch {finished.best_epoch}"
-                               + (f"; checkpoint {checkpoint}" if checkpoint else ""), highlight=False)
+            self.console.print(_("{status}: {epochs} epochs in {time}, best loss {best} at epoch {best_epoch}").format(
+                status=status_label(status), epochs=finished.epochs_done, time=format_duration(finished.seconds),
+                best=best, best_epoch=finished.best_epoch)
+                + (_("; checkpoint {checkpoint}").format(checkpoint=checkpoint) if checkpoint else ""), highlight=False)
             if test:
                 self.console.print(format_test(test), highlight=False)
         if self.signal:
             kept = [str(p) for p in (checkpoint, self._last_checkpoint()) if p]
-            unsaved = "nothing to save yet" if not finished.epochs_done else "the run could not be saved"
+            unsaved = _("nothing to save yet") if not finished.epochs_done else _("the run could not be saved")
             self._print(f"{self._interruption()}; "
-                        + (f"saved epoch {finished.epochs_done} to {' and '.join(kept)}" if kept else unsaved),
+                        + (_("saved epoch {epoch} to {files}").format(
+                               epoch=finished.epochs_done, files=_(" and ").join(kept)) if kept else unsaved),
                         sys.stderr)
             return 128 + self.signal
         if finished.status in ("diverged", "failed"):
-            self._print(f"error: {finished.message}", sys.stderr)
+            self._print(_("error: {message}").format(message=finished.message), sys.stderr)
             return EXIT_FAILED
         return 128 + signal.SIGPIPE if self.output_closed else 0

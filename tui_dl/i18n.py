@@ -45,7 +45,8 @@ def check_language(code: str) -> str:
     """`code` if it names a language (en, zh; any case), else ValueError saying which exist."""
     lowered = code.strip().lower()
     if lowered not in LANGUAGES:
-        raise ValueError(f"unknown language {code!r}: choose one of {', '.join(LANGUAGES)}")
+        raise ValueError(_("unknown language {code!r}: choose one of {languages}").format(
+            code=code, languages=", ".join(LANGUAGES)))
     return lowered
 
 

@@ -9,12 +9,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
+from tui_dl.i18n import _
 
 EXIT_USAGE = 2
 
 
 def _error(message: str) -> int:
-    print(f"error: {message}", file=sys.stderr)
+    print(_("error: {message}").format(message=message), file=sys.stderr)
     return EXIT_USAGE
 
 
@@ -42,9 +43,10 @@ def predict(runs_root: Path, checkpoint: str, source: Path, output: Path | None,
         path = find_checkpoint(checkpoint, runs_root)
         predictor = Predictor.load(path)
         if not source.exists():
-            return _error(f"input file {source} does not exist")
+            return _error(_("input file {source} does not exist").format(source=source))
         if output is not None and output.exists() and output.resolve() == source.resolve():
-            return _error(f"--output {output} is the input file: write the predictions elsewhere")
+            return _error(_("--output {output} is the input file: write the predictions elsewhere").format(
+                              output=output))
         if output is None:
             report = predict_file(predictor, source, sys.stdout, as_json)
         else:
@@ -55,11 +57,12 @@ def predict(runs_root: Path, checkpoint: str, source: Path, output: Path | None,
     except BrokenPipeError:
         raise  # the reader closed the pipe (`| head`): handled by the CLI
     except OSError as exc:
-        return _error(f"cannot write {output}: {exc.strerror or exc}")
+        return _error(_("cannot write {file}: {reason}").format(file=output, reason=exc.strerror or exc))
     for notice in report.notices(predictor):
-        print(f"note: {notice}", file=sys.stderr)
+        print(_("note: {notice}").format(notice=notice), file=sys.stderr)
     if output is not None:
-        print(f"{report.rows:,} rows of {source.name} predicted by {path} (epoch {predictor.epoch}) into {output}",
+        print(_("{rows:,} rows of {name} predicted by {path} (epoch {epoch}) into {output}").format(
+                  rows=report.rows, name=source.name, path=path, epoch=predictor.epoch, output=output),
               file=sys.stderr)
     metrics = report.metrics_text(predictor)
     if metrics:
@@ -82,16 +85,19 @@ def export_model(runs_root: Path, checkpoint: str, onnx: Path | None, script: Pa
             predictor = Predictor(state, str(path))
             written = export_onnx(predictor, onnx)
             difference = onnx_difference(predictor, written, sample_features(predictor))
-            unit = "" if predictor.classification else " target deviations"
+            unit = "" if predictor.classification else _(" target deviations")
             check = "" if difference is None else \
-                f"; onnxruntime and torch differ by at most {difference:.1e}{unit} on 256 sample rows"
-            print(f"wrote {written} (input {INPUT!r}: {predictor.inputs} raw features; how to make them from a row is "
-                  f"in its metadata){check}", file=sys.stderr)
+                _("; onnxruntime and torch differ by at most {difference:.1e}{unit} on 256 sample rows").format(
+                    difference=difference, unit=unit)
+            print(_("wrote {written} (input {input!r}: {inputs} raw features; how to make them from a row is in "
+                    "its metadata){check}").format(
+                      written=written, input=INPUT, inputs=predictor.inputs, check=check), file=sys.stderr)
         if script is not None:
             from tui_dl.engine.script_export import export_script
 
             written = export_script(state, script, str(path))
-            print(f"wrote {written}: python {written} trains the same model again (--epochs N for fewer)",
+            print(_("wrote {written}: python {written} trains the same model again (--epochs N for fewer)").format(
+                      written=written),
                   file=sys.stderr)
     except UserError as exc:
         return _error(str(exc))

@@ -10,6 +10,7 @@ import os
 import stat
 import tempfile
 from pathlib import Path
+from tui_dl.i18n import _
 
 _PACKAGE = Path(__file__).resolve().parent
 
@@ -54,5 +55,6 @@ def runtime_dir() -> Path:
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     info = folder.stat()
     if info.st_uid != os.getuid() or stat.S_IMODE(info.st_mode) & 0o077:
-        raise PermissionError(f"{folder} must belong to you alone (mode 0700): fix it, or set XDG_RUNTIME_DIR")
+        raise PermissionError(_("{folder} must belong to you alone (mode 0700): fix it, or set XDG_RUNTIME_DIR").format(
+                                  folder=folder))
     return folder

@@ -18,6 +18,7 @@ import torch
 from tui_dl.engine.config import ModelConfig, RunConfig, ordered_features
 from tui_dl.engine.errors import CheckpointError, ConfigError
 from tui_dl.engine.process import process_alive
+from tui_dl.i18n import _
 
 FORMAT_VERSION = 1
 KIND = "tui-dl checkpoint"
@@ -39,7 +40,8 @@ def save_checkpoint(state: dict, path: str | Path) -> Path:
         _remove_stale_temps(path)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
-        raise CheckpointError(f"cannot write checkpoint {path}: {exc.strerror or exc}") from None
+        raise CheckpointError(_("cannot write checkpoint {path}: {reason}").format(
+                                  path=path, reason=exc.strerror or exc)) from None
     try:
         os.fchmod(fd, 0o644)  # mkstemp makes the file private; a checkpoint is an ordinary file
         with os.fdopen(fd, "wb") as handle:
@@ -49,7 +51,8 @@ def save_checkpoint(state: dict, path: str | Path) -> Path:
         os.replace(tmp, path)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
-        raise CheckpointError(f"cannot write checkpoint {path}: {exc.strerror or exc}") from None
+        raise CheckpointError(_("cannot write checkpoint {path}: {reason}").format(
+                                  path=path, reason=exc.strerror or exc)) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -89,7 +92,8 @@ def load_checkpoint(path: str | Path) -> dict:
     """
     path = Path(path).expanduser()
     if not path.is_file():
-        raise CheckpointError(f"checkpoint {path} does not exist" if not path.exists() else f"{path} is not a file")
+        problem = _("checkpoint {path} does not exist") if not path.exists() else _("{path} is not a file")
+        raise CheckpointError(problem.format(path=path))
     _refuse_other_formats(path)
     try:
         with warnings.catch_warnings():
@@ -98,28 +102,34 @@ def load_checkpoint(path: str | Path) -> dict:
     except pickle.UnpicklingError as exc:
         blocked = _BLOCKED_GLOBAL.search(str(exc))
         if blocked:
-            raise CheckpointError(f"refused {path.name}: it is a PyTorch file holding Python objects ({blocked.group(1)}) "
-                                  "that only an unsafe load would build, which can run code; only tui-dl "
-                                  "checkpoints are loaded") from None
-        raise CheckpointError(f"refused {path.name}: it is a PyTorch file whose contents the safe loader does not "
-                              "accept; only tui-dl checkpoints are loaded") from None
+            raise CheckpointError(_("refused {name}: it is a PyTorch file holding Python objects ({group}) that "
+                                    "only an unsafe load would build, which can run code; only tui-dl checkpoints "
+                                    "are loaded").format(name=path.name, group=blocked.group(1))) from None
+        raise CheckpointError(_("refused {name}: it is a PyTorch file whose contents the safe loader does not "
+                                "accept; only tui-dl checkpoints are loaded").format(name=path.name)) from None
     except Exception:  # noqa: BLE001 - torch raises many kinds for a damaged archive; its text means nothing here
-        raise CheckpointError(f"{path.name} is a damaged PyTorch file: its contents cannot be read") from None
+        raise CheckpointError(_("{name} is a damaged PyTorch file: its contents cannot be read").format(
+                                  name=path.name)) from None
     if not isinstance(state, dict) or state.get("kind") != KIND:
-        raise CheckpointError(f"{path.name} is a PyTorch file but not a tui-dl checkpoint ({_holding(state)})")
+        raise CheckpointError(_("{name} is a PyTorch file but not a tui-dl checkpoint ({holding})").format(
+                                  name=path.name, holding=_holding(state)))
     version = state.get("format_version")
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        raise CheckpointError(f"{path.name} has an invalid checkpoint format version {version!r}")
+        raise CheckpointError(_("{name} has an invalid checkpoint format version {version!r}").format(
+                                  name=path.name, version=version))
     if version > FORMAT_VERSION:
-        raise CheckpointError(f"{path.name} has checkpoint format {version}, newer than this tui-dl reads "
-                              f"({FORMAT_VERSION}); upgrade tui-dl")
+        raise CheckpointError(_("{name} has checkpoint format {version}, newer than this tui-dl reads "
+                                "({format_version}); upgrade tui-dl").format(
+                                  name=path.name, version=version, format_version=FORMAT_VERSION))
     missing = [key for key in ("model", "config", "inputs", "outputs", "epoch", "history") if key not in state]
     if missing:
-        raise CheckpointError(f"{path.name} is incomplete: it lacks {', '.join(missing)}")
+        raise CheckpointError(_("{name} is incomplete: it lacks {missing}").format(
+                                  name=path.name, missing=', '.join(missing)))
     try:
         RunConfig.from_dict(state["config"]).validate()
     except (ConfigError, TypeError, ValueError, AttributeError) as exc:
-        raise CheckpointError(f"{path.name} holds an invalid configuration: {exc}") from None
+        raise CheckpointError(_("{name} holds an invalid configuration: {exc}").format(
+                                  name=path.name, exc=exc)) from None
     return state
 
 
@@ -132,31 +142,34 @@ def _refuse_other_formats(path: Path) -> None:
         head = handle.read(_SNIFF_BYTES)
     name = path.name
     if not head:
-        raise CheckpointError(f"{name} is empty (0 bytes), not a checkpoint")
+        raise CheckpointError(_("{name} is empty (0 bytes), not a checkpoint").format(name=name))
     if head.startswith(b"PK"):
         try:
             with zipfile.ZipFile(path) as archive:
                 members = archive.namelist()
         except (zipfile.BadZipFile, OSError, ValueError, EOFError):
-            raise CheckpointError(f"{name} is a damaged or truncated zip archive (a checkpoint cut short?): "
-                                  "its contents cannot be read") from None
+            raise CheckpointError(_("{name} is a damaged or truncated zip archive (a checkpoint cut short?): its "
+                                    "contents cannot be read").format(name=name)) from None
         if not any(m.count("/") == 1 and m.endswith("/data.pkl") for m in members):
             shown = ", ".join(members[:3]) + (", ..." if len(members) > 3 else "")
-            raise CheckpointError(f"{name} is a zip archive ({shown or 'empty'}) but not a PyTorch file, "
-                                  "so not a tui-dl checkpoint")
+            raise CheckpointError(_("{name} is a zip archive ({contents}) but not a PyTorch file, so not a tui-dl "
+                                    "checkpoint").format(name=name, contents=shown or _("empty")))
         return
     if head.startswith(_LEGACY_MAGIC):  # a PyTorch file from before torch 1.6
         return
     if head[0] == _PICKLE_PROTO:
         called = _pickle_calls(head if len(head) < _SNIFF_BYTES else path.read_bytes()[:_PICKLE_SCAN_BYTES])
         if called:
-            raise CheckpointError(f"refused {name}: it is a Python pickle that calls {', '.join(called[:2])} when "
-                                  "loaded, which can run any code; only tui-dl checkpoints are loaded")
-        raise CheckpointError(f"{name} is a plain Python pickle, not a tui-dl checkpoint (a PyTorch zip archive)")
+            raise CheckpointError(_("refused {name}: it is a Python pickle that calls {called} when loaded, which "
+                                    "can run any code; only tui-dl checkpoints are loaded").format(
+                                      name=name, called=', '.join(called[:2])))
+        raise CheckpointError(_("{name} is a plain Python pickle, not a tui-dl checkpoint (a PyTorch zip archive)").format(
+                                  name=name))
     if not any(byte < 0x20 and byte not in b"\t\n\r\f\x1b" for byte in head):
-        raise CheckpointError(f"{name} is a text file (it starts {_first_line(head)!r}), not a tui-dl checkpoint")
-    raise CheckpointError(f"{name} is binary data in no format tui-dl reads, not a tui-dl checkpoint "
-                          "(a PyTorch zip archive)")
+        raise CheckpointError(_("{name} is a text file (it starts {start!r}), not a tui-dl checkpoint").format(
+                                  name=name, start=_first_line(head)))
+    raise CheckpointError(_("{name} is binary data in no format tui-dl reads, not a tui-dl checkpoint (a PyTorch "
+                            "zip archive)").format(name=name))
 
 
 def _first_line(head: bytes) -> str:
@@ -172,7 +185,7 @@ def _pickle_calls(data: bytes) -> list[str]:
     names: list[str] = []
     strings: list[str] = []
     try:
-        for opcode, arg, _ in pickletools.genops(data):
+        for opcode, arg, _pos in pickletools.genops(data):
             if opcode.name in ("GLOBAL", "INST"):
                 names.append(str(arg).replace(" ", "."))
             elif opcode.name == "STACK_GLOBAL" and len(strings) >= 2:
@@ -189,10 +202,10 @@ def _holding(state) -> str:
     """What a PyTorch file that is not a checkpoint holds, in a few words."""
     if isinstance(state, dict):
         keys = ", ".join(str(k) for k in list(state)[:4]) + (", ..." if len(state) > 4 else "")
-        return f"it holds a dict of {keys}" if state else "it holds an empty dict"
+        return _("it holds a dict of {keys}").format(keys=keys) if state else _("it holds an empty dict")
     if isinstance(state, torch.Tensor):
-        return f"it holds one tensor of shape {tuple(state.shape)}"
-    return f"it holds a {type(state).__name__}"
+        return _("it holds one tensor of shape {shape}").format(shape=tuple(state.shape))
+    return _("it holds a {kind}").format(kind=type(state).__name__)
 
 
 def checkpoint_config(state: dict) -> RunConfig:
@@ -205,34 +218,40 @@ def check_compatible(state: dict, config: RunConfig, inputs: int, outputs: int) 
     saved = ModelConfig(**state["config"]["model"])
     if state["inputs"] != inputs or state["outputs"] != outputs:
         raise CheckpointError(
-            f"checkpoint was trained on {state['inputs']} inputs -> {state['outputs']} outputs "
-            f"({state.get('dataset', '?')}), but this data set has {inputs} inputs -> {outputs} outputs")
+            _("checkpoint was trained on {inputs} inputs -> {outputs} outputs ({dataset}), but this data set has "
+              "{data_inputs} inputs -> {data_outputs} outputs").format(
+                inputs=state['inputs'], outputs=state['outputs'], dataset=state.get('dataset', '?'),
+                data_inputs=inputs, data_outputs=outputs))
     mine = config.model
     if ordered_features(saved.features) != ordered_features(mine.features):
-        raise CheckpointError(f"checkpoint's model takes {_features_text(saved)} but the model here takes "
-                              f"{_features_text(mine)}")
+        raise CheckpointError(_("checkpoint's model takes {saved} but the model here takes {mine}").format(
+                                  saved=_features_text(saved), mine=_features_text(mine)))
     if saved.hidden_sizes() != mine.hidden_sizes():
         raise CheckpointError(
-            f"checkpoint architecture is {saved.summary(inputs, outputs).split(',')[0]} but the model here is "
-            f"{mine.summary(inputs, outputs).split(',')[0]} ({_first_difference(saved, mine)})")
+            _("checkpoint architecture is {saved} but the model here is {mine} ({difference})").format(
+                saved=saved.summary(inputs, outputs).split(',')[0], mine=mine.summary(inputs, outputs).split(',')[0],
+                difference=_first_difference(saved, mine)))
     if saved.activation != mine.activation:
-        raise CheckpointError(f"checkpoint uses {saved.activation} activations but the model here uses {mine.activation}")
+        raise CheckpointError(_("checkpoint uses {saved} activations but the model here uses {mine}").format(
+                                  saved=saved.activation, mine=mine.activation))
     if (saved.dropout > 0) != (mine.dropout > 0):
-        raise CheckpointError(f"checkpoint has dropout {saved.dropout:g} but the model here has {mine.dropout:g}; "
-                              "dropout layers must match")
+        raise CheckpointError(_("checkpoint has dropout {saved:g} but the model here has {mine:g}; dropout "
+                                "layers must match").format(saved=saved.dropout, mine=mine.dropout))
 
 
 def _features_text(model: ModelConfig) -> str:
     names = ordered_features(model.features)
-    return f"the input features {', '.join(names)}" if names else "the data set's inputs as they are"
+    return _("the input features {names}").format(
+               names=', '.join(names)) if names else _("the data set's inputs as they are")
 
 
 def _first_difference(saved: ModelConfig, mine: ModelConfig) -> str:
     a, b = saved.hidden_sizes(), mine.hidden_sizes()
     if len(a) != len(b):
-        return f"{len(a)} hidden layers in the checkpoint, {len(b)} here"
+        return _("{saved} hidden layers in the checkpoint, {mine} here").format(saved=len(a), mine=len(b))
     index = next(i for i, (p, q) in enumerate(zip(a, b)) if p != q)
-    return f"hidden layer {index + 1} has {a[index]} neurons in the checkpoint, {b[index]} here"
+    return _("hidden layer {index} has {a} neurons in the checkpoint, {b} here").format(
+               index=index + 1, a=a[index], b=b[index])
 
 
 @dataclass

@@ -31,6 +31,7 @@ from datetime import UTC, datetime
 import numpy as np
 
 from tui_dl.engine.errors import DataError
+from tui_dl.i18n import _
 
 MISSING_MARKERS = frozenset(("", "na", "nan", "n/a", "null", "none", "?", "#n/a"))
 MOSTLY_MISSING = 0.5  # a feature column missing more than this share of its values is left out
@@ -108,8 +109,9 @@ class Column:
             return (_seconds(cells) - _timestamp(self.origin)) / 86_400.0
         except ValueError:
             bad = next(i for i, cell in enumerate(cells) if not is_missing(cell) and not self._readable(cell))
-            what = "a number" if self.kind == "numeric" else "an ISO date (2024-01-31)"
-            raise DataError(f"column {self.name!r}, row {first_row + bad}: {cells[bad]!r} is not {what}") from None
+            what = _("a number") if self.kind == "numeric" else _("an ISO date (2024-01-31)")
+            raise DataError(_("column {name!r}, row {first_row}: {cells!r} is not {what}").format(
+                                name=self.name, first_row=first_row + bad, cells=cells[bad], what=what)) from None
 
     def _readable(self, cell: str) -> bool:
         try:
@@ -164,7 +166,7 @@ class ColumnPlan:
         """
         absent = [c.name for c in self.features if c.name not in cells]
         if absent:
-            raise DataError(f"missing feature column(s): {', '.join(map(repr, absent))}")
+            raise DataError(_("missing feature column(s): {names}").format(names=', '.join(map(repr, absent))))
         n = len(next(iter(cells.values()))) if cells else 0
         x = np.zeros((n, len(self.feature_names())), dtype=np.float32)
         offset = 0
@@ -229,7 +231,7 @@ def _kind_and_rule(name: str, cells: list[str], missing: np.ndarray, decimal_com
         kind, comma = "numeric", use_comma
         whole = all(_WHOLE.fullmatch(c) for c in present)
         if whole and _ID_NAME.search(name) and len(np.unique(values)) == len(values):
-            rule = "an ID: a different whole number in every row"
+            rule = _("an ID: a different whole number in every row")
         break
     if not kind:
         try:
@@ -239,12 +241,13 @@ def _kind_and_rule(name: str, cells: list[str], missing: np.ndarray, decimal_com
             distinct = len(set(present))
             kind = "categorical"
             if present and distinct == len(present) and distinct > 1:
-                kind, rule = "text", "a different text in every row (an ID or a name)"
+                kind, rule = "text", _("a different text in every row (an ID or a name)")
             elif distinct > category_limit(n):
                 kind = "text"
-                rule = f"too many categories to one-hot: {distinct} values, at most {category_limit(n)} for {n:,} rows"
+                rule = _("too many categories to one-hot: {distinct} values, at most {limit} for {n:,} "
+                         "rows").format(distinct=distinct, limit=category_limit(n), n=n)
     if share > MOSTLY_MISSING:
-        rule = f"mostly missing: {share:.0%} of its values are missing"
+        rule = _("mostly missing: {share:.0%} of its values are missing").format(share=share)
     return kind, rule, comma
 
 
@@ -254,21 +257,22 @@ def _fit(column: Column, cells: list[str], missing: np.ndarray, impute: bool) ->
     column.indicator = impute and bool(missing.any())
     if column.kind == "date":
         column.origin = min(present, key=_timestamp)
-        use = f"days since {column.origin}"
+        use = _("days since {origin}").format(origin=column.origin)
     elif column.kind == "numeric":
-        use = "a number"
+        use = _("a number")
     else:
         column.kind = "categorical"  # text too many to one-hot is one-hot all the same when included
         column.categories = sorted(set(present))
-        use = f"one-hot, {len(column.categories)} values"
-    column.reason = f"{use}; included by you ({column.rule})" if column.rule else use
+        use = _("one-hot, {n_categories} values").format(n_categories=len(column.categories))
+    column.reason = _("{use}; included by you ({rule})").format(use=use, rule=column.rule) if column.rule else use
 
 
 def _names_check(what: str, header: list[str], names: Sequence[str], flag: str) -> None:
     unknown = [n for n in names if n not in header]
     if unknown:
         shown = ", ".join(header[:12]) + (", ..." if len(header) > 12 else "")
-        raise DataError(f"{what} has no column {unknown[0]!r} to {flag}; columns are: {shown}")
+        raise DataError(_("{what} has no column {unknown!r} to {flag}; columns are: {shown}").format(
+                            what=what, unknown=unknown[0], flag=flag, shown=shown))
 
 
 def make_plan(header: list[str], cells: list[list[str]], what: str, target: str | None = None,
@@ -282,15 +286,16 @@ def make_plan(header: list[str], cells: list[list[str]], what: str, target: str 
     target_name = target if target is not None else header[-1]
     if target_name not in header:
         shown = ", ".join(header[:12]) + (", ..." if len(header) > 12 else "")
-        raise DataError(f"{what} has no column {target_name!r}; columns are: {shown}")
-    _names_check(what, header, exclude, "exclude")
-    _names_check(what, header, include, "include")
+        raise DataError(_("{what} has no column {target_name!r}; columns are: {shown}").format(
+                            what=what, target_name=target_name, shown=shown))
+    _names_check(what, header, exclude, _("exclude"))
+    _names_check(what, header, include, _("include"))
     if target_name in exclude:
-        raise DataError(f"the target {target_name!r} cannot be excluded")
+        raise DataError(_("the target {target_name!r} cannot be excluded").format(target_name=target_name))
     n = len(cells[0])
     gone = np.array([[is_missing(c) for c in column] for column in cells], dtype=bool).reshape(len(header), n)
     t = header.index(target_name)
-    target_column = Column(target_name, "categorical", "target", "the last column, by default" if target is None else "")
+    target_column = Column(target_name, "categorical", "target", _("the last column, by default") if target is None else "")
     for comma in (False, True) if decimal_comma else (False,):
         try:
             gone[t] |= np.isnan(_floats(cells[t], comma))
@@ -312,7 +317,7 @@ def make_plan(header: list[str], cells: list[list[str]], what: str, target: str 
             gone[j] = np.isnan(_floats(cells[j], comma))  # inf too
         column = Column(name, kind, missing=int(gone[j][keep].sum()), rule=rule, decimal_comma=comma)
         if name in exclude:
-            column.role, column.reason = "excluded", "left out by you"
+            column.role, column.reason = "excluded", _("left out by you")
         elif rule and name not in include:
             column.role, column.reason = "excluded", rule
         columns.append(column)
@@ -323,15 +328,17 @@ def make_plan(header: list[str], cells: list[list[str]], what: str, target: str 
     dropped = int((~keep).sum())
     if keep.sum() < MIN_ROWS:
         worst = max([*features, t], key=lambda j: gone[j].sum())
-        raise DataError(f"{what}: only {int(keep.sum())} rows remain after dropping rows with missing values; "
-                        f"at least {MIN_ROWS} are needed ({header[worst]!r} alone misses {int(gone[worst].sum())})")
+        raise DataError(_("{what}: only {rows} rows remain after dropping rows with missing values; at least "
+                          "{min_rows} are needed ({column!r} alone misses {misses})").format(
+                            what=what, rows=int(keep.sum()), min_rows=MIN_ROWS, column=header[worst], misses=int(gone[worst].sum())))
     for j in features:
         _fit(columns[j], [c for c, k in zip(cells[j], keep) if k], gone[j][keep], missing == "impute")
     plan = ColumnPlan(columns, missing)
     if not features:
         why = "; ".join(f"{name!r}: {reason}" for name, reason in plan.excluded().items())
-        raise DataError(f"{what} has no usable feature columns besides the target {target_name!r}"
-                        + (f" (left out: {why})" if why else ""))
+        raise DataError(_("{what} has no usable feature columns besides the target {target_name!r}").format(
+                            what=what, target_name=target_name)
+                        + (_(" (left out: {why})").format(why=why) if why else ""))
     return plan, keep, column_notices(plan) + _row_notices(plan, n, no_target, dropped - no_target)
 
 
@@ -339,12 +346,14 @@ def column_notices(plan: ColumnPlan) -> list[str]:
     """What the plan does with columns, in a few lines: what the Data tab's column list shows too."""
     out = []
     if plan.target.reason:
-        out.append(f"target {plan.target.name!r}: {plan.target.reason} (choose another with --target, or `t` "
-                   "in the Data tab's column list)")
+        out.append(_("target {name!r}: {reason} (choose another with --target, or `t` in the Data tab's column "
+                     "list)").format(name=plan.target.name, reason=plan.target.reason))
     if plan.excluded():
-        out.append("left out " + "; ".join(f"{name!r} ({why})" for name, why in plan.excluded().items()))
-    out += [f"{c.name!r} is a date: used as days since {c.origin}" for c in plan.features if c.kind == "date"]
-    out += [f"used {c.name!r}: {c.reason}" for c in plan.features if c.rule]
+        left_out = (_("{name!r} ({why})").format(name=name, why=why) for name, why in plan.excluded().items())
+        out.append(_("left out {columns}").format(columns=_("; ").join(left_out)))
+    out += [_("{name!r} is a date: used as days since {origin}").format(
+                name=c.name, origin=c.origin) for c in plan.features if c.kind == "date"]
+    out += [_("used {name!r}: {reason}").format(name=c.name, reason=c.reason) for c in plan.features if c.rule]
     return out
 
 
@@ -352,26 +361,28 @@ def _row_notices(plan: ColumnPlan, rows: int, no_target: int, dropped: int) -> l
     """What was done with rows and cells: dropped rows, filled-in values, decimal commas."""
     out = []
     if no_target:
-        out.append(f"dropped {no_target:,} of {rows:,} rows without a target value")
+        out.append(_("dropped {no_target:,} of {rows:,} rows without a target value").format(no_target=no_target, rows=rows))
     if dropped:
-        out.append(f"dropped {dropped:,} of {rows:,} rows with a missing feature value (--missing drop)")
+        out.append(_("dropped {dropped:,} of {rows:,} rows with a missing feature value (--missing drop)").format(
+                       dropped=dropped, rows=rows))
     imputed = plan.imputed()
     if imputed:
         kinds = {c.name: c.kind for c in plan.features}
         how = []
         numbers = [name for name in imputed if kinds.get(name) != "categorical"]
         if numbers:
-            how.append(f"{_names(numbers)} with the training split's median, plus 0/1 columns "
-                       + ", ".join(f"'{name}={MISSING_CATEGORY}'" for name in numbers[:3])
-                       + (" ..." if len(numbers) > 3 else ""))
+            how.append(_("{names} with the training split's median, plus 0/1 columns {columns}").format(
+                names=_names(numbers), columns=", ".join(f"'{name}={MISSING_CATEGORY}'" for name in numbers[:3])
+                + (" ..." if len(numbers) > 3 else "")))
         texts = [name for name in imputed if kinds.get(name) == "categorical"]
         if texts:
-            how.append(f"{_names(texts)} as a '{MISSING_CATEGORY}' category")
+            how.append(_("{names} as a '{missing}' category").format(names=_names(texts), missing=MISSING_CATEGORY))
         counts = ", ".join(f"{name!r} {count:,}" for name, count in imputed.items())
-        out.append(f"filled in missing values of {counts} (of {rows - no_target:,} rows): {'; '.join(how)}")
+        out.append(_("filled in missing values of {counts} (of {rows:,} rows): {how}").format(
+                       counts=counts, rows=rows - no_target, how=_("; ").join(how)))
     commas = [c.name for c in plan.features if c.decimal_comma]
     if commas:
-        out.append(f"read decimal commas in {len(commas)} column(s): 2,5 as 2.5")
+        out.append(_("read decimal commas in {n} column(s): 2,5 as 2.5").format(n=len(commas)))
     return out
 
 

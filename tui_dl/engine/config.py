@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from tui_dl.engine.errors import ConfigError
+from tui_dl.i18n import N_, _
 
 ACTIVATIONS = ("sigmoid", "relu", "tanh", "gelu", "leaky_relu")
 OPTIMIZERS = ("sgd", "adam", "adamw")
-TASKS = ("auto", "classification", "regression")
+TASKS = (N_("auto"), N_("classification"), N_("regression"))  # marked: the display translates them
 MISSING_MODES = ("impute", "drop")  # missing feature values in a CSV: filled in, or the row dropped
 # Input features a model can take from a 2-D data set (TensorFlow Playground's), in the order of its input columns.
 FEATURES = ("x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)")
@@ -52,7 +53,7 @@ def ordered_features(names: list[str]) -> list[str]:
 def learning_rate_problem(lr: object) -> str | None:
     """Why `lr` is not a usable learning rate, or None (shared by the config, the trainer and the UI)."""
     if not _finite(lr) or not 0 < lr <= 100:
-        return f"learning rate must be > 0 and at most 100, got {lr}"
+        return _("learning rate must be > 0 and at most 100, got {lr}").format(lr=lr)
     return None
 
 
@@ -77,36 +78,43 @@ class DataConfig:
         """Each invalid field with a message saying why."""
         out: list[tuple[str, str]] = []
         if not isinstance(self.dataset, str) or not self.dataset.strip():
-            out.append(("dataset", "data set must be a registered name or a file path, got nothing"))
+            out.append(("dataset", _("data set must be a registered name or a file path, got nothing")))
         if self.target is not None and not isinstance(self.target, str):
-            out.append(("target", f"target must be a column name, got {self.target!r}"))
+            out.append(("target", _("target must be a column name, got {target!r}").format(target=self.target)))
         bad = [name for name in ("exclude", "include") if not _names(getattr(self, name))]
-        out += [(name, f"{name} must be a list of column names, got {getattr(self, name)!r}") for name in bad]
+        out += [(name, _("{name} must be a list of column names, got {value!r}").format(
+                           name=name, value=getattr(self, name))) for name in bad]
         if not bad:
             both = sorted(set(self.exclude) & set(self.include))
             if both:
-                out.append(("include", f"column {both[0]!r} is both excluded and included"))
+                out.append(("include", _("column {both!r} is both excluded and included").format(both=both[0])))
             if self.target in self.exclude:
-                out.append(("exclude", f"the target {self.target!r} cannot be excluded"))
+                out.append(("exclude", _("the target {target!r} cannot be excluded").format(target=self.target)))
         if self.missing not in MISSING_MODES:
-            out.append(("missing", f"missing must be one of {', '.join(MISSING_MODES)}, got {self.missing!r}"))
+            out.append(("missing", _("missing must be one of {missing_modes}, got {missing!r}").format(
+                                       missing_modes=', '.join(MISSING_MODES), missing=self.missing)))
         if self.task not in TASKS:
-            out.append(("task", f"task must be one of {', '.join(TASKS)}, got {self.task!r}"))
+            out.append(("task", _("task must be one of {tasks}, got {task!r}").format(
+                                    tasks=', '.join(TASKS), task=self.task)))
         if not _integer(self.samples) or not 10 <= self.samples <= MAX_SAMPLES:
-            out.append(("samples", f"samples must be a whole number from 10 to {MAX_SAMPLES:,}, got {self.samples}"))
+            out.append(("samples", _("samples must be a whole number from 10 to {max_samples:,}, got {samples}").format(
+                                       max_samples=MAX_SAMPLES, samples=self.samples)))
         if not _finite(self.noise) or not 0 <= self.noise <= 1:
-            out.append(("noise", f"noise must be between 0 and 1, got {self.noise}"))
+            out.append(("noise", _("noise must be between 0 and 1, got {noise}").format(noise=self.noise)))
         if not _integer(self.window) or not 1 <= self.window <= 60:
-            out.append(("window", f"window must be a whole number of days from 1 to 60, got {self.window}"))
+            out.append(("window", _("window must be a whole number of days from 1 to 60, got {window}").format(
+                                      window=self.window)))
         val_ok = _finite(self.val_split) and 0 <= self.val_split < 0.95
         if not val_ok:
-            out.append(("val_split", f"validation split must be at least 0 and below 0.95, got {self.val_split}"))
+            out.append(("val_split", _("validation split must be at least 0 and below 0.95, got {val_split}").format(
+                                         val_split=self.val_split)))
         if not _finite(self.test_split) or not 0 <= self.test_split < 0.5:
-            out.append(("test_split", f"test split must be at least 0 and below 0.5, got {self.test_split}"))
+            out.append(("test_split", _("test split must be at least 0 and below 0.5, got {test_split}").format(
+                                          test_split=self.test_split)))
         elif val_ok and self.val_split + self.test_split >= 0.95:
-            out.append(("test_split", "validation and test splits together must leave at least 5% for training"))
+            out.append(("test_split", _("validation and test splits together must leave at least 5% for training")))
         if not _integer(self.seed) or self.seed < 0:
-            out.append(("seed", f"seed must be a whole number >= 0, got {self.seed}"))
+            out.append(("seed", _("seed must be a whole number >= 0, got {seed}").format(seed=self.seed)))
         return out
 
 
@@ -138,25 +146,31 @@ class ModelConfig:
         """Each invalid field with a message saying why."""
         out: list[tuple[str, str]] = []
         if not _integer(self.layers) or not 0 <= self.layers <= MAX_LAYERS:
-            out.append(("layers", f"hidden layers must be a whole number from 0 to {MAX_LAYERS}, got {self.layers}"))
+            out.append(("layers", _("hidden layers must be a whole number from 0 to {max_layers}, got {layers}").format(
+                                      max_layers=MAX_LAYERS, layers=self.layers)))
         if not self.neurons:
-            out.append(("neurons", "neurons per layer must be one number or one per layer, got nothing"))
+            out.append(("neurons", _("neurons per layer must be one number or one per layer, got nothing")))
         for n in self.neurons:
             if not _integer(n) or not 1 <= n <= MAX_NEURONS:
-                out.append(("neurons", f"neurons per layer must be from 1 to {MAX_NEURONS:,}, got {n}"))
+                out.append(("neurons", _("neurons per layer must be from 1 to {max_neurons:,}, got {n}").format(
+                                           max_neurons=MAX_NEURONS, n=n)))
                 break
         if len(self.neurons) > 1 and _integer(self.layers) and len(self.neurons) != self.layers:
-            out.append(("neurons", f"{len(self.neurons)} layer widths given for {self.layers} hidden layers"))
+            out.append(("neurons", _("{n_neurons} layer widths given for {layers} hidden layers").format(
+                                       n_neurons=len(self.neurons), layers=self.layers)))
         if self.activation not in ACTIVATIONS:
-            out.append(("activation", f"activation must be one of {', '.join(ACTIVATIONS)}, got {self.activation!r}"))
+            out.append(("activation", _("activation must be one of {activations}, got {activation!r}").format(
+                                          activations=', '.join(ACTIVATIONS), activation=self.activation)))
         if not _finite(self.dropout) or not 0 <= self.dropout < 1:
-            out.append(("dropout", f"dropout must be at least 0 and below 1, got {self.dropout}"))
+            out.append(("dropout", _("dropout must be at least 0 and below 1, got {dropout}").format(
+                                       dropout=self.dropout)))
         if not isinstance(self.features, list) or (unknown := [n for n in self.features if n not in FEATURES]):
             shown = unknown[0] if isinstance(self.features, list) else self.features
-            out.append(("features", f"input features must be among {', '.join(FEATURES)}, got {shown!r}"))
+            out.append(("features", _("input features must be among {features}, got {shown!r}").format(
+                                        features=', '.join(FEATURES), shown=shown)))
         elif len(set(self.features)) < len(self.features):
             twice = next(n for n in self.features if self.features.count(n) > 1)
-            out.append(("features", f"input feature {twice!r} is given twice"))
+            out.append(("features", _("input feature {twice!r} is given twice").format(twice=twice)))
         return out
 
     def parameter_count(self, inputs: int, outputs: int) -> int:
@@ -201,50 +215,66 @@ class TrainConfig:
         """Each invalid field with a message saying why."""
         out: list[tuple[str, str]] = []
         if self.optimizer not in OPTIMIZERS:
-            out.append(("optimizer", f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {self.optimizer!r}"))
+            out.append(("optimizer", _("optimizer must be one of {optimizers}, got {optimizer!r}").format(
+                                         optimizers=', '.join(OPTIMIZERS), optimizer=self.optimizer)))
         if (problem := learning_rate_problem(self.lr)) is not None:
             out.append(("lr", problem))
         if not _finite(self.momentum) or not 0 <= self.momentum < 1:
-            out.append(("momentum", f"momentum must be at least 0 and below 1, got {self.momentum}"))
+            out.append(("momentum", _("momentum must be at least 0 and below 1, got {momentum}").format(
+                                        momentum=self.momentum)))
         if self.regularization not in REGULARIZATIONS:
-            out.append(("regularization", f"regularization must be one of {', '.join(REGULARIZATIONS)}, "
-                                          f"got {self.regularization!r}"))
+            out.append(("regularization", _("regularization must be one of {regularizations}, got "
+                                            "{regularization!r}").format(
+                                              regularizations=', '.join(REGULARIZATIONS), regularization=self.regularization)))
         if not _finite(self.reg_rate) or not 0 <= self.reg_rate <= 10:
-            out.append(("reg_rate", f"regularization rate must be from 0 to 10, got {self.reg_rate}"))
+            out.append(("reg_rate", _("regularization rate must be from 0 to 10, got {reg_rate}").format(
+                                        reg_rate=self.reg_rate)))
         elif self.regularization in ("l1", "l2") and self.reg_rate == 0:
-            out.append(("reg_rate", f"a regularization rate of 0 does nothing: give a rate above 0 for "
-                                    f"{self.regularization.upper()}, or choose none"))
+            out.append(("reg_rate", _("a regularization rate of 0 does nothing: give a rate above 0 for "
+                                      "{regularization}, or choose none").format(
+                                        regularization=self.regularization.upper())))
         if not _integer(self.batch_size) or not 1 <= self.batch_size <= MAX_BATCH_SIZE:
-            out.append(("batch_size", f"batch size must be a whole number from 1 to {MAX_BATCH_SIZE:,}, got {self.batch_size}"))
+            out.append(("batch_size", _("batch size must be a whole number from 1 to {max_batch_size:,}, got "
+                                        "{batch_size}").format(
+                                          max_batch_size=MAX_BATCH_SIZE, batch_size=self.batch_size)))
         if not _integer(self.epochs) or not 1 <= self.epochs <= MAX_EPOCHS:
-            out.append(("epochs", f"epochs must be a whole number from 1 to {MAX_EPOCHS:,}, got {self.epochs}"))
+            out.append(("epochs", _("epochs must be a whole number from 1 to {max_epochs:,}, got {epochs}").format(
+                                      max_epochs=MAX_EPOCHS, epochs=self.epochs)))
         if not _integer(self.seed) or self.seed < 0:
-            out.append(("seed", f"seed must be a whole number >= 0, got {self.seed}"))
+            out.append(("seed", _("seed must be a whole number >= 0, got {seed}").format(seed=self.seed)))
         if not isinstance(self.device, str) or not _valid_device_name(self.device):
-            out.append(("device", f"device must be auto, cpu, mps, cuda or cuda:N, got {self.device!r}"))
+            out.append(("device", _("device must be auto, cpu, mps, cuda or cuda:N, got {device!r}").format(
+                                      device=self.device)))
         if not _integer(self.threads) or not 0 <= self.threads <= MAX_THREADS:
-            out.append(("threads", f"CPU threads must be a whole number from 0 (share the cores) to {MAX_THREADS}, "
-                                   f"got {self.threads}"))
+            out.append(("threads", _("CPU threads must be a whole number from 0 (share the cores) to "
+                                     "{max_threads}, got {threads}").format(
+                                       max_threads=MAX_THREADS, threads=self.threads)))
         if not _integer(self.early_stop) or self.early_stop < 0:
-            out.append(("early_stop", f"early-stopping patience must be a whole number >= 0 (0 = off), got {self.early_stop}"))
+            out.append(("early_stop", _("early-stopping patience must be a whole number >= 0 (0 = off), got "
+                                        "{early_stop}").format(early_stop=self.early_stop)))
         if self.schedule not in SCHEDULES:
-            out.append(("schedule", f"schedule must be one of {', '.join(SCHEDULES)}, got {self.schedule!r}"))
+            out.append(("schedule", _("schedule must be one of {schedules}, got {schedule!r}").format(
+                                        schedules=', '.join(SCHEDULES), schedule=self.schedule)))
         if not _integer(self.warmup) or self.warmup < 0:
-            out.append(("warmup", f"warm-up must be a whole number of epochs >= 0 (0 = off), got {self.warmup}"))
+            out.append(("warmup", _("warm-up must be a whole number of epochs >= 0 (0 = off), got {warmup}").format(
+                                      warmup=self.warmup)))
         elif _integer(self.epochs) and self.warmup >= self.epochs > 0:
-            out.append(("warmup", f"warm-up must be shorter than the run's {self.epochs} epochs, got {self.warmup}"))
+            out.append(("warmup", _("warm-up must be shorter than the run's {epochs} epochs, got {warmup}").format(
+                                      epochs=self.epochs, warmup=self.warmup)))
         if not _integer(self.decay_epochs) or not 1 <= self.decay_epochs <= MAX_EPOCHS:
-            out.append(("decay_epochs", f"decay epochs must be a whole number from 1 to {MAX_EPOCHS:,}, "
-                                        f"got {self.decay_epochs}"))
+            out.append(("decay_epochs", _("decay epochs must be a whole number from 1 to {max_epochs:,}, got "
+                                          "{decay_epochs}").format(
+                                            max_epochs=MAX_EPOCHS, decay_epochs=self.decay_epochs)))
         if not _finite(self.decay_factor) or not 0 < self.decay_factor < 1:
-            out.append(("decay_factor", f"decay factor must be above 0 and below 1, got {self.decay_factor}"))
+            out.append(("decay_factor", _("decay factor must be above 0 and below 1, got {decay_factor}").format(
+                                            decay_factor=self.decay_factor)))
         return out
 
 
 def _valid_device_name(name: str) -> bool:
     if name in ("auto", "cpu", "mps", "cuda"):
         return True
-    prefix, _, index = name.partition(":")
+    prefix, _colon, index = name.partition(":")
     return prefix == "cuda" and index.isdigit()
 
 
@@ -284,19 +314,22 @@ class RunConfig:
         sections = {"data": DataConfig, "model": ModelConfig, "train": TrainConfig}
         unknown = set(data) - set(sections)
         if unknown:
-            raise ConfigError([("config", f"unknown section [{sorted(unknown)[0]}]; expected data, model, train")])
+            raise ConfigError([("config", _("unknown section [{unknown}]; expected data, model, train").format(
+                                              unknown=sorted(unknown)[0]))])
         built = {}
         for name, kind in sections.items():
             values = data.get(name, {})
             if not isinstance(values, dict):
-                raise ConfigError([(name, f"[{name}] must be a table of settings, got {values!r}")])
+                raise ConfigError([(name, _("[{name}] must be a table of settings, got {values!r}").format(
+                                              name=name, values=values))])
             values = dict(values)
             if name == "train" and "weight_decay" in values:
                 _read_weight_decay(values)
             known = {f.name for f in fields(kind)}
             extra = set(values) - known
             if extra:
-                raise ConfigError([(name, f"unknown key {sorted(extra)[0]!r} in [{name}]")])
+                raise ConfigError([(name, _("unknown key {extra!r} in [{name}]").format(
+                                              extra=sorted(extra)[0], name=name))])
             if name == "model" and isinstance(values.get("neurons"), int):
                 values["neurons"] = [values["neurons"]]
             built[name] = kind(**values)
@@ -311,8 +344,8 @@ def _read_weight_decay(train: dict[str, Any]) -> None:
     """Read the `weight_decay` of older configs and checkpoints as `regularization = "l2"` with that rate."""
     decay = train.pop("weight_decay")
     if "regularization" in train or "reg_rate" in train:
-        raise ConfigError([("train", 'weight_decay is the older name of regularization = "l2" with reg_rate: '
-                                     "give one or the other")])
+        raise ConfigError([("train", _("weight_decay is the older name of regularization = \"l2\" with reg_rate: "
+                                       "give one or the other"))])
     if decay != 0:
         train["regularization"], train["reg_rate"] = "l2", decay
 
@@ -322,17 +355,19 @@ def load_toml(path: str | Path) -> RunConfig:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
-        raise ConfigError([("config", f"cannot read config file {path}: {exc.strerror or exc}")]) from None
+        raise ConfigError([("config", _("cannot read config file {path}: {reason}").format(
+                                          path=path, reason=exc.strerror or exc))]) from None
     except UnicodeDecodeError:
-        raise ConfigError([("config", f"config file {path} is not UTF-8 text")]) from None
+        raise ConfigError([("config", _("config file {path} is not UTF-8 text").format(path=path))]) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError([("config", f"config file {path} is not valid TOML: {exc}")]) from None
+        raise ConfigError([("config", _("config file {path} is not valid TOML: {exc}").format(
+                                          path=path, exc=exc))]) from None
     try:
         return RunConfig.from_dict(data)
     except (TypeError, ValueError) as exc:
-        raise ConfigError([("config", f"config file {path}: {exc}")]) from None
+        raise ConfigError([("config", _("config file {path}: {exc}").format(path=path, exc=exc))]) from None
 
 
 def _toml_value(value: Any) -> str:

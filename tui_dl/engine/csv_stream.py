@@ -14,6 +14,7 @@ from pathlib import Path
 
 from tui_dl.engine.errors import DataError
 from tui_dl.engine.files import column_names, sniff_delimiter
+from tui_dl.i18n import _
 
 HEAD_BYTES = 65_536
 
@@ -22,7 +23,7 @@ def _encoding(head: bytes, name: str) -> str:
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "utf-16"
     if b"\0" in head[:4096]:
-        raise DataError(f"{name} is a binary file, not CSV text")
+        raise DataError(_("{name} is a binary file, not CSV text").format(name=name))
     try:
         codecs.getincrementaldecoder("utf-8")().decode(head, final=False)  # a character cut at the end is fine
     except UnicodeDecodeError:
@@ -39,9 +40,9 @@ class CsvStream:
             with path.open("rb") as handle:
                 head = handle.read(HEAD_BYTES)
         except OSError as exc:
-            raise DataError(f"cannot read {path}: {exc.strerror or exc}") from None
+            raise DataError(_("cannot read {path}: {reason}").format(path=path, reason=exc.strerror or exc)) from None
         if not head.strip():
-            raise DataError(f"{path.name} is empty")
+            raise DataError(_("{name} is empty").format(name=path.name))
         encoding = _encoding(head, path.name)
         self.delimiter = sniff_delimiter(head.decode(encoding, "replace"))
         self._handle = path.open(encoding=encoding, errors="replace", newline="")
@@ -49,7 +50,7 @@ class CsvStream:
         first = next(self._rows(), None)
         if first is None:
             self.close()
-            raise DataError(f"{path.name} holds no values")
+            raise DataError(_("{name} holds no values").format(name=path.name))
         self.header = column_names(first)
 
     def _rows(self) -> Iterator[list[str]]:
@@ -58,7 +59,7 @@ class CsvStream:
                 if "".join(row).strip():  # a line of empty cells is blank too
                     yield row
         except csv.Error as exc:
-            raise DataError(f"{self.path.name} is not valid CSV: {exc}") from None
+            raise DataError(_("{name} is not valid CSV: {exc}").format(name=self.path.name, exc=exc)) from None
 
     def chunks(self, rows: int) -> Iterator[tuple[int, list[list[str]]]]:
         """(number of the chunk's first row, its rows as stripped cells), `rows` at a time; row 1 is the first
@@ -67,8 +68,8 @@ class CsvStream:
         try:
             for row in self._rows():
                 if len(row) != width:
-                    raise DataError(f"{self.path.name}: row {number + len(chunk)} has {len(row)} fields but the "
-                                    f"header has {width}")
+                    raise DataError(_("{name}: row {number} has {n_row} fields but the header has {width}").format(
+                                        name=self.path.name, number=number + len(chunk), n_row=len(row), width=width))
                 chunk.append([cell.strip() for cell in row])
                 if len(chunk) == rows:
                     yield number, chunk

@@ -10,6 +10,7 @@ from tui_dl.engine.config import DataConfig
 from tui_dl.engine.errors import DataError
 from tui_dl.engine.rawdata import RawData
 from tui_dl.paths import datasets_dir
+from tui_dl.i18n import N_, _
 
 
 @dataclass(frozen=True)
@@ -26,8 +27,8 @@ class DatasetSpec:
     generator: str | None = None  # a synthetic set's function in engine.synthetic
 
 
-PLAYGROUND = "synthetic (Playground)"
-LECTURE = "synthetic (lecture)"
+PLAYGROUND = N_("synthetic (Playground)")
+LECTURE = N_("synthetic (lecture)")
 
 
 def _synthetic(name: str, task: str, generator: str, description: str, source: str = PLAYGROUND,
@@ -71,23 +72,23 @@ def _shipped(name: str, file: str, target: str, task: str, description: str, sou
 REGISTRY: dict[str, DatasetSpec] = {
     spec.name: spec
     for spec in (
-        _synthetic("circle", "classification", "circle", "a disc inside a ring", classes=("outside", "inside")),
-        _synthetic("xor", "classification", "xor", "quadrants: same sign vs different sign", classes=("different", "same")),
-        _synthetic("gauss", "classification", "gauss", "two Gaussian clouds"),
-        _synthetic("spiral", "classification", "spiral", "two interleaved spiral arms", classes=("arm B", "arm A")),
-        _synthetic("plane", "regression", "plane", "a tilted plane over 2-D inputs"),
-        _synthetic("gauss-bumps", "regression", "gauss_bumps", "six Gaussian bumps over 2-D inputs"),
-        _synthetic("sine", "regression", "sine", "y = sin(x), a 1-D curve", LECTURE),
-        _synthetic("piecewise", "regression", "piecewise", "a piecewise-linear 1-D curve (sum of hard sigmoids)", LECTURE),
-        DatasetSpec("daily-views", "regression", "tomorrow's views from the last 1 or 7 days (weekly cycle)",
+        _synthetic("circle", "classification", "circle", N_("a disc inside a ring"), classes=("outside", "inside")),
+        _synthetic("xor", "classification", "xor", N_("quadrants: same sign vs different sign"), classes=("different", "same")),
+        _synthetic("gauss", "classification", "gauss", N_("two Gaussian clouds")),
+        _synthetic("spiral", "classification", "spiral", N_("two interleaved spiral arms"), classes=("arm B", "arm A")),
+        _synthetic("plane", "regression", "plane", N_("a tilted plane over 2-D inputs")),
+        _synthetic("gauss-bumps", "regression", "gauss_bumps", N_("six Gaussian bumps over 2-D inputs")),
+        _synthetic("sine", "regression", "sine", N_("y = sin(x), a 1-D curve"), LECTURE),
+        _synthetic("piecewise", "regression", "piecewise", N_("a piecewise-linear 1-D curve (sum of hard sigmoids)"), LECTURE),
+        DatasetSpec("daily-views", "regression", N_("tomorrow's views from the last 1 or 7 days (weekly cycle)"),
                     LECTURE, ("samples", "noise", "window"), _daily_views, generator="views_windows"),
-        _shipped("digits", "digits.csv", "digit", "classification", "handwritten digits, 8x8 pixels",
+        _shipped("digits", "digits.csv", "digit", "classification", N_("handwritten digits, 8x8 pixels"),
                  "UCI Optical Recognition of Handwritten Digits", image_shape=(8, 8)),
-        _shipped("iris", "iris.csv", "species", "classification", "iris flowers, 3 species", "Fisher's Iris (UCI)"),
-        _shipped("wine", "wine.csv", "cultivar", "classification", "wines from 3 cultivars", "UCI Wine"),
+        _shipped("iris", "iris.csv", "species", "classification", N_("iris flowers, 3 species"), "Fisher's Iris (UCI)"),
+        _shipped("wine", "wine.csv", "cultivar", "classification", N_("wines from 3 cultivars"), "UCI Wine"),
         _shipped("breast-cancer", "breast_cancer.csv", "diagnosis", "classification",
-                 "breast tumour cells, malignant or benign", "UCI Breast Cancer Wisconsin (Diagnostic)"),
-        _shipped("diabetes", "diabetes.csv", "progression", "regression", "disease progression after one year",
+                 N_("breast tumour cells, malignant or benign"), "UCI Breast Cancer Wisconsin (Diagnostic)"),
+        _shipped("diabetes", "diabetes.csv", "progression", "regression", N_("disease progression after one year"),
                  "Efron et al. (2004) diabetes data"),
     )
 }
@@ -98,15 +99,18 @@ def load_raw(cfg: DataConfig) -> RawData:
     spec = REGISTRY.get(cfg.dataset)
     if spec is not None:
         if cfg.target is not None or cfg.exclude or cfg.include:
-            raise DataError(f"--target, --exclude and --include apply to CSV files; {spec.name} is a built-in data set")
+            raise DataError(_("--target, --exclude and --include apply to CSV files; {name} is a built-in data set").format(
+                                name=spec.name))
         raw = spec.load(cfg)
         if cfg.task not in ("auto", raw.task):
-            raise DataError(f"{spec.name} is a {raw.task} data set; --task {cfg.task} does not apply")
+            raise DataError(_("{name} is a {task} data set; --task {task2} does not apply").format(
+                                name=spec.name, task=_(raw.task), task2=cfg.task))
         return raw
     path = Path(cfg.dataset).expanduser()
     if not path.exists():
         names = ", ".join(REGISTRY)
-        raise DataError(f"unknown data set {cfg.dataset!r}: not a built-in name ({names}) nor an existing file")
+        raise DataError(_("unknown data set {dataset!r}: not a built-in name ({names}) nor an existing file").format(
+                            dataset=cfg.dataset, names=names))
     from tui_dl.engine.files import load_file
 
     return load_file(path, cfg.target, cfg.task, cfg.exclude, cfg.include, cfg.missing)

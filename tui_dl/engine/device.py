@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 
 from tui_dl.engine.errors import UserError
+from tui_dl.i18n import _
 
 
 def available_devices() -> list[str]:
@@ -27,12 +28,14 @@ def resolve_device(name: str) -> torch.device:
         return torch.device("cpu")
     if name.startswith("cuda"):
         if not torch.cuda.is_available():
-            raise UserError(f"device {name} is not available: this machine has no CUDA GPU (use auto or cpu)")
+            raise UserError(_("device {name} is not available: this machine has no CUDA GPU (use auto or cpu)").format(
+                                name=name))
         index = int(name.partition(":")[2] or 0)
         if index >= torch.cuda.device_count():
-            raise UserError(f"device {name} is not available: this machine has {torch.cuda.device_count()} CUDA GPU(s)")
+            raise UserError(_("device {name} is not available: this machine has {device_count} CUDA GPU(s)").format(
+                                name=name, device_count=torch.cuda.device_count()))
     if name == "mps" and not torch.backends.mps.is_available():
-        raise UserError("device mps is not available on this machine (use auto or cpu)")
+        raise UserError(_("device mps is not available on this machine (use auto or cpu)"))
     return torch.device(name)
 
 

@@ -1,5 +1,7 @@
 """Errors the engine raises for problems a user can fix."""
 
+from tui_dl.i18n import _
+
 
 class UserError(Exception):
     """A problem with the user's input (a value, a file, a checkpoint), with a message for them."""
@@ -10,7 +12,7 @@ class ConfigError(UserError):
 
     def __init__(self, problems: list[tuple[str, str]]):
         self.problems = problems
-        super().__init__("; ".join(dict.fromkeys(message for _, message in problems)))  # each message once
+        super().__init__(_("; ").join(dict.fromkeys(message for _field, message in problems)))  # each message once
 
 
 class DataError(UserError):

@@ -12,6 +12,7 @@ from enum import StrEnum
 import numpy as np
 
 from tui_dl.engine.config import RunConfig
+from tui_dl.i18n import N_, _
 
 
 class RunStatus(StrEnum):
@@ -43,7 +44,21 @@ class RunStatus(StrEnum):
 
     @property
     def label(self) -> str:
-        return self.value.replace("_", " ")
+        """The state as the user reads it, in the language in use."""
+        return _(_LABELS[self])
+
+
+_LABELS = {RunStatus.IDLE: N_("idle"), RunStatus.STARTING: N_("starting"), RunStatus.RUNNING: N_("running"),
+           RunStatus.PAUSED: N_("paused"), RunStatus.STOPPING: N_("stopping"), RunStatus.COMPLETED: N_("completed"),
+           RunStatus.STOPPED: N_("stopped"), RunStatus.EARLY_STOPPED: N_("early stopped"),
+           RunStatus.DIVERGED: N_("diverged"), RunStatus.FAILED: N_("failed"),
+           RunStatus.INTERRUPTED: N_("interrupted"), RunStatus.CRASHED: N_("crashed"),
+           RunStatus.UNREADABLE: N_("unreadable")}
+
+
+def status_label(value: str) -> str:
+    """A status string (of a summary that may be from another version) as the user reads it."""
+    return RunStatus(value).label if value in RunStatus._value2member_map_ else value.replace("_", " ")
 
 
 @dataclass

@@ -12,6 +12,7 @@ import torch
 
 from tui_dl.engine.config import FEATURES, ordered_features
 from tui_dl.engine.errors import DataError
+from tui_dl.i18n import _
 
 Column = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 # Each feature as a torch expression of the columns x1 and x2: the one source of the training code, the ONNX
@@ -33,8 +34,8 @@ COLUMNS: dict[str, Column] = {name: eval(f"lambda x1, x2: {text}", {"torch": tor
 def check_inputs(names: list[str], inputs: int, dataset: str) -> None:
     """Raise DataError unless features `names` can be computed for a data set with `inputs` inputs."""
     if names and inputs != 2:
-        raise DataError(f"input features ({', '.join(names)}) are for data sets with 2 inputs; "
-                        f"{dataset} has {inputs}")
+        raise DataError(_("input features ({names}) are for data sets with 2 inputs; {dataset} has {inputs}").format(
+                            names=', '.join(names), dataset=dataset, inputs=inputs))
 
 
 def expand(x: torch.Tensor, names: list[str]) -> torch.Tensor:

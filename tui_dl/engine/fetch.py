@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from tui_dl.engine.errors import UserError
+from tui_dl.i18n import _
 
 SOURCES: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {
     "mnist": (
@@ -53,7 +54,7 @@ def _download(url: str, target: Path, expected_md5: str, timeout: float) -> None
             for block in iter(lambda: response.read(1 << 20), b""):
                 out.write(block)
         if md5sum(Path(tmp)) != expected_md5:
-            raise FetchError(f"{target.name} from {url} failed its checksum")
+            raise FetchError(_("{name} from {url} failed its checksum").format(name=target.name, url=url))
         os.replace(tmp, target)
     finally:
         Path(tmp).unlink(missing_ok=True)
@@ -62,25 +63,28 @@ def _download(url: str, target: Path, expected_md5: str, timeout: float) -> None
 def fetch(name: str, folder: Path, timeout: float = 30.0, log: Callable[[str], None] = print) -> Path:
     """Download `name` into `folder` (skipping files already present and verified); return the folder."""
     if name not in SOURCES:
-        raise UserError(f"unknown download {name!r}; choose one of {', '.join(SOURCES)}")
+        raise UserError(_("unknown download {name!r}; choose one of {sources}").format(
+                            name=name, sources=', '.join(SOURCES)))
     mirrors, files = SOURCES[name]
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise UserError(f"cannot create {folder}: {exc.strerror or exc}") from None
+        raise UserError(_("cannot create {folder}: {reason}").format(
+                            folder=folder, reason=exc.strerror or exc)) from None
     for file, checksum in files.items():
         target = folder / file
         if target.exists() and md5sum(target) == checksum:
-            log(f"ok        {target} (already here, checksum verified)")
+            log(_("ok        {target} (already here, checksum verified)").format(target=target))
             continue
         reasons = []
         for mirror in mirrors:
             try:
                 _download(mirror + file, target, checksum, timeout)
-                log(f"fetched   {target} (checksum verified)")
+                log(_("fetched   {target} (checksum verified)").format(target=target))
                 break
             except (urllib.error.URLError, OSError, FetchError) as exc:
                 reasons.append(f"{mirror}: {getattr(exc, 'reason', exc)}")
         else:
-            raise FetchError(f"cannot download {file} (is this machine offline?) - " + "; ".join(reasons))
+            raise FetchError(_("cannot download {file} (is this machine offline?) - {reasons}").format(
+                                 file=file, reasons="; ".join(reasons)))
     return folder

@@ -16,6 +16,7 @@ import numpy as np
 from tui_dl.engine.columns import MIN_ROWS, make_plan
 from tui_dl.engine.errors import DataError
 from tui_dl.engine.rawdata import RawData, targets_from_values
+from tui_dl.i18n import _
 
 FASHION_CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
 
@@ -30,7 +31,8 @@ def load_file(path: Path, target: str | None = None, task: str = "auto", exclude
               include: Sequence[str] = (), missing: str = "impute") -> RawData:
     """Load a user's CSV, NPZ or IDX file (or a folder of IDX files); the column options apply to CSV."""
     if not is_csv(path) and (exclude or include):
-        raise DataError(f"--exclude and --include apply to CSV columns; {path.name} is not a CSV file")
+        raise DataError(_("--exclude and --include apply to CSV columns; {name} is not a CSV file").format(
+                            name=path.name))
     try:
         if is_csv(path):
             return load_csv(path, target, task, exclude, include, missing)
@@ -38,7 +40,7 @@ def load_file(path: Path, target: str | None = None, task: str = "auto", exclude
             return load_npz(path, task)
         return load_idx(path, task)
     except OSError as exc:
-        raise DataError(f"cannot read {path}: {exc.strerror or exc}") from None
+        raise DataError(_("cannot read {path}: {reason}").format(path=path, reason=exc.strerror or exc)) from None
 
 
 # CSV -------------------------------------------------------------------------------------------
@@ -46,14 +48,15 @@ def load_file(path: Path, target: str | None = None, task: str = "auto", exclude
 def _read_text(path: Path) -> str:
     raw = path.read_bytes()
     if not raw.strip():
-        raise DataError(f"{path.name} is empty")
+        raise DataError(_("{name} is empty").format(name=path.name))
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 with a BOM: Excel's "Unicode Text"
         try:
             return raw.decode("utf-16")
         except UnicodeDecodeError:
-            raise DataError(f"{path.name} starts like UTF-16 text but does not decode as UTF-16") from None
+            raise DataError(_("{name} starts like UTF-16 text but does not decode as UTF-16").format(
+                                name=path.name)) from None
     if b"\0" in raw[:4096]:
-        raise DataError(f"{path.name} is a binary file, not CSV text")
+        raise DataError(_("{name} is a binary file, not CSV text").format(name=path.name))
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -97,9 +100,9 @@ def _read_rows(path: Path) -> tuple[list[list[str]], list[int], str]:
                 rows.append(row)
                 line_numbers.append(reader.line_num)
     except csv.Error as exc:
-        raise DataError(f"{path.name} is not valid CSV: {exc}") from None
+        raise DataError(_("{name} is not valid CSV: {exc}").format(name=path.name, exc=exc)) from None
     if not rows:
-        raise DataError(f"{path.name} holds no values")
+        raise DataError(_("{name} holds no values").format(name=path.name))
     if all(not row[-1].strip() for row in rows):  # every line ends with a delimiter
         rows = [row[:-1] for row in rows]
     return rows, line_numbers, delimiter
@@ -129,13 +132,16 @@ def load_csv(path: Path, target: str | None = None, task: str = "auto", exclude:
     rows, line_numbers, delimiter = _read_rows(path)
     header = column_names(rows[0])
     if len(header) < 2:
-        raise DataError(f"{path.name} needs a header and at least two columns (features and a target), "
-                        f"separated by commas, semicolons, tabs or |; found {len(header)}")
+        raise DataError(_("{name} needs a header and at least two columns (features and a target), separated by "
+                          "commas, semicolons, tabs or |; found {n_header}").format(
+                            name=path.name, n_header=len(header)))
     for number, row in zip(line_numbers[1:], rows[1:]):
         if len(row) != len(header):
-            raise DataError(f"{path.name}: row {number} has {len(row)} fields but the header has {len(header)}")
+            raise DataError(_("{name}: row {number} has {n_row} fields but the header has {n_header}").format(
+                                name=path.name, number=number, n_row=len(row), n_header=len(header)))
     if len(rows) - 1 < MIN_ROWS:
-        raise DataError(f"{path.name} has {len(rows) - 1} data rows; at least {MIN_ROWS} are needed")
+        raise DataError(_("{name} has {n_rows} data rows; at least {min_rows} are needed").format(
+                            name=path.name, n_rows=len(rows) - 1, min_rows=MIN_ROWS))
     # Python strings per column, not one 2-D numpy array: its width would be the longest cell anywhere.
     cells = [[cell.strip() for cell in column] for column in zip(*rows[1:])]
     plan, keep, notices = make_plan(header, cells, path.name, target, exclude, include, missing,
@@ -169,26 +175,30 @@ def load_npz(path: Path, task: str = "auto") -> RawData:
             for key in ("x", "y"):
                 name = next((k for k in (key, key.upper()) if k in keys), None)
                 if name is None:
-                    raise DataError(f"{path.name} has no array named {key!r} or {key.upper()!r} "
-                                    f"(it has: {', '.join(keys) or 'nothing'})")
+                    raise DataError(_("{name} has no array named {key!r} or {key2!r} (it has: {names})").format(
+                                        name=path.name, key=key, key2=key.upper(), names=', '.join(keys) or _("nothing")))
                 names.append(name)
             x, y = archive[names[0]], archive[names[1]]
     except (zipfile.BadZipFile, EOFError, ValueError) as exc:
         if isinstance(exc, ValueError) and "pickle" in str(exc):
-            raise DataError(f"{path.name} holds Python objects; only plain numeric arrays are read") from None
-        raise DataError(f"{path.name} is not a valid .npz archive") from None
+            raise DataError(_("{name} holds Python objects; only plain numeric arrays are read").format(
+                                name=path.name)) from None
+        raise DataError(_("{name} is not a valid .npz archive").format(name=path.name)) from None
     if x.ndim < 2 or y.ndim == 0 or x.shape[0] != y.shape[0]:
-        raise DataError(f"{path.name}: x must be N x features and y must have N rows; got x {x.shape}, y {y.shape}")
+        raise DataError(_("{name}: x must be N x features and y must have N rows; got x {shape}, y {shape2}").format(
+                            name=path.name, shape=x.shape, shape2=y.shape))
     if x.dtype.kind not in "biuf":
-        raise DataError(f"{path.name}: x must be numeric, got {x.dtype}")
+        raise DataError(_("{name}: x must be numeric, got {dtype}").format(name=path.name, dtype=x.dtype))
     if len(x) < MIN_ROWS:
-        raise DataError(f"{path.name} has {len(x)} samples; at least {MIN_ROWS} are needed")
+        raise DataError(_("{name} has {n_x} samples; at least {min_rows} are needed").format(
+                            name=path.name, n_x=len(x), min_rows=MIN_ROWS))
     x = x.reshape(len(x), -1).astype(np.float32)
     if not np.all(np.isfinite(x)):
-        raise DataError(f"{path.name}: x contains NaN or infinite values")
+        raise DataError(_("{name}: x contains NaN or infinite values").format(name=path.name))
     if y.ndim == 2 and y.shape[1] > 1:
         if task == "classification" or y.dtype.kind not in "biuf":
-            raise DataError(f"{path.name}: a 2-D y is read as several regression targets and must be numeric")
+            raise DataError(_("{name}: a 2-D y is read as several regression targets and must be numeric").format(
+                                name=path.name))
         found_task, targets, classes = "regression", y.astype(np.float32), []
     else:
         found_task, targets, classes = targets_from_values(y.reshape(-1), task, f"{path.name}'s y")
@@ -207,18 +217,19 @@ def read_idx(path: Path) -> np.ndarray:
         try:
             raw = gzip.decompress(raw)
         except (OSError, EOFError, zlib.error):
-            raise DataError(f"{path.name} is a damaged gzip file") from None
+            raise DataError(_("{name} is a damaged gzip file").format(name=path.name)) from None
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in _IDX_TYPES or raw[3] == 0:
-        raise DataError(f"{path.name} is not an IDX file (wrong magic number)")
+        raise DataError(_("{name} is not an IDX file (wrong magic number)").format(name=path.name))
     ndim = raw[3]
     header_size = 4 + 4 * ndim
     if len(raw) < header_size:
-        raise DataError(f"{path.name} is truncated inside its header")
+        raise DataError(_("{name} is truncated inside its header").format(name=path.name))
     shape = tuple(int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
     dtype = np.dtype(_IDX_TYPES[raw[2]])
     expected = int(np.prod(shape)) * dtype.itemsize
     if len(raw) - header_size < expected:
-        raise DataError(f"{path.name} is truncated: header promises {expected:,} bytes of data, found {len(raw) - header_size:,}")
+        raise DataError(_("{name} is truncated: header promises {expected:,} bytes of data, found {n_raw:,}").format(
+                            name=path.name, expected=expected, n_raw=len(raw) - header_size))
     return np.frombuffer(raw, dtype=dtype, count=int(np.prod(shape)), offset=header_size).reshape(shape)
 
 
@@ -233,14 +244,15 @@ def idx_pair(path: Path, labels_needed: bool = True) -> tuple[Path, Path | None]
         candidates = sorted(p for p in path.iterdir() if _IMAGES.search(p.name))
         train = [p for p in candidates if p.name.startswith("train")]
         if not candidates:
-            raise DataError(f"{path} holds no *-images-idx3-ubyte file")
+            raise DataError(_("{path} holds no *-images-idx3-ubyte file").format(path=path))
         path = (train or candidates)[0]
     if _LABELS.search(path.name):
         images_name, labels_name = _LABELS.sub(r"images\1idx3", path.name), path.name
     elif _IMAGES.search(path.name):
         images_name, labels_name = path.name, _IMAGES.sub(r"labels\1idx1", path.name)
     else:
-        raise DataError(f"{path.name}: IDX files must be named like train-images-idx3-ubyte and train-labels-idx1-ubyte")
+        raise DataError(_("{name}: IDX files must be named like train-images-idx3-ubyte and train-labels-idx1-ubyte").format(
+                            name=path.name))
 
     def existing(name: str, needed: bool = True) -> Path | None:
         stem = name[:-3] if name.endswith(".gz") else name
@@ -249,7 +261,8 @@ def idx_pair(path: Path, labels_needed: bool = True) -> tuple[Path, Path | None]
                 return candidate
         if not needed:
             return None
-        raise DataError(f"cannot find {stem}[.gz] next to {path.name}; IDX images need their labels file")
+        raise DataError(_("cannot find {stem}[.gz] next to {name}; IDX images need their labels file").format(
+                            stem=stem, name=path.name))
 
     return existing(images_name), existing(labels_name, labels_needed)
 
@@ -259,7 +272,8 @@ def load_idx(path: Path, task: str = "auto") -> RawData:
     images_path, labels_path = idx_pair(path)
     images, labels = read_idx(images_path), read_idx(labels_path)
     if images.ndim < 2 or labels.ndim != 1 or len(images) != len(labels):
-        raise DataError(f"{images_path.name} and {labels_path.name} do not match: {images.shape} images, {labels.shape} labels")
+        raise DataError(_("{name} and {name2} do not match: {shape} images, {shape2} labels").format(
+                            name=images_path.name, name2=labels_path.name, shape=images.shape, shape2=labels.shape))
     x = images.reshape(len(images), -1).astype(np.float32)
     if images.dtype == np.uint8:
         x /= 255.0
@@ -270,5 +284,6 @@ def load_idx(path: Path, task: str = "auto") -> RawData:
     side = images.shape[1:]
     names = [f"pixel_{i}" for i in range(x.shape[1])]
     return RawData(images_path.name, found_task, x, y, names, classes, str(images_path),
-                   notices=[f"{len(x):,} images of {'x'.join(map(str, side))} pixels"],
+                   notices=[_("{n:,} images of {size} pixels").format(
+                                n=len(x), size='x'.join(map(str, side)))],
                    image_shape=(side[0], side[1]) if len(side) == 2 else None)

@@ -9,6 +9,7 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
+from tui_dl.i18n import _, ngettext
 
 EVAL_CHUNK = 65_536  # rows per forward pass when evaluating (bounds the activations' memory)
 
@@ -196,22 +197,23 @@ def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
 def why_not(kind: str, task: str, inputs: int) -> str | None:
     """Why the insight `kind` does not apply to a data set, or None when it does."""
     if kind == "boundary" and inputs != 2:
-        what = "decision boundary" if task == "classification" else "predicted value over the plane"
-        return f"the {what} needs 2 input features (this data set has {inputs})"
+        what = _("decision boundary") if task == "classification" else _("predicted value over the plane")
+        return _("the {what} needs 2 input features (this data set has {inputs})").format(what=what, inputs=inputs)
     if kind == "fit" and task != "regression":
-        return "the regression fit is for regression data sets (this one is classification)"
+        return _("the regression fit is for regression data sets (this one is classification)")
     if kind == "confusion" and task != "classification":
-        return "the confusion matrix is for classification data sets (this one is regression)"
+        return _("the confusion matrix is for classification data sets (this one is regression)")
     if kind == "pieces" and (task != "regression" or inputs != 1):
-        return (f"neurons as pieces are for regression on one input (this data set is {task} "
-                f"with {inputs} input{'s' if inputs != 1 else ''})")
+        return ngettext("neurons as pieces are for regression on one input (this data set is {task} with {inputs} "
+                        "input)", "neurons as pieces are for regression on one input (this data set is {task} with "
+                        "{inputs} inputs)", inputs).format(task=_(task), inputs=inputs)
     if kind == "neurons" and inputs != 2:
-        return f"neuron maps need 2 input features (this data set has {inputs})"
+        return _("neuron maps need 2 input features (this data set has {inputs})").format(inputs=inputs)
     return None
 
 
 def model_why_not(kind: str, hidden_layers: int) -> str | None:
     """Why the insight `kind` does not apply to a model with `hidden_layers`, or None when it does."""
     if kind in ("pieces", "neurons") and hidden_layers == 0:
-        return "the model has no hidden layer: it has no neurons to show (add one on the Model tab)"
+        return _("the model has no hidden layer: it has no neurons to show (add one on the Model tab)")
     return None

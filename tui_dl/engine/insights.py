@@ -27,6 +27,7 @@ from tui_dl.engine.insight_data import (
 )
 from tui_dl.engine.prepare import PreparedData
 from tui_dl.engine.trajectory import Trajectory
+from tui_dl.i18n import N_, _
 
 BOUNDARY_POINTS = 600  # data points drawn over the boundary
 FIT_POINTS = 600  # points of a regression fit
@@ -118,7 +119,7 @@ def fit(model: nn.Module, data: PreparedData) -> Fit:
     if raw.features == 1 or raw.ordered:
         if raw.ordered:
             index = _spread(raw.samples, FIT_POINTS)
-            kind, x, x_label = "series", index.astype(np.float64), "sample (in time order)"
+            kind, x, x_label = "series", index.astype(np.float64), _("sample (in time order)")
         else:
             order = np.argsort(raw.x[:, 0], kind="stable")
             index = order[_spread(raw.samples, FIT_POINTS)]
@@ -126,20 +127,20 @@ def fit(model: nn.Module, data: PreparedData) -> Fit:
         true = raw.y[index, 0].astype(np.float64)
         inputs = data.encode(raw.x[index])
     else:
-        x_eval, y_eval, _ = _evaluation_split(data)
+        x_eval, y_eval, _split = _evaluation_split(data)
         index = torch.from_numpy(_spread(len(x_eval), FIT_POINTS)).to(data.device)
         inputs = x_eval[index]
         true = (y_eval[index, 0].cpu().double() * data.y_std[0] + data.y_mean[0]).numpy()
-        kind, x_label = "scatter", "true"
+        kind, x_label = "scatter", _("true")
         x = true
     predicted = (_predict(model, inputs)[:, 0].cpu().double() * data.y_std[0] + data.y_mean[0]).numpy()
-    return Fit(kind, x, true, predicted, x_label, "predicted" if kind == "scatter" else "target")
+    return Fit(kind, x, true, predicted, x_label, _("predicted") if kind == "scatter" else _("target"))
 
 
 def _evaluation_split(data: PreparedData) -> tuple[torch.Tensor, torch.Tensor, str]:
     if len(data.x_val):
-        return data.x_val, data.y_val, "validation"
-    return data.x_train, data.y_train, "training"
+        return data.x_val, data.y_val, N_("validation")  # the split's name: `_()` shows it
+    return data.x_train, data.y_train, N_("training")
 
 
 def confusion(model: nn.Module, data: PreparedData) -> Confusion:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from tui_dl.engine.config import ModelConfig, RunConfig
 from tui_dl.engine.insight_data import EVAL_CHUNK
+from tui_dl.i18n import _
 
 FLOAT = 4
 WARN_SHARE = 0.7  # warn when the estimate passes this share of the device's free memory
@@ -33,10 +34,10 @@ class MemoryEstimate:
         return self.weights + self.gradients + self.optimizer + self.snapshot + self.activations + self.data
 
     def describe(self) -> str:
-        parts = [("weights", self.weights), ("gradients", self.gradients), ("optimizer state", self.optimizer),
-                 ("checkpoint snapshot", self.snapshot), ("activations", self.activations), ("data", self.data)]
+        parts = [(_("weights"), self.weights), (_("gradients"), self.gradients), (_("optimizer state"), self.optimizer),
+                 (_("checkpoint snapshot"), self.snapshot), (_("activations"), self.activations), (_("data"), self.data)]
         shown = ", ".join(f"{name} {format_bytes(size)}" for name, size in parts if size)
-        return f"about {format_bytes(self.total)} ({shown})"
+        return _("about {total} ({parts})").format(total=format_bytes(self.total), parts=shown)
 
 
 def format_bytes(size: float) -> str:
@@ -79,11 +80,13 @@ def fit_problem(needed: MemoryEstimate, free: int | None, device: str) -> tuple[
     """(why the run cannot start, or None; a warning when it is close, or None) for `free` bytes on `device`."""
     if free is None:
         return None, None
-    advice = "fewer or narrower layers, or a smaller batch size"
+    advice = _("fewer or narrower layers, or a smaller batch size")
     if needed.total > free:
-        return (f"the model will not fit in memory: it needs {needed.describe()}, but {device} has "
-                f"{format_bytes(free)} free; use {advice}"), None
+        return (_("the model will not fit in memory: it needs {needed}, but {device} has {free} "
+                  "free; use {advice}").format(
+                    needed=needed.describe(), device=device, free=format_bytes(free), advice=advice)), None
     if needed.total > WARN_SHARE * free:
-        return None, (f"memory is tight: the run needs {needed.describe()} of the {format_bytes(free)} free on "
-                      f"{device}; if it fails, use {advice}")
+        return None, (_("memory is tight: the run needs {needed} of the {free} free on {device}; if "
+                        "it fails, use {advice}").format(
+                          needed=needed.describe(), free=format_bytes(free), device=device, advice=advice))
     return None, None

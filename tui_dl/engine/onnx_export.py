@@ -22,6 +22,7 @@ from torch import nn
 from tui_dl.engine.errors import UserError
 from tui_dl.engine.features import expand
 from tui_dl.engine.predictor import Predictor
+from tui_dl.i18n import _
 
 INSTALL = 'pip install "tui-dl[onnx]"  (or: pip install onnx onnxruntime)'
 OPSET = 17
@@ -93,7 +94,8 @@ def _onnx():
     try:
         import onnx
     except ImportError:
-        raise ExportError(f"ONNX export needs the onnx package, which is not installed: {INSTALL}") from None
+        raise ExportError(_("ONNX export needs the onnx package, which is not installed: {install}").format(
+                              install=INSTALL)) from None
     return onnx
 
 
@@ -116,7 +118,7 @@ def export_onnx(p: Predictor, path: Path) -> Path:
         onnx.helper.set_model_props(graph, metadata(p))
         onnx.save(graph, str(path))
     except OSError as exc:
-        raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from None
+        raise ExportError(_("cannot write {path}: {reason}").format(path=path, reason=exc.strerror or exc)) from None
     return path
 
 

@@ -24,6 +24,7 @@ from tui_dl.engine.csv_stream import CsvStream
 from tui_dl.engine.errors import DataError
 from tui_dl.engine.files import idx_pair, is_csv, read_idx
 from tui_dl.engine.predictor import Predictor
+from tui_dl.i18n import _
 
 PREDICT_CHUNK = 10_000  # rows read, predicted and written at a time
 EXAMPLES = 3  # unseen categories named in a notice
@@ -80,22 +81,27 @@ class PredictReport:
     def notices(self, predictor: Predictor) -> list[str]:
         out = []
         if self.ignored:
-            out.append(f"ignored {len(self.ignored)} column(s) the model does not use: "
-                       + ", ".join(map(repr, self.ignored[:8])) + (", ..." if len(self.ignored) > 8 else ""))
+            names = ", ".join(map(repr, self.ignored[:8])) + (", ..." if len(self.ignored) > 8 else "")
+            out.append(_("ignored {n} column(s) the model does not use: {names}").format(n=len(self.ignored), names=names))
         for name, count in self.imputed.items():
-            fill = f"the training split's median {predictor.fills[name]:g}" if name in predictor.fills \
-                else "the '(missing)' category"
-            out.append(f"filled in {count:,} missing value(s) of {name!r} with {fill}, as training did")
+            fill = _("the training split's median {median:g}").format(
+                       median=predictor.fills[name]) if name in predictor.fills \
+                else _("the '(missing)' category")
+            out.append(_("filled in {count:,} missing value(s) of {name!r} with {fill}, as training did").format(
+                           count=count, name=name, fill=fill))
         if self.not_filled:
             counts = ", ".join(f"{name!r} {count:,}" for name, count in self.not_filled.items())
-            out.append(f"{self.empty:,} row(s) have an empty prediction: a missing value in a column training never "
-                       f"filled in ({counts}; it had no missing values, or was trained with --missing drop)")
+            out.append(_("{empty:,} row(s) have an empty prediction: a missing value in a column training never "
+                         "filled in ({counts}; it had no missing values, or was trained with --missing drop)").format(
+                           empty=self.empty, counts=counts))
         for name, count in self.unseen.items():
             shown = ", ".join(map(repr, self.unseen_examples[name]))
-            out.append(f"{count:,} row(s) have a value of {name!r} not seen in training ({shown}"
-                       f"{', ...' if name in self.more_unseen else ''}): one-hot as all zeros")
+            out.append(_("{count:,} row(s) have a value of {name!r} not seen in training ({shown}): one-hot "
+                         "as all zeros").format(
+                           count=count, name=name, shown=shown + (', ...' if name in self.more_unseen else '')))
         if self.scores is not None and self.scores.unknown:
-            out.append(f"{self.scores.unknown:,} row(s) have a target class the model never saw (counted as wrong)")
+            out.append(_("{unknown:,} row(s) have a target class the model never saw (counted as wrong)").format(
+                           unknown=self.scores.unknown))
         return out
 
     def metrics_text(self, predictor: Predictor) -> str:
@@ -103,9 +109,10 @@ class PredictReport:
         metrics = self.scores.metrics() if self.scores is not None else {}
         if not metrics:
             return ""
-        what = (f"accuracy {metrics['acc']:.1%}" if "acc" in metrics
+        what = (_("accuracy {acc:.1%}").format(acc=metrics["acc"]) if "acc" in metrics
                 else f"MAE {metrics['mae']:.4g}  R² {metrics['r2']:.4f}")
-        return f"on the {self.scores.rows:,} rows with a target ({predictor.target.name}): {what}"
+        return _("on the {rows:,} rows with a target ({name}): {what}").format(
+                   rows=self.scores.rows, name=predictor.target.name, what=what)
 
 
 class RowWriter:
@@ -157,8 +164,8 @@ def _predict_csv(predictor: Predictor, path: Path, out: TextIO, as_json: bool, c
     if absent:
         stream.close()
         shown = ", ".join(n if len(n) <= 24 else n[:23] + "…" for n in header[:12]) + (", ..." if len(header) > 12 else "")
-        raise DataError(f"{path.name} lacks the feature column(s) {', '.join(map(repr, absent))} the model was "
-                        f"trained on (it has: {shown})")
+        raise DataError(_("{name} lacks the feature column(s) {columns} the model was trained on (it has: {shown})").format(
+                            name=path.name, columns=', '.join(map(repr, absent)), shown=shown))
     used = {c.name for c in plan.features} | {plan.target.name}
     report = PredictReport(ignored=[n for n in header if n not in used])
     has_target = plan.target.name in header
@@ -184,7 +191,7 @@ def _predict_csv(predictor: Predictor, path: Path, out: TextIO, as_json: bool, c
             _score(predictor, report.scores, outputs, encoded.empty, cells[plan.target.name], first)
         writer.write(rows, outputs, encoded.empty)
     if not report.rows:
-        raise DataError(f"{path.name} has a header but no rows to predict")
+        raise DataError(_("{name} has a header but no rows to predict").format(name=path.name))
     return report
 
 
@@ -204,9 +211,10 @@ def _score(predictor: Predictor, scores: Scores, outputs: np.ndarray, empty: np.
 def _predict_arrays(predictor: Predictor, path: Path, out: TextIO, as_json: bool, chunk: int) -> PredictReport:
     x, y = _read_arrays(path)
     if x.shape[1] != predictor.inputs:
-        raise DataError(f"{path.name} has {x.shape[1]} values per sample, but the model takes {predictor.inputs}")
+        raise DataError(_("{name} has {values} values per sample, but the model takes {inputs}").format(
+                            name=path.name, values=x.shape[1], inputs=predictor.inputs))
     if not np.all(np.isfinite(x)):
-        raise DataError(f"{path.name}: x contains NaN or infinite values")
+        raise DataError(_("{name}: x contains NaN or infinite values").format(name=path.name))
     report = PredictReport(rows=len(x))
     header = ["row"] + ([] if y is None else ["target"])
     if y is not None:
@@ -260,13 +268,15 @@ def _read_arrays(path: Path) -> tuple[np.ndarray, np.ndarray | None]:
             with np.load(path, allow_pickle=False) as archive:
                 arrays = {k: archive[k] for k in archive.keys() if k in ("x", "X", "y", "Y")}
         except (OSError, ValueError, EOFError) as exc:
-            raise DataError(f"{path.name} is not a readable .npz archive of numeric arrays ({exc})") from None
+            raise DataError(_("{name} is not a readable .npz archive of numeric arrays ({exc})").format(
+                                name=path.name, exc=exc)) from None
         x = arrays.get("x", arrays.get("X"))
         y = arrays.get("y", arrays.get("Y"))
         if x is None or x.ndim < 2 or x.dtype.kind not in "biuf":
-            raise DataError(f"{path.name} needs a numeric array 'x' (or 'X') of N samples x features")
+            raise DataError(_("{name} needs a numeric array 'x' (or 'X') of N samples x features").format(
+                                name=path.name))
         if y is not None and (len(y) != len(x) or y.dtype.kind not in "biuf"):
-            raise DataError(f"{path.name}: y must be numeric with one row per sample of x")
+            raise DataError(_("{name}: y must be numeric with one row per sample of x").format(name=path.name))
         return x.reshape(len(x), -1).astype(np.float32), y
     images_path, labels_path = idx_pair(path, labels_needed=False)
     images = read_idx(images_path)
@@ -275,6 +285,6 @@ def _read_arrays(path: Path) -> tuple[np.ndarray, np.ndarray | None]:
         x /= 255.0
     labels = read_idx(labels_path) if labels_path is not None else None
     if labels is not None and len(labels) != len(x):
-        raise DataError(f"{images_path.name} and {labels_path.name} do not match: {len(x)} images, "
-                        f"{len(labels)} labels")
+        raise DataError(_("{name} and {name2} do not match: {n_x} images, {n_labels} labels").format(
+                            name=images_path.name, name2=labels_path.name, n_x=len(x), n_labels=len(labels)))
     return x, labels

@@ -24,6 +24,7 @@ from tui_dl.engine.errors import CheckpointError
 from tui_dl.engine.features import expand
 from tui_dl.engine.insight_data import EVAL_CHUNK
 from tui_dl.engine.model import build_model
+from tui_dl.i18n import _
 
 NEEDED = ("task", "class_names", "feature_names", "x_mean", "x_std", "y_mean", "y_std")
 NEEDED_FOR_CSV = ("column_plan", "fill_values")  # kept in checkpoints since tui-dl read CSV columns by plan
@@ -53,16 +54,18 @@ def uses_csv_plan(dataset: str) -> bool:
 class Predictor:
     """The model of a checkpoint on the CPU, in eval mode, with the preprocessing it was trained with."""
 
-    def __init__(self, state: dict, name: str = "the checkpoint"):
+    def __init__(self, state: dict, name: str | None = None):
+        name = _("the checkpoint") if name is None else name
         config = checkpoint_config(state)
         dataset = config.data.dataset
         needed = NEEDED + (NEEDED_FOR_CSV if uses_csv_plan(dataset) else ())
         missing = [key for key in needed if state.get(key) is None]
         if missing:
             raise CheckpointError(
-                f"{name} was saved by an older tui-dl: it lacks {', '.join(missing)} (what predicting needs to "
-                f"read new rows as training did); write a new checkpoint by training it one more epoch: "
-                f"tui-dl train --resume {name} --epochs {int(state['epoch']) + 1} --save NEW.pt")
+                _("{name} was saved by an older tui-dl: it lacks {missing} (what predicting needs to read new rows "
+                  "as training did); write a new checkpoint by training it one more epoch: tui-dl train --resume "
+                  "{name} --epochs {epoch} --save NEW.pt").format(
+                    name=name, missing=', '.join(missing), epoch=int(state['epoch']) + 1))
         self.config = config
         self.task: str = state["task"]
         self.class_names: list[str] = list(state["class_names"])
@@ -81,15 +84,18 @@ class Predictor:
         self.model_inputs, self.outputs = int(state["inputs"]), int(state["outputs"])
         self.inputs = len(self.plan.feature_names())  # the raw features a row gives
         if config.model.input_size(self.inputs) != self.model_inputs:
-            raise CheckpointError(f"{name} is inconsistent: its column plan gives {self.inputs} features"
-                                  + (f" ({len(self.features)} input features)" if self.features else "")
-                                  + f" but the model has {self.model_inputs} inputs")
+            given = (_("{inputs} ({count} input features)").format(inputs=self.inputs, count=len(self.features))
+                     if self.features else self.inputs)
+            raise CheckpointError(_("{name} is inconsistent: its column plan gives {features} features but "
+                                    "the model has {inputs} inputs").format(
+                                      name=name, features=given, inputs=self.model_inputs))
         self.input_mean, self.input_std = _input_statistics(state, self.features)
         self.model = build_model(config.model, self.model_inputs, self.outputs)
         try:
             self.model.load_state_dict(state["model"])
         except RuntimeError as exc:
-            raise CheckpointError(f"{name}: its weights do not fit its model: {str(exc).splitlines()[0]}") from None
+            raise CheckpointError(_("{name}: its weights do not fit its model: {reason}").format(
+                                      name=name, reason=str(exc).splitlines()[0])) from None
         self.model.eval()
         self._value_index = dict((name, j) for j, name in self.plan.value_features())
 
@@ -237,9 +243,7 @@ def find_checkpoint(spec: str, runs_root: Path) -> Path:
     """The checkpoint `spec` names: a file, a run folder (its best.pt), or a run name / unique prefix under
     `runs_root` (its best.pt). Raises a UserError when there is none."""
     from tui_dl.engine.run_list import find_run
-    from tui_dl.engine.runs import BEST, LAST, SUMMARY
-
-    from tui_dl.engine.runs import RunError
+    from tui_dl.engine.runs import BEST, LAST, SUMMARY, RunError
 
     path = Path(spec).expanduser()
     if path.is_file():
@@ -251,9 +255,12 @@ def find_checkpoint(spec: str, runs_root: Path) -> Path:
             folder = find_run(runs_root, spec)
         except RunError:
             if path.is_dir():  # a folder of that name here, and no run of that name
-                raise CheckpointError(f"{path} is a folder but not a tui-dl run (no {SUMMARY} or {BEST})") from None
+                raise CheckpointError(_("{path} is a folder but not a tui-dl run (no {summary} or {best})").format(
+                                          path=path, summary=SUMMARY, best=BEST)) from None
             raise
     if (folder / BEST).is_file():
         return folder / BEST
-    hint = f"; give {folder / LAST} to use its last epoch" if (folder / LAST).is_file() else ""
-    raise CheckpointError(f"run {folder.name} has no {BEST} yet (it is written once an epoch has finished){hint}")
+    hint = _("; give {folder} to use its last epoch").format(
+               folder=folder / LAST) if (folder / LAST).is_file() else ""
+    raise CheckpointError(_("run {name} has no {best} yet (it is written once an epoch has finished){hint}").format(
+                              name=folder.name, best=BEST, hint=hint))

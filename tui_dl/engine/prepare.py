@@ -13,6 +13,7 @@ from tui_dl.engine.config import DataConfig
 from tui_dl.engine.errors import DataError
 from tui_dl.engine.features import check_inputs, expand
 from tui_dl.engine.rawdata import RawData
+from tui_dl.i18n import _
 
 
 @dataclass
@@ -73,7 +74,8 @@ def split_indices(n: int, cfg: DataConfig) -> tuple[np.ndarray, np.ndarray, np.n
         n_test = max(n_test, 1)
     n_train = n - n_val - n_test
     if n_train < 2:
-        raise DataError(f"only {n_train} training samples remain after the validation/test split of {n} samples")
+        raise DataError(_("only {n_train} training samples remain after the validation/test split of {n} samples").format(
+                            n_train=n_train, n=n))
     return order[:n_train], order[n_train:n_train + n_val], order[n_train + n_val:]
 
 

@@ -8,6 +8,7 @@ import numpy as np
 
 from tui_dl.engine.columns import ColumnPlan
 from tui_dl.engine.errors import DataError
+from tui_dl.i18n import _
 
 MAX_CLASSES_FOR_AUTO = 20
 MAX_CLASSES = 1000  # more text classes than this (or than half the rows) is not a target one means
@@ -77,7 +78,7 @@ def targets_from_values(values: np.ndarray, task: str, what: str) -> tuple[str, 
     if values.dtype.kind in "biuf":
         numeric = values.astype(np.float64)
         if not np.all(np.isfinite(numeric)):
-            raise DataError(f"{what} has non-finite target values (NaN or infinity)")
+            raise DataError(_("{what} has non-finite target values (NaN or infinity)").format(what=what))
         whole = bool(np.all(numeric == np.round(numeric)))
         distinct = np.unique(numeric)
         if task == "auto":
@@ -88,18 +89,20 @@ def targets_from_values(values: np.ndarray, task: str, what: str) -> tuple[str, 
         return task, np.searchsorted(distinct, numeric).astype(np.int64), _check_classes(names, what)
     text = values.astype(str)
     if task == "regression":
-        raise DataError(f"{what} has text targets, so it cannot be a regression task")
+        raise DataError(_("{what} has text targets, so it cannot be a regression task").format(what=what))
     distinct = np.unique(text)
     names = [str(name) for name in distinct]  # plain str: checkpoints must not pickle numpy scalars
     if task == "auto" and len(names) > min(MAX_CLASSES, max(MAX_CLASSES_FOR_AUTO, len(text) // 2)):
-        raise DataError(f"{what} has {len(names):,} distinct values in {len(text):,} rows: too many to be classes "
-                        "(is it an ID, a name or a time?); choose another target (--target, or t on the Data "
-                        "tab's column list), or --task classification to insist")
+        raise DataError(_("{what} has {n_names:,} distinct values in {n_text:,} rows: too many to be classes (is "
+                          "it an ID, a name or a time?); choose another target (--target, or t on the Data tab's "
+                          "column list), or --task classification to insist").format(
+                            what=what, n_names=len(names), n_text=len(text)))
     return "classification", np.searchsorted(distinct, text).astype(np.int64), _check_classes(names, what)
 
 
 def _check_classes(names: list[str], what: str) -> list[str]:
     if len(names) < 2:
         only = names[0] if names else "nothing"
-        raise DataError(f"{what} has only one class ({only}); classification needs at least two")
+        raise DataError(_("{what} has only one class ({only}); classification needs at least two").format(
+                            what=what, only=only))
     return names

@@ -7,6 +7,7 @@ from typing import TextIO
 
 from tui_dl.engine.run_list import read_metrics
 from tui_dl.engine.runs import RunError
+from tui_dl.i18n import _
 
 METRIC_COLUMNS = ("epoch", "step", "train_loss", "val_loss", "train_acc", "val_acc", "val_mae", "val_r2", "lr",
                   "samples_per_s", "seconds")
@@ -36,7 +37,7 @@ def export_tensorboard(folder: Path, logdir: Path) -> Path:
     try:
         from torch.utils.tensorboard import SummaryWriter
     except ImportError:
-        raise RunError("TensorBoard export needs the tensorboard package: pip install tensorboard") from None
+        raise RunError(_("TensorBoard export needs the tensorboard package: pip install tensorboard")) from None
     target = Path(logdir).expanduser() / folder.name
     writer = SummaryWriter(log_dir=str(target))
     elapsed = 0.0

@@ -8,8 +8,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from rich.cells import cell_len, set_cell_size
+
 from tui_dl.engine.duration import format_duration
+from tui_dl.engine.events import status_label
 from tui_dl.engine.runs import METRICS, SUMMARY, RunError, RunSummary
+from tui_dl.i18n import N_, _
 
 
 
@@ -19,12 +23,13 @@ def read_summary(folder: Path) -> RunSummary:
     try:
         data = json.loads((folder / SUMMARY).read_text(encoding="utf-8"))
         if not isinstance(data, dict):
-            raise ValueError("not an object")
+            raise ValueError(_("not an object"))
         return RunSummary.from_dict(data, folder)
     except FileNotFoundError:
-        raise RunError(f"{folder} is not a tui-dl run (no {SUMMARY})") from None
+        raise RunError(_("{folder} is not a tui-dl run (no {summary})").format(
+                           folder=folder, summary=SUMMARY)) from None
     except (OSError, ValueError, TypeError) as exc:
-        raise RunError(f"{folder / SUMMARY} is unreadable: {exc}") from None
+        raise RunError(_("{folder} is unreadable: {exc}").format(folder=folder / SUMMARY, exc=exc)) from None
 
 
 def _lowest(value: float | None) -> tuple[bool, float]:
@@ -69,10 +74,10 @@ def _optimizer(run: RunSummary) -> str:
 def _test(run: RunSummary) -> str:
     """The final model's headline metric on the test split: accuracy, else R², else the loss."""
     if run.test_acc is not None:
-        return f"acc {run.test_acc:.1%}"
+        return _("acc {acc:.1%}").format(acc=run.test_acc)
     if run.test_r2 is not None:
         return f"R² {run.test_r2:.3f}"
-    return MISSING if run.test_loss is None else f"loss {run.test_loss:.4f}"
+    return MISSING if run.test_loss is None else _("loss {loss:.4f}").format(loss=run.test_loss)
 
 
 def _epochs(run: RunSummary) -> str:
@@ -81,7 +86,8 @@ def _epochs(run: RunSummary) -> str:
 
 @dataclass(frozen=True)
 class Column:
-    """A column of the runs table: its title and its text for a run (cut to `width` characters)."""
+    """A column of the runs table: its title (English, an identifier: `_(title)` shows it) and its text for a run
+    (cut to `width` cells)."""
 
     title: str
     text: Callable[[RunSummary], str]
@@ -92,18 +98,18 @@ class Column:
 
 # Most important first: at 80 or 120 terminal columns the left ones are visible without scrolling.
 COLUMNS = (
-    Column("run", lambda r: r.name, width=24),  # a default name: 20261201-091755-diamonds
-    Column("state", lambda r: r.live_status.replace("_", " "), width=13),  # running / paused / crashed first
-    Column("data set", lambda r: Path(r.dataset).name, width=16),
-    Column("model", _model, width=22),
-    Column("val loss", lambda r: _number(r.best_val_loss, ".4f"), numeric=True),
-    Column("val acc", lambda r: _number(r.best_val_acc, ".1%"), numeric=True, optional=True),
-    Column("val R²", lambda r: _number(r.best_val_r2, ".3f"), numeric=True, optional=True),
-    Column("val MAE", lambda r: _number(r.best_val_mae, ".4g"), numeric=True, optional=True),
-    Column("test", _test, optional=True),
-    Column("epochs", _epochs, numeric=True),
-    Column("optimizer", _optimizer, width=24),
-    Column("time", lambda r: format_duration(r.seconds), numeric=True),
+    Column(N_("run"), lambda r: r.name, width=24),  # a default name: 20261201-091755-diamonds
+    Column(N_("state"), lambda r: status_label(r.live_status), width=13),  # running / paused / crashed first
+    Column(N_("data set"), lambda r: Path(r.dataset).name, width=16),
+    Column(N_("model"), _model, width=22),
+    Column(N_("val loss"), lambda r: _number(r.best_val_loss, ".4f"), numeric=True),
+    Column(N_("val acc"), lambda r: _number(r.best_val_acc, ".1%"), numeric=True, optional=True),
+    Column(N_("val R²"), lambda r: _number(r.best_val_r2, ".3f"), numeric=True, optional=True),
+    Column(N_("val MAE"), lambda r: _number(r.best_val_mae, ".4g"), numeric=True, optional=True),
+    Column(N_("test"), _test, optional=True),
+    Column(N_("epochs"), _epochs, numeric=True),
+    Column(N_("optimizer"), _optimizer, width=24),
+    Column(N_("time"), lambda r: format_duration(r.seconds), numeric=True),
 )
 
 
@@ -118,7 +124,7 @@ def cells(run: RunSummary, columns: tuple[Column, ...] = COLUMNS) -> tuple[str, 
 
 
 def _fit(text: str, width: int) -> str:
-    return text if len(text) <= width else text[:width - 1] + "…"
+    return text if cell_len(text) <= width else set_cell_size(text, width - 1) + "…"
 
 
 def sort_runs(runs: list[RunSummary], by: str, reverse: bool = False) -> list[RunSummary]:
@@ -155,9 +161,10 @@ def find_run(root: Path, run: str) -> Path:
     if len(matches) == 1:
         return matches[0]
     if matches:
-        raise RunError(f"{run!r} matches {len(matches)} runs in {root}: "
-                       + ", ".join(m.name for m in matches[:5]) + (" ..." if len(matches) > 5 else ""))
-    raise RunError(f"no run {run!r} in {root} (`tui-dl runs` lists them)")
+        raise RunError(_("{run!r} matches {n} runs in {root}: {names}").format(
+                           run=run, n=len(matches), root=root,
+                           names=", ".join(m.name for m in matches[:5]) + (" ..." if len(matches) > 5 else "")))
+    raise RunError(_("no run {run!r} in {root} (`tui-dl runs` lists them)").format(run=run, root=root))
 
 
 def read_metrics(folder: Path) -> list[dict[str, Any]]:
@@ -167,7 +174,8 @@ def read_metrics(folder: Path) -> list[dict[str, Any]]:
     except FileNotFoundError:
         return []
     except OSError as exc:
-        raise RunError(f"cannot read {folder / METRICS}: {exc.strerror or exc}") from None
+        raise RunError(_("cannot read {file}: {reason}").format(
+                           file=folder / METRICS, reason=exc.strerror or exc)) from None
     records = []
     for line in lines:
         try:

@@ -33,6 +33,7 @@ from tui_dl.engine.events import (
 )
 from tui_dl.engine.process import process_alive
 from tui_dl.engine.run_lock import RunLock, lock_state
+from tui_dl.i18n import _
 
 CONFIG, METRICS, SUMMARY, BEST, LAST = "config.toml", "metrics.jsonl", "summary.json", "best.pt", "last.pt"
 STEPS, STEP_DTYPE = "steps.f32", "<f4"
@@ -138,7 +139,7 @@ def unique_folder(root: Path, name: str) -> Path:
             return folder
         except FileExistsError:
             continue
-    raise RunError(f"too many runs named {name} in {root}")
+    raise RunError(_("too many runs named {name} in {root}").format(name=name, root=root))
 
 
 def default_run_name(dataset: str) -> str:
@@ -189,7 +190,8 @@ class RunRecorder:
             elif isinstance(event, RunFinished):
                 self._finished(event)
         except (OSError, UserError) as exc:
-            self.errors.append(f"run folder {self.folder or self.root}: {getattr(exc, 'strerror', None) or exc}")
+            self.errors.append(_("run folder {folder}: {reason}").format(
+                                   folder=self.folder or self.root, reason=getattr(exc, 'strerror', None) or exc))
             if self._writer is None:  # setting up failed part way
                 self._close_files()
 

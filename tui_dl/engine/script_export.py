@@ -27,6 +27,7 @@ from tui_dl.engine.predictor import Predictor
 from tui_dl.engine.script_loop import TEMPLATE as LOOP_TEMPLATE
 from tui_dl.engine.script_loop import features_code, loop_code
 from tui_dl.paths import datasets_dir
+from tui_dl.i18n import _
 
 TEMPLATES = Path(__file__).with_name("script_templates")
 WIDTH = 110  # the generated file's longest lines
@@ -40,7 +41,7 @@ def _sections(name: str) -> dict[str, str]:
     """A template file's `#% NAME` sections by name."""
     out: dict[str, str] = {}
     for part in _template(name).split("#% ")[1:]:
-        title, _, body = part.partition("\n")
+        title, _sep, body = part.partition("\n")
         out[title.strip()] = body
     return out
 
@@ -122,10 +123,10 @@ def _csv_code(p: Predictor, path: str) -> dict[str, str]:
         f"MISSING = {{{', '.join(_literal(m) for m in sorted(MISSING_MARKERS))}}}  # cells meaning no value (any case)",
     ])
     code = "\n\n" + "".join(sections[name] for name in wanted) + features_code + "\n\n" + target_code + "\n\n" + load
-    value_columns = [j for j, _ in plan.value_features()]
+    value_columns = [j for j, _name in plan.value_features()]
     fill = ""
     if value_columns:
-        names = ", ".join(name for _, name in plan.value_features())
+        names = ", ".join(name for _j, name in plan.value_features())
         fill = ("    for j in " + _literal(value_columns) + f":  # the numbers and dates: {names}\n"
                 "        known = x[train, j][~np.isnan(x[train, j])]  # a missing one gets the training median\n"
                 "        x[np.isnan(x[:, j]), j] = float(np.median(known)) if len(known) else 0.0\n")
@@ -211,7 +212,8 @@ def _data(p: Predictor) -> dict[str, str]:
     if not Path(path).exists():
         from tui_dl.engine.errors import DataError
 
-        raise DataError(f"the run's data file {path} no longer exists: the script reads it to train")
+        raise DataError(_("the run's data file {path} no longer exists: the script reads it to train").format(
+                            path=path))
     return _csv_code(p, path) if is_csv(Path(path)) else _array_code(p, path)
 
 
@@ -338,5 +340,5 @@ def export_script(state: dict, path: Path, name: str = "the checkpoint") -> Path
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
     except OSError as exc:
-        raise UserError(f"cannot write {path}: {exc.strerror or exc}") from None
+        raise UserError(_("cannot write {path}: {reason}").format(path=path, reason=exc.strerror or exc)) from None
     return path

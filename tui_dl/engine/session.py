@@ -29,6 +29,7 @@ from tui_dl.engine.events import (
 )
 from tui_dl.engine.runs import RunRecorder
 from tui_dl.engine.trainer import Trainer
+from tui_dl.i18n import _
 
 Listener = Callable[[int, Event], None]
 
@@ -107,7 +108,7 @@ class RunSession:
     def step(self, source: str = "") -> None:
         """While paused, train exactly one batch and stay paused (UserError when the run is not paused)."""
         if not self.trainer.step_once(source):
-            raise UserError("one batch at a time is for a paused run: pause it first")
+            raise UserError(_("one batch at a time is for a paused run: pause it first"))
 
     def set_lr(self, lr: float, source: str = "") -> None:
         """Raises UserError for a learning rate out of range."""
@@ -123,7 +124,7 @@ class RunSession:
         from tui_dl.engine.checkpoint import save_checkpoint
 
         if self.trainer.snapshot is None:
-            raise UserError("nothing to save yet: the run has not finished setting up")
+            raise UserError(_("nothing to save yet: the run has not finished setting up"))
         state = self.trainer.checkpoint_state()
         return save_checkpoint(state, path), state["epoch"]
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import psutil
+from tui_dl.i18n import _
 
 GIB = 1024 ** 3
 NAME_WIDTH = 20  # a GPU name longer than this is cut in the compact line
@@ -100,28 +101,28 @@ class SystemMonitor:
             return tuple(self._gpu(i) for i in range(len(self._handles))), self._gpu_note
         except Exception as exc:  # noqa: BLE001 - a monitor must not take the UI down
             if self._gpu_note is None:  # NVML could not be started: do not try again
-                self._gpu_note = f"NVML error: {exc}"
-            return (), f"GPU query failed: {exc}"
+                self._gpu_note = _("NVML error: {exc}").format(exc=exc)
+            return (), _("GPU query failed: {exc}").format(exc=exc)
 
     def _start_nvml(self) -> str:
         """Initialise NVML and find the GPUs; the note to show ("" on success)."""
         try:
             import pynvml
         except ImportError:
-            return "nvidia-ml-py not installed"
+            return _("nvidia-ml-py not installed")
         try:
             pynvml.nvmlInit()
         except pynvml.NVMLError:  # also raised when the NVML library itself is missing
-            return "no NVIDIA driver"
+            return _("no NVIDIA driver")
         try:
             handles = [pynvml.nvmlDeviceGetHandleByIndex(i) for i in range(pynvml.nvmlDeviceGetCount())]
             names = [_text(pynvml.nvmlDeviceGetName(h)) for h in handles]
         except pynvml.NVMLError as exc:
             _shutdown(pynvml)
-            return f"NVML error: {exc}"
+            return _("NVML error: {exc}").format(exc=exc)
         if not handles:
             _shutdown(pynvml)
-            return "no NVIDIA GPU"
+            return _("no NVIDIA GPU")
         self._nvml, self._handles, self._names = pynvml, handles, names
         return ""
 
@@ -199,5 +200,5 @@ def format_compact(stats: SystemStats) -> str:
     if stats.gpus:
         gpus = " | ".join(map(format_gpu, stats.gpus))
         return f"{gpus} | CPU {stats.cpu_percent:.0f}% (tui-dl {stats.process_cpu_percent:.0f}%) {ram} (tui-dl {rss} GiB)"
-    return (f"CPU {stats.cpu_percent:.0f}% of {stats.cpu_count} cores (tui-dl {stats.process_cpu_percent:.0f}%)"
-            f" {ram} (tui-dl {rss} GiB)")
+    return (_("CPU {cpu:.0f}% of {cores} cores (tui-dl {tui:.0f}%) {ram} (tui-dl {rss} GiB)").format(
+                cpu=stats.cpu_percent, cores=stats.cpu_count, tui=stats.process_cpu_percent, ram=ram, rss=rss))

@@ -13,6 +13,7 @@ from tui_dl.engine.errors import CheckpointError
 from tui_dl.engine.events import EpochMetrics
 from tui_dl.engine.optim import weight_decay
 from tui_dl.engine.schedule import Plateau
+from tui_dl.i18n import _
 
 
 def take_snapshot(trainer) -> dict[str, Any]:
@@ -38,7 +39,7 @@ def checkpoint_state(trainer, snap: dict[str, Any] | None) -> dict:
     """Everything a checkpoint holds, as of `snap` (a `take_snapshot`); safe while training runs."""
     data = trainer.data
     if snap is None:
-        raise CheckpointError("nothing to save yet: the run has not been set up")
+        raise CheckpointError(_("nothing to save yet: the run has not been set up"))
     return {
         "model": {k: v.cpu() for k, v in snap["model"].items()},
         "optimizer": _to_cpu(snap["optimizer"]),
@@ -74,7 +75,8 @@ def apply_resume(trainer, state: dict) -> None:
     try:
         trainer.model.load_state_dict(state["model"])
     except RuntimeError as exc:
-        raise CheckpointError(f"checkpoint weights do not fit this model: {str(exc).splitlines()[0]}") from None
+        raise CheckpointError(_("checkpoint weights do not fit this model: {reason}").format(
+            reason=str(exc).splitlines()[0])) from None
     if state["config"]["train"].get("optimizer") == trainer.config.train.optimizer:
         trainer.optimizer.load_state_dict(state["optimizer"])
         for group in trainer.optimizer.param_groups:
@@ -83,7 +85,7 @@ def apply_resume(trainer, state: dict) -> None:
             if "momentum" in group:
                 group["momentum"] = trainer.config.train.momentum
     else:
-        trainer.notices.append("optimizer changed: its state starts fresh")
+        trainer.notices.append(_("optimizer changed: its state starts fresh"))
     trainer.epoch, trainer.step = int(state["epoch"]), int(state["step"])
     trainer.history = [EpochMetrics.from_dict(m) for m in state["history"]]
     trainer.seconds = sum(m.seconds for m in trainer.history)

@@ -40,6 +40,7 @@ from tui_dl.engine.prepare import PreparedData, prepare
 from tui_dl.engine.schedule import Plateau, learning_rate
 from tui_dl.engine.train_state import apply_resume, checkpoint_state, take_snapshot
 from tui_dl.engine.trajectory import Trajectory
+from tui_dl.i18n import _
 
 TRAIN_ACC_SAMPLE = 2_048  # training accuracy is measured on (at most) this many training samples
 PROBE_INTERVAL_S = 0.5  # insight views are recomputed at most this often during training,
@@ -146,8 +147,9 @@ class Trainer:
         self.notices.extend(self.data.raw.notices)
         self._check_memory()
         if cfg.train.batch_size > len(self.data.x_train):
-            self.notices.append(f"batch size {cfg.train.batch_size:,} is larger than the {len(self.data.x_train):,} "
-                                "training samples: each epoch is one full batch")
+            self.notices.append(_("batch size {batch_size:,} is larger than the {samples:,} training samples: "
+                                  "each epoch is one full batch").format(
+                                    batch_size=cfg.train.batch_size, samples=len(self.data.x_train)))
         torch.manual_seed(cfg.train.seed)
         self.model = build_model(cfg.model, self.data.inputs, self.data.outputs).to(self.device)
         self.optimizer = make_optimizer(cfg.train.optimizer, self.model.parameters(), cfg.train.lr,
@@ -199,11 +201,12 @@ class Trainer:
             status, message = RunStatus.FAILED, str(exc)
         except torch.OutOfMemoryError:
             status = RunStatus.FAILED
-            message = (f"out of memory on {self.device} at batch size {self.config.train.batch_size}: "
-                       "try a smaller batch size or a smaller model")
+            message = (_("out of memory on {device} at batch size {batch_size}: try a smaller batch size or a "
+                         "smaller model").format(device=self.device, batch_size=self.config.train.batch_size))
         except Exception as exc:  # noqa: BLE001 - reported to the user, never raised into the UI
             self.error_traceback = traceback.format_exc()
-            status, message = RunStatus.FAILED, f"training failed: {type(exc).__name__}: {exc}"
+            status, message = RunStatus.FAILED, _("training failed: {kind}: {exc}").format(
+                                                    kind=type(exc).__name__, exc=exc)
         finally:
             if self.device is not None and self.device.type == "cuda":
                 torch.cuda.empty_cache()
@@ -235,8 +238,9 @@ class Trainer:
                 return outcome
             patience = cfg.early_stop
             if patience and self.best_val_loss is not None and self.epoch - self.best_epoch >= patience:
-                return RunStatus.EARLY_STOPPED, (f"validation loss has not improved for {patience} epochs; "
-                                         f"best was epoch {self.best_epoch}")
+                return RunStatus.EARLY_STOPPED, (_("validation loss has not improved for {patience} epochs; best "
+                                                   "was epoch {best_epoch}").format(
+                                                     patience=patience, best_epoch=self.best_epoch))
         return RunStatus.COMPLETED, ""
 
     def _train_epoch(self) -> tuple[str, str] | None:
@@ -268,7 +272,7 @@ class Trainer:
                 self.seconds += time.perf_counter() - started - paused_for
                 if self._stop_reason:
                     return RunStatus.INTERRUPTED, self._stop_reason
-                return RunStatus.STOPPED, f"stopped by the user during epoch {epoch}"
+                return RunStatus.STOPPED, _("stopped by the user during epoch {epoch}").format(epoch=epoch)
             if self._pending_lr is not None:
                 self._apply_lr()
             lr = learning_rate(train.lr, self.epoch, i, steps, train, self.plateau)
@@ -349,8 +353,9 @@ class Trainer:
         return True
 
     def _diverged(self, epoch: int) -> tuple[str, str]:
-        return RunStatus.DIVERGED, (f"training diverged in epoch {epoch}: the loss became NaN or infinite; "
-                            f"try a lower learning rate (now {self.optimizer.param_groups[0]['lr']:g})")
+        return RunStatus.DIVERGED, (_("training diverged in epoch {epoch}: the loss became NaN or infinite; try a "
+                                      "lower learning rate (now {lr:g})").format(
+                                        epoch=epoch, lr=self.optimizer.param_groups[0]['lr']))
 
     def _wait_while_paused(self) -> float:
         """Wait until resumed, stopped or allowed one step (then the run stays paused); the seconds waited."""

@@ -25,6 +25,7 @@ from tui_dl.runner.protocol import (
     encode_line,
     socket_path,
 )
+from tui_dl.i18n import _
 
 CONNECT_TIMEOUT_S = 5.0
 REPLY_TIMEOUT_S = 30.0  # a save of a large model may take a while
@@ -45,10 +46,11 @@ class RunClient:
             self._sock.connect(str(socket_path(self.folder)))
         except (FileNotFoundError, ConnectionRefusedError):
             self._sock.close()
-            raise RunGone(f"{self.folder.name} is not running (it has no live process)") from None
+            raise RunGone(_("{name} is not running (it has no live process)").format(name=self.folder.name)) from None
         except (PermissionError, OSError) as exc:
             self._sock.close()
-            raise RunGone(f"cannot reach {self.folder.name}: {exc.strerror or exc}") from None
+            raise RunGone(_("cannot reach {name}: {reason}").format(
+                              name=self.folder.name, reason=exc.strerror or exc)) from None
         self._lines = LineBuffer()
         self._pending: deque[bytes] = deque()
         self._ids = itertools.count(1)
@@ -61,7 +63,8 @@ class RunClient:
         welcome = self._next_message()
         if "welcome" not in welcome:
             self.close()
-            raise RunGone(f"{self.folder.name} did not answer as a tui-dl run: {welcome.get('error', welcome)}")
+            raise RunGone(_("{name} did not answer as a tui-dl run: {answer}").format(
+                              name=self.folder.name, answer=welcome.get('error', welcome)))
         self.session: str = welcome["session"]
         self.snapshot: RunSnapshot = decode(welcome["snapshot"])
         self._reader: threading.Thread | None = None
@@ -73,18 +76,20 @@ class RunClient:
             try:
                 self._sock.sendall(encode_line(message))
             except OSError as exc:
-                raise RunGone(f"{self.folder.name} closed the connection: {exc.strerror or exc}") from None
+                raise RunGone(_("{name} closed the connection: {reason}").format(
+                                  name=self.folder.name, reason=exc.strerror or exc)) from None
 
     def _next_message(self) -> dict:
         while not self._pending:
             try:
                 chunk = self._sock.recv(65536)
             except TimeoutError:
-                raise RunGone(f"{self.folder.name} does not answer") from None
+                raise RunGone(_("{name} does not answer").format(name=self.folder.name)) from None
             except OSError as exc:
-                raise RunGone(f"{self.folder.name} closed the connection: {exc.strerror or exc}") from None
+                raise RunGone(_("{name} closed the connection: {reason}").format(
+                                  name=self.folder.name, reason=exc.strerror or exc)) from None
             if not chunk:
-                raise RunGone(f"{self.folder.name} has ended")
+                raise RunGone(_("{name} has ended").format(name=self.folder.name))
             self._pending.extend(self._lines.feed(chunk))
         return decode_line(self._pending.popleft())
 
@@ -107,9 +112,9 @@ class RunClient:
         with self._reply_ready:
             if not self._reply_ready.wait_for(lambda: request in self._replies or self.closed.is_set(),
                                               REPLY_TIMEOUT_S):
-                raise RunGone(f"{self.folder.name} does not answer")
+                raise RunGone(_("{name} does not answer").format(name=self.folder.name))
             if request not in self._replies:
-                raise RunGone(f"{self.folder.name} has ended")
+                raise RunGone(_("{name} has ended").format(name=self.folder.name))
             return self._replies.pop(request)
 
     def send(self, name: str, **args) -> int:

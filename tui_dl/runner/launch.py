@@ -17,7 +17,9 @@ from pathlib import Path
 
 from tui_dl.engine.config import RunConfig, dump_toml
 from tui_dl.engine.errors import UserError
+from tui_dl.engine.events import status_label
 from tui_dl.engine.runs import CONFIG, default_run_name, unique_folder
+from tui_dl.i18n import _
 from tui_dl.runner.client import RunClient, RunGone
 from tui_dl.runner.process import LAUNCH, LOG
 
@@ -68,11 +70,12 @@ def _connect(folder: Path, process: subprocess.Popen, watch: bool) -> RunClient:
             return RunClient(folder, watch=watch)
         except RunGone:
             if process.poll() is not None:
-                raise UserError(f"the run could not start: {_last_error(folder)}") from None
+                raise UserError(_("the run could not start: {reason}").format(
+                                    reason=_last_error(folder))) from None
             if time.monotonic() > deadline:
                 process.kill()
-                raise UserError(f"the run's process did not answer within {CONNECT_WAIT_S:g}s "
-                                f"(see {folder / LOG})") from None
+                raise UserError(_("the run's process did not answer within {seconds:g}s (see {folder})").format(
+                                    seconds=CONNECT_WAIT_S, folder=folder / LOG)) from None
             time.sleep(0.05)
 
 
@@ -80,9 +83,10 @@ def _last_error(folder: Path) -> str:
     try:
         lines = [line for line in (folder / LOG).read_text(errors="replace").splitlines() if line.strip()]
     except OSError:
-        return "its process ended at once"
-    errors = [line for line in lines if line.startswith("error:")]
-    return (errors or lines or ["its process ended at once"])[-1].removeprefix("error: ")
+        return _("its process ended at once")
+    prefix = _("error: {message}").format(message="")  # the run's process speaks the same language
+    errors = [line for line in lines if line.startswith(prefix)]
+    return (errors or lines or [_("its process ended at once")])[-1].removeprefix(prefix)
 
 
 def _remove_unstarted(folder: Path) -> None:
@@ -107,7 +111,7 @@ def wait_started(launched: Launched):
                 return event
             if isinstance(event, RunFinished):
                 launched.process.wait()
-                raise UserError(event.message or f"the run {event.status}")
+                raise UserError(event.message or _("the run {status}").format(status=status_label(event.status)))
         if client.closed.is_set() and not client.events:
             raise UserError(_lost(launched))
         time.sleep(0.02)
@@ -119,6 +123,6 @@ def _lost(launched: Launched) -> str:
     try:
         launched.process.wait(LOST_GRACE_S)
     except subprocess.TimeoutExpired:
-        return (f"the connection to {launched.folder.name} closed before it started, but its process runs on: "
-                f"see tui-dl runs and {launched.folder / LOG}")
-    return f"the run could not start: {_last_error(launched.folder)}"
+        return _("the connection to {run} closed before it started, but its process runs on: see tui-dl runs "
+                 "and {log}").format(run=launched.folder.name, log=launched.folder / LOG)
+    return _("the run could not start: {reason}").format(reason=_last_error(launched.folder))

@@ -14,7 +14,8 @@ import signal
 import sys
 from pathlib import Path
 
-from tui_dl.engine.events import RunStarted, RunStatus
+from tui_dl.engine.events import RunStarted, RunStatus, status_label
+from tui_dl.i18n import _, set_language
 
 LAUNCH = "launch.json"  # what the launcher asks for: runs folder, resume checkpoint, ...
 LOG = "run.log"  # the process's output
@@ -23,12 +24,13 @@ AWAIT_LAUNCHER_S = 15.0  # how long the run waits for its launcher to connect be
 
 
 def main(argv: list[str]) -> int:
+    set_language()  # the starter's: it passed LANGUAGE down
     folder = Path(argv[0]).resolve()
     from tui_dl.engine.run_lock import RunLock
 
     lock = RunLock(folder)
     if not lock.acquire():
-        print(f"{folder.name} is already running in another process", file=sys.stderr)
+        print(_("{name} is already running in another process").format(name=folder.name), file=sys.stderr)
         return EXIT_BUSY
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
     try:
@@ -51,12 +53,13 @@ def _run(folder: Path) -> int:
     try:
         resume = load_checkpoint(request["resume"]) if request.get("resume") else None
     except UserError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(_("error: {message}").format(message=exc), file=sys.stderr)
         return 2
     session = RunSession(config, Path(request["runs_root"]), resume=resume,
                          resumed_from=request.get("resumed_from", ""), folder=folder)
     for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda signum, _frame: session.interrupt(f"interrupted by {signal.Signals(signum).name}"))
+        signal.signal(sig, lambda signum, _frame: session.interrupt(_("interrupted by {name}").format(
+                                                                        name=signal.Signals(signum).name)))
     started: list[bool] = []
     session.subscribe(lambda _seq, event: started.append(True) if isinstance(event, RunStarted) else None)
     server = ControlServer(session, socket_path(folder)).start()
@@ -66,7 +69,8 @@ def _run(folder: Path) -> int:
         finished = session.run()
     finally:
         server.close()
-    print(f"{finished.status}: {finished.message}" if finished.message else finished.status, flush=True)
+    shown = status_label(finished.status)
+    print(f"{shown}: {finished.message}" if finished.message else shown, flush=True)
     if not started:  # failed while setting up: the launcher has shown why; no run to keep
         shutil.rmtree(folder, ignore_errors=True)
         return 2

@@ -21,6 +21,7 @@ import struct
 from pathlib import Path
 
 from tui_dl.paths import runtime_dir
+from tui_dl.i18n import _
 
 PROTOCOL = 1
 SOCKET = "control.sock"
@@ -44,7 +45,8 @@ def socket_path(folder: Path) -> Path:
     digest = hashlib.sha256(os.fsencode(folder)).hexdigest()[:24]
     short = runtime_dir() / f"{digest}.sock"
     if len(os.fsencode(short)) > UNIX_PATH_MAX:
-        raise ProtocolError(f"no socket path short enough for {folder}: set XDG_RUNTIME_DIR to a short folder")
+        raise ProtocolError(_("no socket path short enough for {folder}: set XDG_RUNTIME_DIR to a short folder").format(
+                                folder=folder))
     return short
 
 

@@ -20,7 +20,9 @@ from tui_dl.ui.cells import crop, left, right
 LABEL_WIDTH = 22  # the most columns a row's label takes
 NAME_HEADER = 10  # class names longer than this head their column by the row's number instead
 METRICS = ((N_("prec"), 4), (N_("rec"), 4), ("F1", 4), (N_("support"), 7))  # per-class columns on the right: (header, width)
-SPLITS = {"validation": N_("validation"), "training": N_("training")}  # a matrix's split, shown
+# What a matrix counts, by its split: all of it, or some of its samples.
+COUNTED = {"validation": (N_("the validation split"), N_("{counted} of the {total} validation samples")),
+           "training": (N_("the training split"), N_("{counted} of the {total} training samples"))}
 FIXED_LINES = 4  # two title lines, the header and the macro-average row
 
 
@@ -77,10 +79,8 @@ def confusion_text(c: Confusion, width: int, height: int) -> Text:
     n, shown = len(c.matrix), fit.shown
     folded = c.folded(shown)
     counted = int(c.matrix.sum())
-    split = _(SPLITS.get(c.split, c.split))
-    where = (_("the {split} split").format(split=split) if counted == c.split_size else
-             _("{counted} of the {total} {split} samples").format(counted=f"{counted:,}", total=f"{c.split_size:,}",
-                                                                   split=split))
+    whole, part = COUNTED[c.split]
+    where = _(whole) if counted == c.split_size else _(part).format(counted=f"{counted:,}", total=f"{c.split_size:,}")
     macro_p, macro_r, macro_f, present = c.macro()
     metrics = metric_columns()
     text = Text(no_wrap=True, overflow="crop")
