@@ -266,10 +266,10 @@ def run_command(args: argparse.Namespace) -> int:
             if args.command == "attach":
                 from tui_dl.detached import resolve_live
 
-                return run_app(runs_root, attach=resolve_live(runs_root, args.run))
+                return run_app(runs_root, attach=resolve_live(runs_root, args.run), language=args.lang)
         except UserError as exc:
             fail(str(exc))
-        return run_app(runs_root, config, detach=not getattr(args, "in_process", False))
+        return run_app(runs_root, config, detach=not getattr(args, "in_process", False), language=args.lang)
     if args.command in ("pause", "resume", "step", "stop", "set-lr"):
         from tui_dl.detached import control
 

@@ -23,16 +23,17 @@ from textual.widgets import Input, Select, SelectionList, Static, TabbedContent,
 from tui_dl.engine.config import RunConfig
 from tui_dl.engine.events import RunStarted
 from tui_dl.engine.rawdata import RawData
+from tui_dl.i18n import N_, _
 from tui_dl.paths import runs_dir
 from tui_dl.ui.checkpoint_flow import CheckpointFlow
-from tui_dl.ui.commands import ActionCommands
+from tui_dl.ui.commands import ActionCommands, LanguageCommands
 from tui_dl.ui.insight_feed import InsightFeed
 from tui_dl.ui.keys import bindings
 from tui_dl.ui.model_source import current_model
 from tui_dl.ui.run_keys import RunKeys
 from tui_dl.ui.runs_flow import RunsFlow
 from tui_dl.ui.settings_form import SettingsForm
-from tui_dl.ui.system_feed import SystemFeed
+from tui_dl.ui.system_feed import DETECTING, SystemFeed
 from tui_dl.ui.themes import load_themes
 from tui_dl.ui.training import TrainingController
 from tui_dl.ui.widgets.dataset_panel import DatasetPanel
@@ -45,7 +46,9 @@ from tui_dl.ui.widgets.training_view import TrainingView
 UI_REFRESH_S = 0.5
 DEFAULT_THEME = "tui-dl-night"
 TOAST_REPAINT_S = 0.3  # after a toast's timeout, when the screen is repainted
-QUIT_REASON = "stopped by quitting the UI"
+QUIT_REASON = N_("stopped by quitting the UI")  # the reason given, translated
+TABS = {"data": N_("Data (F2)"), "model": N_("Model (F3)"), "training": N_("Training (F4)"),
+        "insights": N_("Insights (F9)"), "runs": N_("Runs (F10)")}  # each tab's title, shown translated
 # Where the keyboard goes when a tab is shown (default: its first field).
 TAB_FOCUS = {"training": "#training-view", "insights": "#insight-tabs Tabs", "runs": "#runs-table"}
 
@@ -55,7 +58,7 @@ class TuiDLApp(App[None]):
 
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute, so subclasses elsewhere find it
     TITLE = "tui-dl"
-    COMMANDS = App.COMMANDS | {ActionCommands}
+    COMMANDS = App.COMMANDS | {ActionCommands, LanguageCommands}
     BINDINGS = bindings()
 
     def __init__(self, config: RunConfig | None = None, runs_root: Path | None = None, notices: list[str] = (),
@@ -88,22 +91,22 @@ class TuiDLApp(App[None]):
 
     def compose(self) -> ComposeResult:
         with TabbedContent(initial="data", id="tabs"):
-            with TabPane("Data (F2)", id="data"):
+            with TabPane(_(TABS["data"]), id="data"):
                 yield DatasetPanel(self.initial.data, id="dataset-panel")
-            with TabPane("Model (F3)", id="model"):
+            with TabPane(_(TABS["model"]), id="model"):
                 yield SettingsPanel(self.initial, id="settings-panel")
-            with TabPane("Training (F4)", id="training"):
+            with TabPane(_(TABS["training"]), id="training"):
                 yield TrainingView(id="training-view")
-            with TabPane("Insights (F9)", id="insights"):
+            with TabPane(_(TABS["insights"]), id="insights"):
                 yield InsightsPanel(id="insights-panel")
-            with TabPane("Runs (F10)", id="runs"):
+            with TabPane(_(TABS["runs"]), id="runs"):
                 yield RunsPanel(self.runs_root, id="runs-panel")
         yield Static("", id="status")
         yield KeyBar(show_command_palette=False)
 
     def on_mount(self) -> None:
         for problem in self.theme_problems:
-            self.notify(problem, title="theme not loaded", severity="warning")
+            self.notify(problem, title=_("theme not loaded"), severity="warning")
         for notice in self.startup_notices:
             self.notify(notice, severity="warning")
         self.set_interval(UI_REFRESH_S, self._drain)
@@ -213,16 +216,17 @@ class TuiDLApp(App[None]):
         self.reload_runs_if_shown()
         self.loaded = None
         for notice in event.notices:
-            self.notify(notice, title="data")
+            self.notify(notice, title=_("data"))
 
     def refresh_status(self) -> None:
-        data = f"{self.raw.name}" if self.raw else "no data set"
-        state = str(self.controller.state).replace("_", " ")
+        data = f"{self.raw.name}" if self.raw else _("no data set")
+        state = self.controller.state_label
         link = self.link
-        where = f"{link.name} (background)" if link is not None and link.detached and link.live else ""
+        where = _("{name} (background)").format(name=link.name) if link is not None and link.detached and link.live else ""
         lr = self._lr_text() if self.training else ""
+        device = _(DETECTING) if self.system.device_name == DETECTING else self.system.device_name
         self.query_one("#status", Static).update(
-            "  |  ".join(p for p in (f"[b]{state}[/b]", where, self.system.device_name, data,
+            "  |  ".join(p for p in (f"[b]{state}[/b]", where, device, data,
                                      self.form.architecture, lr) if p),
             layout=False)  # one fixed line: no relayout of the screen
 
@@ -231,7 +235,7 @@ class TuiDLApp(App[None]):
         epochs = self.query_one(TrainingView).curves.epochs
         base = f"{self.link.lr:.3g}"
         now = f"{epochs[-1].lr:.3g}" if epochs else base
-        return f"lr {now}" if now == base else f"lr {now} of {base}"
+        return _("lr {rate}").format(rate=now) if now == base else _("lr {rate} of {base}").format(rate=now, base=base)
 
     # checkpoints ------------------------------------------------------------------------------
 
@@ -308,9 +312,9 @@ class TuiDLApp(App[None]):
             return
         source = export_source(self, self.query_one("#tabs", TabbedContent).active == "runs")
         if isinstance(source, str):
-            self.notify(source, title="nothing to export", severity="warning")
+            self.notify(source, title=_("nothing to export"), severity="warning")
             return
-        self.push_screen(ExportDialog(source), lambda done: done and self.notify(done, title="exported"))
+        self.push_screen(ExportDialog(source), lambda done: done and self.notify(done, title=_("exported")))
 
     def action_help(self) -> None:
         from tui_dl.ui.screens.help import HelpScreen
@@ -342,15 +346,15 @@ class TuiDLApp(App[None]):
                     await self._quit_now()
 
             self.push_screen(ChoiceDialog(
-                f"{link.name} is training in its own process. Quit and leave it training (come back with "
-                f"`tui-dl attach {link.name}`, or F10 then a), or stop it first?",
-                [("l", "leave it training", "leave"), ("s", "stop it", "stop"), ("c", "cancel", None)], "leave"),
-                answered)
+                _("{name} is training in its own process. Quit and leave it training (come back with "
+                  "`tui-dl attach {name}`, or F10 then a), or stop it first?").format(name=link.name),
+                [("l", _("leave it training"), "leave"), ("s", _("stop it"), "stop"), ("c", _("cancel"), None)],
+                "leave"), answered)
             return
         await self._quit_now()
 
     async def _quit_now(self) -> None:
-        await asyncio.to_thread(self.leave, QUIT_REASON)
+        await asyncio.to_thread(self.leave, _(QUIT_REASON))
         self.exit(return_code=0)
 
     def leave(self, reason: str) -> None:
@@ -360,7 +364,7 @@ class TuiDLApp(App[None]):
         own process goes on training.
         """
         report = self.controller.leave(reason)
-        self.exit_report = report if report is not None or reason == QUIT_REASON else reason
+        self.exit_report = report if report is not None or reason == _(QUIT_REASON) else reason
 
 
 def make_app(config: RunConfig | None = None, runs_root: Path | None = None, notices: list[str] = (),
@@ -370,11 +374,14 @@ def make_app(config: RunConfig | None = None, runs_root: Path | None = None, not
 
 
 def run_app(runs_root: Path | None = None, config: RunConfig | None = None, attach: Path | None = None,
-            detach: bool = True) -> int:
-    """The UI, with `config` or else the settings of the last run started in it; attached to `attach`."""
+            detach: bool = True, language: str | None = None) -> int:
+    """The UI, with `config` or else the settings of the last run started in it; attached to `attach`; in
+    `language` (`--lang`), else the one last chosen in the UI, else the environment's."""
     from tui_dl.ui.exit_guard import ExitGuard
+    from tui_dl.ui.language import start_language
     from tui_dl.ui.last_settings import load_last
 
+    start_language(language)
     problem = None
     if config is None:
         config, problem = load_last()

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from tui_dl.engine.config import RunConfig
 from tui_dl.engine.errors import UserError
+from tui_dl.i18n import _
 from tui_dl.ui.run_link import LocalRun
 from tui_dl.ui.widgets.charts import Curves
 from tui_dl.ui.widgets.training_view import TrainingView
@@ -24,7 +25,7 @@ class CheckpointFlow:
 
         link = self.app.link
         if link is None or link.epoch == 0:
-            self.app.notify("nothing to save yet: train first (F5) or load a checkpoint", severity="warning")
+            self.app.notify(_("nothing to save yet: train first (F5) or load a checkpoint"), severity="warning")
             return
         default = (link.folder or self.app.runs_root) / "checkpoint.pt"
 
@@ -46,16 +47,17 @@ class CheckpointFlow:
             path.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(link.folder / LAST, path)
         except OSError as exc:
-            self.app.notify(f"cannot write {path}: {exc.strerror or exc}", title="not saved", severity="error")
+            self.app.notify(_("cannot write {path}: {error}").format(path=path, error=exc.strerror or exc),
+                            title=_("not saved"), severity="error")
             return
-        self.app.notify(f"epoch {link.epoch} saved to {path}", title="checkpoint saved")
+        self.app.notify(_("epoch {epoch} saved to {path}").format(epoch=link.epoch, path=path), title=_("checkpoint saved"))
 
     def choose(self) -> None:
         """Pick a checkpoint in a dialog; restore its settings and curves; F5 then continues from it."""
         from tui_dl.ui.screens.checkpoints import LoadCheckpointDialog
 
         if self.app.training:
-            self.app.notify("stop the run first (F7)", severity="warning")
+            self.app.notify(_("stop the run first (F7)"), severity="warning")
             return
 
         def loaded(result: tuple[Path, dict] | None) -> None:
@@ -71,7 +73,7 @@ class CheckpointFlow:
         try:
             state = load_checkpoint(path)
         except UserError as exc:
-            self.app.notify(str(exc), title="not loaded", severity="error", timeout=15)
+            self.app.notify(str(exc), title=_("not loaded"), severity="error", timeout=15)
             return
         self.apply(path, state)
 
@@ -87,10 +89,12 @@ class CheckpointFlow:
         app.form.apply(config)
         app.query_one(TrainingView).show_curves(
             Curves.from_checkpoint(state),
-            f"loaded {path.name} at epoch {state['epoch']}: F5 continues (raise epochs to train more)")
+            _("loaded {file} at epoch {epoch}: F5 continues (raise epochs to train more)").format(
+                file=path.name, epoch=state["epoch"]))
         app.refresh_status()
         app.action_show_tab("training")
-        app.notify(f"{state.get('dataset', '?')}, epoch {state['epoch']}", title="checkpoint loaded")
+        app.notify(_("{dataset}, epoch {epoch}").format(dataset=state.get("dataset", "?"), epoch=state["epoch"]),
+                   title=_("checkpoint loaded"))
 
     def resume_state(self, config: RunConfig) -> dict | None | bool:
         """The loaded checkpoint to continue from, None for a fresh run, False if the user must act first."""
@@ -101,12 +105,12 @@ class CheckpointFlow:
 
         saved = checkpoint_config(app.loaded)  # as read today: an older checkpoint's settings get their defaults
         if saved.model != config.model or saved.data.dataset != config.data.dataset:
-            app.notify("the model or data set differs from the loaded checkpoint: starting a fresh run")
+            app.notify(_("the model or data set differs from the loaded checkpoint: starting a fresh run"))
             app.loaded = None
             return None
         if config.train.epochs <= app.loaded["epoch"]:
-            app.notify(f"the checkpoint is at epoch {app.loaded['epoch']}: raise epochs above it to continue",
-                       title="nothing to train", severity="warning")
+            app.notify(_("the checkpoint is at epoch {epoch}: raise epochs above it to continue").format(
+                epoch=app.loaded["epoch"]), title=_("nothing to train"), severity="warning")
             app.form.focus_field("train", "epochs")
             return False
         return app.loaded

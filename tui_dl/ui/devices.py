@@ -6,7 +6,9 @@ import json
 import subprocess
 import sys
 
-FALLBACK = {"devices": ["auto", "cpu"], "auto": "device unknown"}
+from tui_dl.i18n import N_, _
+
+FALLBACK = {"devices": ["auto", "cpu"], "auto": N_("device unknown")}  # "auto" is shown translated
 
 
 def detect() -> dict:
@@ -19,4 +21,4 @@ def detect() -> dict:
             return found
     except (OSError, ValueError, subprocess.TimeoutExpired):
         pass
-    return FALLBACK
+    return {**FALLBACK, "auto": _(FALLBACK["auto"])}

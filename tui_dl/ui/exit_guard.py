@@ -15,6 +15,8 @@ import sys
 import threading
 from typing import Protocol
 
+from tui_dl.i18n import _
+
 SIGNALS = (signal.SIGHUP, signal.SIGTERM, signal.SIGINT)
 GRACE_S = 3.0  # after the run is saved, how long a clean exit may take before the process is ended
 
@@ -71,7 +73,7 @@ class ExitGuard:
             return
         sig, code = self.received, 128 + self.received
         try:
-            self.app.leave(f"interrupted by {sig.name}")
+            self.app.leave(_("interrupted by {signal}").format(signal=sig.name))
         finally:
             if not self._exited.is_set():
                 self.app.exit_from_thread(code)

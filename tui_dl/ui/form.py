@@ -11,6 +11,8 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, Select, Static
 
 from tui_dl.engine.config import DataConfig, ModelConfig, RunConfig, TrainConfig
+from tui_dl.i18n import _
+from tui_dl.ui.language import Relabels
 
 SECTIONS = {"data": DataConfig, "model": ModelConfig, "train": TrainConfig}
 
@@ -20,7 +22,7 @@ def field_id(section: str, name: str) -> str:
     return f"{section}-{name}"
 
 
-class Field(Vertical):
+class Field(Vertical, Relabels):
     """A label, an editor, and a line under it for the reason a value is invalid."""
 
     DEFAULT_CSS = """
@@ -36,18 +38,24 @@ class Field(Vertical):
     """
 
     def __init__(self, label: str, editor: Input | Select, tooltip: str | None = None):
+        """`label` and `tooltip` in English, marked with N_: shown in the language in use."""
         super().__init__(id=f"{editor.id}-field")
         self.label = label
+        self.tooltip_text = tooltip
         self.editor = editor
-        self.editor.tooltip = tooltip
+        self.editor.tooltip = _(tooltip) if tooltip else None
         self.error = Static("", classes="error")
         self.message: str | None = None
 
     def compose(self) -> ComposeResult:
         with Horizontal():
-            yield Label(self.label, classes="name")
+            yield Label(_(self.label), classes="name")
             yield self.editor
         yield self.error
+
+    def relabel(self) -> None:
+        self.query_one("Label.name", Label).update(_(self.label))
+        self.editor.tooltip = _(self.tooltip_text) if self.tooltip_text else None
 
     def on_descendant_focus(self) -> None:
         self.add_class("-focused")  # a class, not :focus-within, so the label's style follows
@@ -84,6 +92,14 @@ def choice(section: str, name: str, options: list[tuple[str, str]], value: str) 
     return Select(options, value=value, id=field_id(section, name), allow_blank=False, compact=True)
 
 
+def relabel_choice(select: Select, options: list[tuple[str, str]]) -> None:
+    """Give `select` new option labels (the same values), keeping its value."""
+    value = select.value
+    with select.prevent(Select.Changed):
+        select.set_options(options)
+        select.value = value
+
+
 def format_value(value: Any) -> str:
     if value is None:
         return ""
@@ -95,29 +111,36 @@ def format_value(value: Any) -> str:
 
 
 def parse_value(kind: Any, text: str, label: str) -> Any:
-    """Parse field text as the dataclass field's type; raise ValueError with a message for the user."""
+    """Parse field text as the dataclass field's type; raise ValueError with a message for the user
+    (`label`, the field's English name, is shown translated)."""
     text = text.strip()
+    label = _(label)
+    empty = _("{label} is empty").format(label=label)
     if kind is int:
         try:
             return int(text)
         except ValueError:
-            raise ValueError(f"{label} must be a whole number, got {text!r}" if text else f"{label} is empty") from None
+            raise ValueError(_("{label} must be a whole number, got {text!r}").format(label=label, text=text)
+                             if text else empty) from None
     if kind is float:
         try:
             value = float(text)
         except ValueError:
-            raise ValueError(f"{label} must be a number, got {text!r}" if text else f"{label} is empty") from None
+            raise ValueError(_("{label} must be a number, got {text!r}").format(label=label, text=text)
+                             if text else empty) from None
         if not math.isfinite(value):
-            raise ValueError(f"{label} must be a finite number, got {text!r}")
+            raise ValueError(_("{label} must be a finite number, got {text!r}").format(label=label, text=text))
         return value
     if kind == list[int]:
         parts = [p for p in text.replace(" ", ",").split(",") if p]
         if not parts:
-            raise ValueError(f"{label} is empty: give one number for all layers, or one per layer (64,32)")
+            raise ValueError(_("{label} is empty: give one number for all layers, or one per layer (64,32)").format(
+                label=label))
         try:
             return [int(p) for p in parts]
         except ValueError:
-            raise ValueError(f"{label} must be whole numbers separated by commas, got {text!r}") from None
+            raise ValueError(_("{label} must be whole numbers separated by commas, got {text!r}").format(
+                label=label, text=text)) from None
     if kind == list[str]:
         return [p.strip() for p in text.split(",") if p.strip()]
     if kind == str | None:

@@ -8,6 +8,7 @@ from functools import partial
 from textual.widgets import TabbedContent
 
 from tui_dl.engine.errors import UserError
+from tui_dl.i18n import _
 from tui_dl.ui.run_link import AttachedRun, LocalRun
 from tui_dl.ui.widgets.insights import InsightsPanel
 from tui_dl.ui.widgets.training_view import TrainingView
@@ -66,4 +67,4 @@ class InsightFeed:
         self.app.query_one(InsightsPanel).show_insights(epoch, insights)
 
     def _failed(self, message: str) -> None:
-        self.app.notify(message, title="insights unavailable", severity="warning")
+        self.app.notify(message, title=_("insights unavailable"), severity="warning")

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tui_dl.engine.rawdata import RawData
+from tui_dl.i18n import _
 
 NEW_ROWS = "NEW_ROWS.csv"  # the predict command's --input when the run's data is not a file
 
@@ -74,7 +75,9 @@ def _matching(app, feature_names: list[str] | None) -> RawData | None:
 
 
 def _load(path: Path) -> dict:
-    from tui_dl.engine.checkpoint import load_checkpoint  # torch: imported on the worker thread
+    from tui_dl.engine.checkpoint import (
+        load_checkpoint,  # torch: imported on the worker thread
+    )
 
     return load_checkpoint(path)
 
@@ -103,11 +106,13 @@ def export_source(app, runs_tab: bool) -> ExportSource | str:
 
         summary = app.query_one(RunsPanel).cursor_summary()
         if summary is None:
-            return "no run under the cursor to export"
+            return _("no run under the cursor to export")
         for name in (BEST, LAST):
             if (summary.path / name).is_file():
-                return _from_file(summary.path / name, f"run {summary.name} ({name})", summary.dataset)
-        return f"run {summary.name} has no checkpoint yet (best.pt is written once an epoch has finished)"
+                return _from_file(summary.path / name, _("run {name} ({file})").format(name=summary.name, file=name),
+                                  summary.dataset)
+        return _("run {name} has no checkpoint yet (best.pt is written once an epoch has finished)").format(
+            name=summary.name)
     from tui_dl.ui.run_link import LocalRun
 
     link = app.link
@@ -115,12 +120,13 @@ def export_source(app, runs_tab: bool) -> ExportSource | str:
         folder, dataset = link.folder, app.query_one("#dataset-panel").dataset
         for name in (BEST, LAST):
             if folder is not None and (folder / name).is_file():
-                return _from_file(folder / name, f"run {folder.name} ({name})", dataset)
+                return _from_file(folder / name, _("run {name} ({file})").format(name=folder.name, file=name), dataset)
         if isinstance(link, LocalRun):
             trainer = link.session.trainer
-            return ExportSource(f"this run (epoch {trainer.epoch})", trainer.checkpoint_state,
+            return ExportSource(_("this run (epoch {epoch})").format(epoch=trainer.epoch), trainer.checkpoint_state,
                                 folder or app.runs_root, str(folder or "CKPT"), _data_file(trainer.config.data.dataset))
     if app.loaded_path is not None and app.loaded is not None:
-        return _from_file(app.loaded_path, f"{app.loaded_path.name} (epoch {app.loaded['epoch']})",
+        return _from_file(app.loaded_path, _("{file} (epoch {epoch})").format(file=app.loaded_path.name,
+                                                                             epoch=app.loaded["epoch"]),
                           app.loaded["config"]["data"]["dataset"])
-    return "nothing to export yet: train a run (F5), load a checkpoint (ctrl+o), or pick a run on the Runs tab (F10)"
+    return _("nothing to export yet: train a run (F5), load a checkpoint (ctrl+o), or pick a run on the Runs tab (F10)")

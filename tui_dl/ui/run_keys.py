@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from tui_dl.engine.config import RunConfig
 from tui_dl.engine.errors import UserError
+from tui_dl.i18n import _
 
 
 class RunKeys:
@@ -32,9 +33,9 @@ class RunKeys:
                     self._start_now(config, resume)
 
             self.app.push_screen(ChoiceDialog(
-                f"{self.app.link.name} is training (epoch {self.app.link.epoch} done). Stop it and start a new run "
-                "with these settings?", [("y", "stop it and start anew", "restart"), ("n", "keep it training", "keep")],
-                "keep"), answered)
+                _("{name} is training (epoch {epoch} done). Stop it and start a new run with these settings?").format(
+                    name=self.app.link.name, epoch=self.app.link.epoch),
+                [("y", _("stop it and start anew"), "restart"), ("n", _("keep it training"), "keep")], "keep"), answered)
             return
         self._start_now(config, resume)
 
@@ -51,15 +52,15 @@ class RunKeys:
     def pause(self) -> None:
         """Pause or resume the run."""
         if not self.app.training:
-            self.app.notify("nothing is training (F5 starts)")
+            self.app.notify(_("nothing is training (F5 starts)"))
             return
         self.app.controller.toggle_pause()
 
     def step(self) -> None:
         """While paused, train one batch; the charts and views show it."""
         if not self.app.training or not self.app.link.paused:
-            self.app.notify("n trains one batch of a paused run: " +
-                        ("pause it first (F6)" if self.app.training else "nothing is training (F5 starts)"))
+            self.app.notify(_("n trains one batch of a paused run: {what}").format(
+                what=_("pause it first (F6)") if self.app.training else _("nothing is training (F5 starts)")))
             return
         try:
             self.app.controller.step()
@@ -69,7 +70,7 @@ class RunKeys:
     def stop(self) -> None:
         """Stop the run at the next batch."""
         if not self.app.training:
-            self.app.notify("nothing is training")
+            self.app.notify(_("nothing is training"))
             return
         self.app.controller.stop()
         self.app.refresh_status()
@@ -78,7 +79,7 @@ class RunKeys:
         """Ask for a new learning rate; applied from the next batch (or set in the field when idle)."""
         from tui_dl.ui.screens.dialogs import LearningRateDialog
 
-        config, _ = self.app.form.validate()
+        config, _errors = self.app.form.validate()
         current = self.app.link.lr if self.app.training else config.train.lr
 
         def apply(value: float | None) -> None:
@@ -89,7 +90,7 @@ class RunKeys:
                 self.app.controller.set_lr(value)
                 train = self.app.link.config.train if self.app.link.config is not None else config.train
                 scheduled = train.schedule != "constant" or train.warmup
-                self.app.notify(f"base learning rate {value:g} from the next batch; the schedule goes on from it"
-                            if scheduled else f"learning rate {value:g} from the next batch")
+                self.app.notify((_("base learning rate {rate} from the next batch; the schedule goes on from it")
+                                 if scheduled else _("learning rate {rate} from the next batch")).format(rate=f"{value:g}"))
 
         self.app.push_screen(LearningRateDialog(current), apply)

@@ -13,7 +13,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tui_dl.engine.errors import UserError
-from tui_dl.engine.events import EpochEnded, Event, LrChanged, RunFinished, RunStarted, RunStatus, StateChanged
+from tui_dl.engine.events import (
+    EpochEnded,
+    Event,
+    LrChanged,
+    RunFinished,
+    RunStarted,
+    RunStatus,
+    StateChanged,
+)
+from tui_dl.i18n import _
 
 
 @dataclass
@@ -42,7 +51,7 @@ class RunLink:
 
     @property
     def name(self) -> str:
-        return self.folder.name if self.folder else "the run"
+        return self.folder.name if self.folder else _("the run")
 
     @property
     def live(self) -> bool:
@@ -163,9 +172,9 @@ class LocalRun(RunLink):
             try:
                 written, epoch = self.session.save(path)
             except UserError as exc:
-                self.note(str(exc), "not saved", "error")
+                self.note(str(exc), _("not saved"), "error")
                 return
-            self.note(f"epoch {epoch} saved to {written}", "checkpoint saved")
+            self.note(_("epoch {epoch} saved to {path}").format(epoch=epoch, path=written), _("checkpoint saved"))
 
         threading.Thread(target=write, name="tui-dl save", daemon=True).start()
 
@@ -174,16 +183,18 @@ class LocalRun(RunLink):
             return None
         self.session.interrupt(reason)
         if not self.done.wait(timeout):
-            return f"{reason}: the run did not stop within {timeout:g}s"
+            return _("{reason}: the run did not stop within {seconds}s").format(reason=reason, seconds=f"{timeout:g}")
         from tui_dl.engine.runs import LAST
 
         trainer, recorder = self.session.trainer, self.session.recorder
         if trainer.epoch == 0:
-            return f"{reason}: the run had no finished epoch to save"
+            return _("{reason}: the run had no finished epoch to save").format(reason=reason)
         path = recorder.folder / LAST if recorder.folder is not None else None
         if path is not None and path.is_file():
-            return f"{reason}: epoch {trainer.epoch} of the run saved to {path}"
-        return f"{reason}: could not save the run: {'; '.join(recorder.errors) or 'unknown'}"
+            return _("{reason}: epoch {epoch} of the run saved to {path}").format(reason=reason, epoch=trainer.epoch,
+                                                                                   path=path)
+        return _("{reason}: could not save the run: {errors}").format(
+            reason=reason, errors="; ".join(recorder.errors) or _("unknown"))
 
 
 class AttachedRun(RunLink):
@@ -219,8 +230,9 @@ class AttachedRun(RunLink):
         self._finished = self._finished or any(isinstance(e, RunFinished) for e in taken)
         if self.client.closed.is_set() and not events and not self._finished:
             self._finished = True  # the process went away without saying how the run ended
-            taken.append(RunFinished(RunStatus.CRASHED, f"{self.name}'s process ended without finishing the run "
-                                     "(killed?); its last checkpoint is in its folder", self.epoch, 0, None, 0.0))
+            taken.append(RunFinished(RunStatus.CRASHED, _(
+                "{name}'s process ended without finishing the run (killed?); its last checkpoint is in its folder"
+            ).format(name=self.name), self.epoch, 0, None, 0.0))
         self._collect_saves()
         if self.process is not None:
             self.process.poll()  # reap it once it has ended
@@ -233,9 +245,10 @@ class AttachedRun(RunLink):
                 continue
             del self._saves[request]
             if reply.get("ok"):
-                self.note(f"epoch {reply['epoch']} saved to {reply['path']}", "checkpoint saved")
+                self.note(_("epoch {epoch} saved to {path}").format(epoch=reply["epoch"], path=reply["path"]),
+                          _("checkpoint saved"))
             else:
-                self.note(reply.get("error", f"{path} not saved"), "not saved", "error")
+                self.note(reply.get("error") or _("{path} not saved").format(path=path), _("not saved"), "error")
 
     def _send(self, name: str, **args) -> int | None:
         from tui_dl.runner.client import RunGone
@@ -243,7 +256,7 @@ class AttachedRun(RunLink):
         try:
             return self.client.send(name, **args)
         except RunGone as exc:
-            self.note(str(exc), "run not reachable", "warning")
+            self.note(str(exc), _("run not reachable"), "warning")
             return None
 
     def pause(self) -> None:
@@ -278,5 +291,5 @@ class AttachedRun(RunLink):
         live = self.live and not self.client.closed.is_set()
         self.client.close()
         if live:
-            return f"{self.name} keeps training in the background: tui-dl attach {self.name}"
+            return _("{name} keeps training in the background: tui-dl attach {name}").format(name=self.name)
         return None

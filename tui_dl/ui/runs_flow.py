@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tui_dl.engine.errors import UserError
+from tui_dl.i18n import _, ngettext
 from tui_dl.ui.run_link import LocalRun
 
 
@@ -23,12 +24,13 @@ class RunsFlow:
         try:
             config = load_toml(folder / CONFIG)
         except UserError as exc:
-            self.app.notify(str(exc), title="not forked", severity="error")
+            self.app.notify(str(exc), title=_("not forked"), severity="error")
             return
         self.app.loaded = None
         self.app.form.apply(config)
         self.app.action_show_tab("model")
-        self.app.notify(f"settings of {folder.name}: change what you like, then F5 trains a new run", title="forked")
+        self.app.notify(_("settings of {name}: change what you like, then F5 trains a new run").format(name=folder.name),
+                        title=_("forked"))
 
     def attach(self, folder: Path) -> None:
         """Watch and control the run of `folder` (the Training tab shows it)."""
@@ -37,23 +39,29 @@ class RunsFlow:
             app.action_show_tab("training")
             return
         if isinstance(app.link, LocalRun) and app.training:
-            app.notify("a run of this UI is training: stop it first (F7)", severity="warning")
+            app.notify(_("a run of this UI is training: stop it first (F7)"), severity="warning")
             return
         app.controller.attach(folder)
 
     def continue_from(self, checkpoint: Path) -> None:
         if self.app.training:
-            self.app.notify("stop the run first (F7)", severity="warning")
+            self.app.notify(_("stop the run first (F7)"), severity="warning")
             return
         self.app.load_checkpoint_file(checkpoint)
 
     def tell_live_runs(self) -> None:
         """At start: name the newest run still training in the background, and how to watch it."""
         from tui_dl.detached import live_runs
+        from tui_dl.ui.training import describe_state
 
         live = live_runs(self.app.runs_root)
         if live:
-            others = f" (and {len(live) - 1} more)" if len(live) > 1 else ""
-            self.app.notify(f"{live[0].name} is {live[0].live_status} in the background{others}: F10, then a or "
-                            f"enter on it, watches it (or tui-dl attach {live[0].name})", title="live runs",
-                            timeout=15)
+            first = live[0]
+            state = describe_state(first.live_status)
+            text = (ngettext("{name} is {state} in the background (and {n} more): F10, then a or enter on it, "
+                             "watches it (or tui-dl attach {name})",
+                             "{name} is {state} in the background (and {n} more): F10, then a or enter on it, "
+                             "watches it (or tui-dl attach {name})", len(live) - 1) if len(live) > 1 else
+                    _("{name} is {state} in the background: F10, then a or enter on it, watches it "
+                      "(or tui-dl attach {name})")).format(name=first.name, state=state, n=len(live) - 1)
+            self.app.notify(text, title=_("live runs"), timeout=15)

@@ -13,13 +13,15 @@ from typing import TypeVar
 import numpy as np
 from numpy.typing import ArrayLike
 
-X_AXES = ("epoch", "step", "time")
+from tui_dl.i18n import N_, _, ngettext
+
+X_AXES = (N_("epoch"), N_("step"), N_("time"))  # also the words the options line shows, translated
 ZOOMS = (0, 10, 25, 50, 100, 250)  # last N epochs; 0 = all epochs
 SMOOTHING_MAX = 0.99
 # Above 0.9 a key press moves one notch along these: the weights that matter for noisy per-step losses.
 FINE_SMOOTHING = (0.9, 0.95, SMOOTHING_MAX)
 _EPS = 1e-9
-_AXIS_LABELS = {"epoch": "epoch", "step": "step", "time": "time (s)"}
+_AXIS_LABELS = {"epoch": N_("epoch"), "step": N_("step"), "time": N_("time (s)")}
 _T = TypeVar("_T")
 
 
@@ -63,10 +65,11 @@ class ChartOptions:
 
     def describe(self) -> str:
         """A short status line, e.g. "smoothing 0.60 · linear y · x: epoch · all epochs"."""
-        smoothing = f"smoothing {self.smoothing:.2f}" if self.smoothing else "smoothing off"
-        zoom = f"last {self.last_epochs} epochs" if self.last_epochs else "all epochs"
-        y = "log y" if self.log_y else "linear y"
-        return f"{smoothing} · {y} · x: {self.x_axis} · {zoom}"
+        smoothing = _("smoothing {weight:.2f}").format(weight=self.smoothing) if self.smoothing else _("smoothing off")
+        zoom = (ngettext("last {n} epoch", "last {n} epochs", self.last_epochs).format(n=self.last_epochs)
+                if self.last_epochs else _("all epochs"))
+        y = _("log y") if self.log_y else _("linear y")
+        return f"{smoothing} · {y} · x: {_(self.x_axis)} · {zoom}"
 
 
 def _next(values: tuple[_T, ...], current: _T) -> _T:
@@ -114,7 +117,7 @@ class Timeline:
     @staticmethod
     def label(axis: str) -> str:
         """The axis title: "epoch", "step" or "time (s)"."""
-        return _AXIS_LABELS[axis]
+        return _(_AXIS_LABELS[axis])
 
 
 @dataclass

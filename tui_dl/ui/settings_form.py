@@ -6,20 +6,21 @@ from textual.widgets import Input, Select
 from textual.widgets.select import InvalidSelectValueError
 
 from tui_dl.engine.config import RunConfig
+from tui_dl.i18n import N_, _, ngettext
 from tui_dl.ui.form import SECTIONS, field_id, format_value, read_config
 from tui_dl.ui.widgets.dataset_panel import DatasetPanel
 from tui_dl.ui.widgets.feature_list import FeatureList
 from tui_dl.ui.widgets.settings_panel import SettingsPanel
 
-FIELD_LABELS = {
-    "model-layers": "hidden layers", "model-neurons": "neurons", "model-dropout": "dropout",
-    "model-features": "input features", "train-lr": "learning rate", "train-momentum": "momentum",
-    "train-reg_rate": "regularization rate", "train-warmup": "warm-up", "train-decay_epochs": "decay epochs",
-    "train-decay_factor": "decay factor",
-    "train-batch_size": "batch size", "train-epochs": "epochs", "train-early_stop": "early stop",
-    "train-seed": "seed", "train-threads": "CPU threads", "data-samples": "samples", "data-noise": "noise",
-    "data-window": "window",
-    "data-val_split": "validation split", "data-test_split": "test split", "data-seed": "data seed",
+FIELD_LABELS = {  # English, shown translated in messages (form.parse_value)
+    "model-layers": N_("hidden layers"), "model-neurons": N_("neurons"), "model-dropout": N_("dropout"),
+    "model-features": N_("input features"), "train-lr": N_("learning rate"), "train-momentum": N_("momentum"),
+    "train-reg_rate": N_("regularization rate"), "train-warmup": N_("warm-up"), "train-decay_epochs": N_("decay epochs"),
+    "train-decay_factor": N_("decay factor"),
+    "train-batch_size": N_("batch size"), "train-epochs": N_("epochs"), "train-early_stop": N_("early stop"),
+    "train-seed": N_("seed"), "train-threads": N_("CPU threads"), "data-samples": N_("samples"), "data-noise": N_("noise"),
+    "data-window": N_("window"),
+    "data-val_split": N_("validation split"), "data-test_split": N_("test split"), "data-seed": N_("data seed"),
 }
 TAB_OF_SECTION = {"data": "data", "model": "model", "train": "model"}  # where each section's fields are
 
@@ -58,8 +59,9 @@ class SettingsForm:
     def show_first_error(self, errors: dict[str, str]) -> None:
         """Say the first invalid field's reason and put the keyboard on it."""
         key, message = next(iter(errors.items()))
-        self.app.notify(f"{message}" + (f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""),
-                        title="fix the settings first", severity="error")
+        more = ngettext("{message} (and {n} more)", "{message} (and {n} more)", len(errors) - 1)
+        self.app.notify(more.format(message=message, n=len(errors) - 1) if len(errors) > 1 else message,
+                        title=_("fix the settings first"), severity="error")
         self.app.action_show_tab(TAB_OF_SECTION[key.split("-")[0]])
         self.app.query_one(f"#{key}").focus()
 
@@ -77,7 +79,8 @@ class SettingsForm:
                         widget.value = value
                     except InvalidSelectValueError:  # a device of another machine, or one not detected yet
                         widget.value = "auto"
-                        app.notify(f"{name} {value} is not available here: using auto", severity="warning")
+                        app.notify(_("{name} {value} is not available here: using auto").format(name=name, value=value),
+                                   severity="warning")
                 elif isinstance(widget, Input):
                     widget.value = format_value(value)
                 elif isinstance(widget, FeatureList):

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from textual.css.query import NoMatches
 
+from tui_dl.i18n import N_
 from tui_dl.ui.widgets.insights import InsightsPanel
 from tui_dl.ui.widgets.settings_panel import SettingsPanel
 from tui_dl.ui.widgets.training_view import TrainingView
 
 SAMPLE_S = 1.0
-DETECTING = "detecting device..."
+DETECTING = N_("detecting device...")  # shown translated
 
 
 class SystemFeed:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from textual.theme import Theme
 
+from tui_dl.i18n import _
 from tui_dl.paths import themes_dir, user_themes_dir
 
 
@@ -16,7 +17,7 @@ def load_theme_file(path: Path) -> Theme:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
         return Theme(**data)
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, TypeError) as exc:
-        raise ValueError(f"theme {path.name}: {exc}") from None
+        raise ValueError(_("theme {file}: {error}").format(file=path.name, error=exc)) from None
 
 
 def load_themes(folders: list[Path] | None = None) -> tuple[list[Theme], list[str]]:

@@ -25,6 +25,7 @@ from tui_dl.engine.events import (
     StepMetrics,
 )
 from tui_dl.engine.metric_text import format_test
+from tui_dl.i18n import N_, _, ngettext
 from tui_dl.ui.form import field_id
 from tui_dl.ui.run_link import AttachedRun, LinkNote, LocalRun, RunLink
 from tui_dl.ui.widgets.charts import Curves
@@ -35,6 +36,18 @@ from tui_dl.ui.widgets.training_view import TrainingView
 
 SAVE_WAIT_S = 120.0  # how long leaving waits for a local run to stop and write its last checkpoint
 
+UI_STATES = {"connecting": N_("connecting"), "loaded": N_("loaded")}  # the states of the UI, not of a run
+
+
+def describe_state(state: str) -> str:
+    """A run's state (a RunStatus value) or the UI's, as the user reads it in the language in use."""
+    if state in UI_STATES:
+        return _(UI_STATES[state])
+    try:
+        return RunStatus(state).label
+    except ValueError:  # a state this version does not know
+        return str(state).replace("_", " ")
+
 
 class TrainingController:
     """Runs for the app: `link` is the run on screen (None before the first)."""
@@ -43,6 +56,11 @@ class TrainingController:
         self.app, self.runs_root, self.detach = app, runs_root, detach
         self.link: RunLink | None = None
         self.state = "idle"  # what the status line says: a RunStatus value, or idle / loaded / connecting
+
+    @property
+    def state_label(self) -> str:
+        """`state` as the user reads it, in the language in use."""
+        return describe_state(self.state)
 
     @property
     def training(self) -> bool:
@@ -74,7 +92,7 @@ class TrainingController:
     def attach(self, folder: Path) -> None:
         """Watch and control the live run in `folder` (its history first, then live)."""
         self.state = "connecting"
-        self.app.query_one(TrainingView).prepare(f"attaching to {folder.name}...")
+        self.app.query_one(TrainingView).prepare(_("attaching to {name}...").format(name=folder.name))
         self.app.run_worker(lambda: self._connect(folder), thread=True, group="launch", exit_on_error=False)
 
     def _connect(self, folder: Path) -> None:
@@ -83,13 +101,13 @@ class TrainingController:
         try:
             link = AttachedRun(RunClient(folder))
         except UserError as exc:
-            self.app.call_from_thread(self._failed_to_start, str(exc), "not attached")
+            self.app.call_from_thread(self._failed_to_start, str(exc), _("not attached"))
             return
         self.app.call_from_thread(self._show, link)
 
-    def _failed_to_start(self, message: str, title: str = "run not started") -> None:
+    def _failed_to_start(self, message: str, title: str | None = None) -> None:
         self.state = "idle" if self.link is None else self.state
-        self.app.notify(message, title=title, severity="error", timeout=15)
+        self.app.notify(message, title=title or _("run not started"), severity="error", timeout=15)
         self.app.refresh_status()
 
     def _show(self, link: RunLink) -> None:
@@ -146,7 +164,7 @@ class TrainingController:
             self.app.notify(note.message, title=note.title, severity=note.severity)
         if not events:
             if self.training and self.state == RunStatus.RUNNING:
-                view.show_progress(self.state)
+                view.show_progress(self.state_label)
                 view.redraw_if_due()
             return
         finished = False
@@ -155,7 +173,7 @@ class TrainingController:
         if any(isinstance(e, EpochEnded) for e in events) and not finished:
             view.show_epoch_line()
         if not finished:
-            view.show_progress(self.state)
+            view.show_progress(self.state_label)
         if finished or self.state == RunStatus.PAUSED:
             view.redraw()  # the final curves, or a step taken while paused, at once
         else:
@@ -185,11 +203,12 @@ class TrainingController:
             view.paused(event.state == RunStatus.PAUSED)
             self.app.query_one(KeyBar).paused = event.state == RunStatus.PAUSED
             if self._from_elsewhere(event.source):
-                self.app.notify(f"{self.link.name} {event.state} from another session")
+                self.app.notify(_("{name} {state} from another session").format(name=self.link.name,
+                                                                               state=RunStatus(event.state).label))
         elif isinstance(event, LrChanged):
             self.app.query_one(f"#{field_id('train', 'lr')}", Input).value = f"{event.lr:g}"
             if self._from_elsewhere(event.source):
-                self.app.notify(f"learning rate {event.lr:g} set from another session")
+                self.app.notify(_("learning rate {rate} set from another session").format(rate=f"{event.lr:g}"))
         elif isinstance(event, InsightsReady):
             self.app.query_one(InsightsPanel).show_insights(event.epoch, event.insights, event.error)
         elif isinstance(event, RunFinished):
@@ -208,11 +227,15 @@ class TrainingController:
         app = self.app
         app.reload_runs_if_shown()
         for problem in event.problems:
-            app.notify(problem, title="run record incomplete", severity="warning", timeout=15)
+            app.notify(problem, title=_("run record incomplete"), severity="warning", timeout=15)
         if event.status in (RunStatus.FAILED, RunStatus.DIVERGED, RunStatus.CRASHED):
-            app.notify(event.message, title=f"run {RunStatus(event.status).label}", severity="error", timeout=15)
+            app.notify(event.message, title=_("run {state}").format(state=RunStatus(event.status).label), severity="error",
+                       timeout=15)
         else:
             best = f"{event.best_val_loss:.4f}" if event.best_val_loss is not None else "-"
             test = f" {format_test(event.test)}." if event.test else ""
-            app.notify(f"{event.epochs_done} epochs in {format_duration(event.seconds)}; best loss {best} at epoch "
-                       f"{event.best_epoch}.{test} ctrl+s saves.", title=f"run {RunStatus(event.status).label}")
+            app.notify(ngettext("{n} epoch in {time}; best loss {best} at epoch {epoch}.{test} ctrl+s saves.",
+                                "{n} epochs in {time}; best loss {best} at epoch {epoch}.{test} ctrl+s saves.",
+                                event.epochs_done).format(n=event.epochs_done, time=format_duration(event.seconds),
+                                                          best=best, epoch=event.best_epoch, test=test),
+                       title=_("run {state}").format(state=RunStatus(event.status).label))

@@ -11,6 +11,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Input, Label, Static
 
+from tui_dl.i18n import N_, _
+
 CHECKPOINT_SUFFIXES = (".pt", ".pth", ".ckpt")
 MAX_LISTED = 200
 
@@ -18,7 +20,7 @@ MAX_LISTED = 200
 class SaveCheckpointDialog(ModalScreen[Path | None]):
     """Confirm or edit the path; enter saves."""
 
-    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
+    BINDINGS = [Binding("escape", "dismiss(None)", N_("Cancel"))]
 
     def __init__(self, default: Path, epoch: int):
         super().__init__()
@@ -27,7 +29,7 @@ class SaveCheckpointDialog(ModalScreen[Path | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog small"):
-            yield Label(f"[b]Save checkpoint[/b] of epoch {self.epoch} (model, optimizer, settings, curves)")
+            yield Label(_("[b]Save checkpoint[/b] of epoch {epoch} (model, optimizer, settings, curves)").format(epoch=self.epoch))
             yield Input(str(self.default), id="save-path")
             yield Static("", classes="error", id="save-error")
 
@@ -35,11 +37,11 @@ class SaveCheckpointDialog(ModalScreen[Path | None]):
     def _submit(self, event: Input.Submitted) -> None:
         text = event.value.strip()
         if not text:
-            self.query_one("#save-error", Static).update("type a file path")
+            self.query_one("#save-error", Static).update(_("type a file path"))
             return
         path = Path(text).expanduser()
         if path.is_dir():
-            self.query_one("#save-error", Static).update(f"{path} is a folder; add a file name")
+            self.query_one("#save-error", Static).update(_("{path} is a folder; add a file name").format(path=path))
             return
         self.dismiss(path)
 
@@ -59,7 +61,7 @@ class LoadCheckpointDialog(ModalScreen[tuple[Path, dict] | None]):
     dialog stays open.
     """
 
-    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
+    BINDINGS = [Binding("escape", "dismiss(None)", N_("Cancel"))]
 
     def __init__(self, root: Path):
         super().__init__()
@@ -68,15 +70,16 @@ class LoadCheckpointDialog(ModalScreen[tuple[Path, dict] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(f"[b]Load checkpoint[/b]: type a path, or down to pick one of {self.root} (enter loads)")
-            yield Input(placeholder="path to a checkpoint, then enter (down: the list)", id="load-path",
+            yield Label(_("[b]Load checkpoint[/b]: type a path, or down to pick one of {folder} (enter loads)").format(
+                folder=self.root))
+            yield Input(placeholder=_("path to a checkpoint, then enter (down: the list)"), id="load-path",
                         select_on_focus=False)
             yield Static("", classes="error", id="load-error")
             yield DataTable(id="checkpoints", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns("file", "data set", "architecture", "epoch", "best val loss")
+        table.add_columns(_("file"), _("data set"), _("architecture"), _("epoch"), _("best val loss"))
         self.query_one("#load-path", Input).focus()
         self._scan()
 
@@ -109,10 +112,10 @@ class LoadCheckpointDialog(ModalScreen[tuple[Path, dict] | None]):
     def _fill(self, rows: list[tuple[Path, tuple[str, ...]]]) -> None:
         table = self.query_one(DataTable)
         self.paths = [path for path, _ in rows]
-        for _, cells in rows:
+        for _path, cells in rows:
             table.add_row(*cells)
         if not rows:
-            self.query_one("#load-error", Static).update(f"no checkpoints under {self.root}; type a path above")
+            self.query_one("#load-error", Static).update(_("no checkpoints under {folder}; type a path above").format(folder=self.root))
 
     @on(DataTable.RowSelected)
     def _picked(self, event: DataTable.RowSelected) -> None:
@@ -129,6 +132,6 @@ class LoadCheckpointDialog(ModalScreen[tuple[Path, dict] | None]):
         try:
             state = load_checkpoint(path)
         except UserError as exc:
-            self.query_one("#load-error", Static).update(f"not loaded: {exc}")
+            self.query_one("#load-error", Static).update(_("not loaded: {error}").format(error=exc))
             return
         self.dismiss((path, state))

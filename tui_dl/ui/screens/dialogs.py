@@ -13,6 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DirectoryTree, Input, Label, Static
 
 from tui_dl.engine.config import learning_rate_problem
+from tui_dl.i18n import N_, _
 
 DATA_SUFFIXES = (".csv", ".tsv", ".txt", ".npz", ".gz", "-ubyte")
 
@@ -28,7 +29,7 @@ class DataFileTree(DirectoryTree):
 class OpenFileDialog(ModalScreen[str | None]):
     """Type a path or browse to a CSV / NPZ / IDX file; enter opens it."""
 
-    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
+    BINDINGS = [Binding("escape", "dismiss(None)", N_("Cancel"))]
 
     def __init__(self, start: Path):
         super().__init__()
@@ -36,8 +37,8 @@ class OpenFileDialog(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label("[b]Open a data file[/b]  CSV with a header, .npz with x/y, or MNIST-style IDX")
-            yield Input(placeholder="path, then enter (or pick below)", id="path")
+            yield Label(_("[b]Open a data file[/b]  CSV with a header, .npz with x/y, or MNIST-style IDX"))
+            yield Input(placeholder=_("path, then enter (or pick below)"), id="path")
             yield Static("", id="path-error", classes="error")
             yield DataFileTree(self.start, id="tree")
 
@@ -49,9 +50,9 @@ class OpenFileDialog(ModalScreen[str | None]):
     def _typed(self, event: Input.Submitted) -> None:
         path = Path(event.value.strip()).expanduser()
         if not event.value.strip():
-            self.query_one("#path-error", Static).update("type a path, or pick a file below")
+            self.query_one("#path-error", Static).update(_("type a path, or pick a file below"))
         elif not path.exists():
-            self.query_one("#path-error", Static).update(f"{path} does not exist")
+            self.query_one("#path-error", Static).update(_("{path} does not exist").format(path=path))
         else:
             self.dismiss(str(path))
 
@@ -59,7 +60,7 @@ class OpenFileDialog(ModalScreen[str | None]):
 class LearningRateDialog(ModalScreen[float | None]):
     """Ask for a new learning rate; it applies from the next batch."""
 
-    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
+    BINDINGS = [Binding("escape", "dismiss(None)", N_("Cancel"))]
 
     def __init__(self, current: float):
         super().__init__()
@@ -67,7 +68,7 @@ class LearningRateDialog(ModalScreen[float | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog small"):
-            yield Label(f"[b]Learning rate[/b] (now {self.current:g}); applies from the next batch")
+            yield Label(_("[b]Learning rate[/b] (now {rate}); applies from the next batch").format(rate=f"{self.current:g}"))
             yield Input(f"{self.current:g}", id="lr")
             yield Static("", classes="error", id="lr-error")
 
@@ -76,7 +77,7 @@ class LearningRateDialog(ModalScreen[float | None]):
         try:
             value = float(event.value)
         except ValueError:
-            self.query_one("#lr-error", Static).update(f"learning rate must be a number, got {event.value!r}")
+            self.query_one("#lr-error", Static).update(_("learning rate must be a number, got {text!r}").format(text=event.value))
             return
         problem = learning_rate_problem(value)
         if problem is not None:
@@ -94,14 +95,14 @@ class ChoiceDialog(ModalScreen[str | None]):
         self.question, self.choices, self.default = question, choices, default
 
     def compose(self) -> ComposeResult:
-        keys = "   ".join(f"[b]{key}[/b] {label}" + (" (enter)" if value == self.default else "")
+        keys = "   ".join(f"[b]{key}[/b] {label}" + (" " + _("(enter)") if value == self.default else "")
                           for key, label, value in self.choices)
         with Vertical(classes="dialog small"):
             yield Label(self.question, id="question")
-            yield Static(f"{keys}   [b]escape[/b] cancel", id="answers")
+            yield Static(f"{keys}   " + _("[b]escape[/b] cancel"), id="answers")
 
     def on_key(self, event) -> None:
-        chosen = {key: value for key, _, value in self.choices}
+        chosen = {key: value for key, _label, value in self.choices}
         if event.key in chosen:
             self.dismiss(chosen[event.key])
         elif event.key == "enter":

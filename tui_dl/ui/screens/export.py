@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rich.markup import escape
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -13,20 +14,21 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from tui_dl.i18n import N_, _
 from tui_dl.ui.model_source import ExportSource
 
 # (id, label, default file name); the file name is None for the command
 KINDS = (
-    ("onnx", "ONNX graph, for any runtime (needs tui-dl[onnx])", "model.onnx"),
-    ("script", "PyTorch script that trains the same model again", "train.py"),
-    ("command", "the tui-dl predict command, copied", None),
+    ("onnx", N_("ONNX graph, for any runtime (needs tui-dl[onnx])"), "model.onnx"),
+    ("script", N_("PyTorch script that trains the same model again"), "train.py"),
+    ("command", N_("the tui-dl predict command, copied"), None),
 )
 
 
 class ExportDialog(ModalScreen[str | None]):
     """Pick what to export (up / down), edit the path, enter writes it; returns what was done, or None."""
 
-    BINDINGS = [Binding("escape", "dismiss(None)", "Close")]
+    BINDINGS = [Binding("escape", "dismiss(None)", N_("Close"))]
 
     def __init__(self, source: ExportSource):
         super().__init__()
@@ -36,11 +38,12 @@ class ExportDialog(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog small", id="export-dialog"):
-            yield Label(Text.assemble(("Export the model", "bold"), f" of {self.source.name}"), id="export-title")
-            yield OptionList(*(Option(Text(label), id=kind) for kind, label, _ in KINDS), id="export-kinds")
+            yield Label(Text.from_markup(_("[b]Export the model[/b] of {name}").format(name=escape(self.source.name))),
+                        id="export-title")
+            yield OptionList(*(Option(Text(_(label)), id=kind) for kind, label, _name in KINDS), id="export-kinds")
             yield Input(self.paths[self.kind], id="export-path")
             yield Static("", classes="error", id="export-error")
-            yield Static("[b]up/down[/b] what   [b]tab[/b] the path   [b]enter[/b] export   [b]escape[/b] close",
+            yield Static(_("[b]up/down[/b] what   [b]tab[/b] the path   [b]enter[/b] export   [b]escape[/b] close"),
                          id="export-keys")
 
     def on_mount(self) -> None:
@@ -61,17 +64,17 @@ class ExportDialog(ModalScreen[str | None]):
     def _submit(self) -> None:
         text = self.query_one("#export-path", Input).value.strip()
         if not text:
-            self._say("type a path" if self.kind != "command" else "the command is empty")
+            self._say(_("type a path") if self.kind != "command" else _("the command is empty"))
             return
         if self.kind == "command":
             self.app.copy_to_clipboard(text)
-            self.dismiss(f"copied to the clipboard: {text}")
+            self.dismiss(_("copied to the clipboard: {command}").format(command=text))
             return
         path = Path(text).expanduser()
         if path.is_dir():
-            self._say(f"{path} is a folder: give a file name")
+            self._say(_("{path} is a folder: give a file name").format(path=path))
             return
-        self._say("exporting...", error=False)
+        self._say(_("exporting..."), error=False)
         self._export(self.kind, path)
 
     @work(thread=True, exclusive=True, group="export", exit_on_error=False)
@@ -86,17 +89,18 @@ class ExportDialog(ModalScreen[str | None]):
                 from tui_dl.engine.predictor import Predictor
 
                 written = export_onnx(Predictor(state, self.source.name), path)
-                done = f"wrote {written}: an ONNX graph taking the raw features (their recipe is in its metadata)"
+                done = _("wrote {file}: an ONNX graph taking the raw features (their recipe is in its metadata)").format(
+                    file=written)
             else:
                 from tui_dl.engine.script_export import export_script
 
                 written = export_script(state, path, self.source.name)
-                done = f"wrote {written}: python {written.name} trains the same model again"
+                done = _("wrote {file}: python {name} trains the same model again").format(file=written, name=written.name)
         except UserError as exc:
             self.app.call_from_thread(self._say, str(exc))
             return
         except Exception as exc:  # noqa: BLE001 - shown in the dialog, never raised into the UI
-            self.app.call_from_thread(self._say, f"export failed: {type(exc).__name__}: {exc}")
+            self.app.call_from_thread(self._say, _("export failed: {error}").format(error=f"{type(exc).__name__}: {exc}"))
             return
         self.app.call_from_thread(self.dismiss, done)
 

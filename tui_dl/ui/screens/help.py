@@ -8,15 +8,16 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Markdown
 
+from tui_dl.i18n import N_, _
 from tui_dl.ui.keys import help_rows
 
-HELP_TEMPLATE = """\
+HELP_TEMPLATE = N_("""\
 # tui-dl keys
 
 | key | action |
 |---|---|
 {keys}
-| ctrl+p | command palette (every action, themes) |
+| ctrl+p | command palette (every action, themes, the language) |
 | tab / shift+tab | move between fields |
 
 Function and ctrl keys work while a text field has focus.
@@ -62,15 +63,14 @@ ctrl+e exports the model (ONNX, a PyTorch script, the predict command).
   the vanishing gradient of deep sigmoid nets.
 
 Press escape to close.
-"""
-HELP = HELP_TEMPLATE.format(keys=help_rows())
+""")
 
 
 class HelpScreen(ModalScreen[None]):
     """Keys and a short guide to the charts."""
 
-    BINDINGS = [Binding("escape,f1,q", "dismiss", "Close")]
+    BINDINGS = [Binding("escape,f1,q", "dismiss", N_("Close"))]
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-body", classes="dialog"):
-            yield Markdown(HELP)
+            yield Markdown(_(HELP_TEMPLATE).format(keys=help_rows()))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from textual.binding import Binding
 
+from tui_dl.i18n import N_, _
 from tui_dl.ui.series import ChartOptions
 
 SMOOTHING_STEP = 0.1
@@ -11,17 +12,18 @@ SMOOTHING_STEP = 0.1
 
 # Not in the key bar: the chart options line above the charts lists them (options_hint).
 CHART_BINDINGS = [
-    Binding("right_square_bracket", "smoothing(1)", "Smooth+", key_display="]", show=False),
-    Binding("left_square_bracket", "smoothing(-1)", "Smooth-", key_display="[", show=False),
-    Binding("l", "log_y", "Log y", show=False),
-    Binding("x", "x_axis", "X axis", show=False),
-    Binding("z", "zoom", "Zoom", show=False),
+    Binding("right_square_bracket", "smoothing(1)", N_("Smooth+"), key_display="]", show=False),
+    Binding("left_square_bracket", "smoothing(-1)", N_("Smooth-"), key_display="[", show=False),
+    Binding("l", "log_y", N_("Log y"), show=False),
+    Binding("x", "x_axis", N_("X axis"), show=False),
+    Binding("z", "zoom", N_("Zoom"), show=False),
 ]
 
 
 def options_hint(options: ChartOptions) -> str:
     """The chart options and their keys, as one line of markup."""
-    return f"[dim]charts:[/] {options.describe()}   [dim]\\[ ] smoothing  l log y  x x-axis  z zoom[/]"
+    return _("[dim]charts:[/] {options}   [dim]\\[ ] smoothing  l log y  x x-axis  z zoom[/]").format(
+        options=options.describe())
 
 
 class ChartKeys:

@@ -13,12 +13,15 @@ from array import array
 from dataclasses import dataclass, field, replace
 
 import numpy as np
+from rich.cells import cell_len
 from textual_plotext import PlotextPlot
 
 from tui_dl.engine.config import RunConfig
 from tui_dl.engine.events import EpochMetrics
 from tui_dl.engine.metrics import overfit_onset
+from tui_dl.i18n import _
 from tui_dl.ui.series import ChartOptions, Timeline, shape_line, y_ticks
+from tui_dl.ui.widgets.wide_plot import WidePlot
 
 Color = str | tuple[int, int, int]
 # (bright, faint): the faint shade draws the raw curve behind its smoothed line.
@@ -53,10 +56,10 @@ def downsample(x: np.ndarray, y: np.ndarray, buckets: int) -> tuple[list[float],
 
 
 def fit_parts(parts: list[str], width: int, sep: str = "  ") -> str:
-    """`parts` joined by `sep`, the last ones left out where they would not fit in `width` (0: all)."""
+    """`parts` joined by `sep`, the last ones left out where they would not fit in `width` cells (0: all)."""
     text = parts[0]
     for part in parts[1:]:
-        if width and len(text) + len(sep) + len(part) > width:
+        if width and cell_len(text) + cell_len(sep) + cell_len(part) > width:
             break
         text += sep + part
     return text
@@ -148,7 +151,12 @@ class Curves:
 
 
 class ThemedPlot(PlotextPlot):
-    """A plot that stays readable under ANSI themes (where plotext's automatic theme is black on black)."""
+    """A plot that stays readable under ANSI themes (where plotext's automatic theme is black on black), and
+    keeps its rows in line with double-width text (a Chinese title or legend)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._plot = WidePlot()
 
     def on_mount(self) -> None:
         self.app.theme_changed_signal.subscribe(self, lambda theme: self._follow(theme.name))
@@ -234,18 +242,19 @@ class LossChart(OptionsChart):
 
     def draw(self, curves: Curves) -> None:
         penalty = {"l1": "L1", "l2": "L2"}.get(curves.regularization)
-        parts = [f"loss excl. {penalty} penalty" if penalty else "loss"]  # the data loss, as the trainer records
+        # the data loss, as the trainer records it
+        parts = [_("loss excl. {penalty} penalty").format(penalty=penalty) if penalty else _("loss")]
         if curves.best_epoch:
-            parts.append(f"best epoch {curves.best_epoch}")
+            parts.append(_("best epoch {epoch}").format(epoch=curves.best_epoch))
         onset = curves.overfit_since()
         if onset is not None:
-            parts.append(f"overfitting since {onset}")
+            parts.append(_("overfitting since {epoch}").format(epoch=onset))
         title = fit_parts(parts, self.size.width - TITLE_MARGIN, " | ")  # plotext drops a title that overflows
         since, timeline, spe = self.since(curves.latest_epoch), curves.timeline(), curves.steps_per_epoch
         self.plot(title, [
-            Curve(curves.step_series(self.buckets, since), STEP_COLOR, "step", timeline, spe),
-            Curve(curves.series("train_loss", self.buckets, since), TRAIN_COLOR, "train", timeline, spe),
-            Curve(curves.series("val_loss", self.buckets, since), VAL_COLOR, "val", timeline, spe),
+            Curve(curves.step_series(self.buckets, since), STEP_COLOR, _("step"), timeline, spe),
+            Curve(curves.series("train_loss", self.buckets, since), TRAIN_COLOR, _("train"), timeline, spe),
+            Curve(curves.series("val_loss", self.buckets, since), VAL_COLOR, _("val"), timeline, spe),
         ], [(curves.best_epoch, timeline)] if curves.best_epoch > since else [])
 
 
@@ -255,13 +264,13 @@ class MetricChart(OptionsChart):
     def draw(self, curves: Curves) -> None:
         since, timeline, spe = self.since(curves.latest_epoch), curves.timeline(), curves.steps_per_epoch
         marks = [(curves.best_epoch, timeline)] if curves.best_epoch > since else []
-        lr = Curve(curves.series("lr", self.buckets, since), LR_COLOR, "lr (right)", timeline, spe)
+        lr = Curve(curves.series("lr", self.buckets, since), LR_COLOR, _("lr (right)"), timeline, spe)
         if curves.task == "classification":
-            self.plot("accuracy", [
-                Curve(curves.series("train_acc", self.buckets, since), TRAIN_COLOR, "train", timeline, spe),
-                Curve(curves.series("val_acc", self.buckets, since), VAL_COLOR, "val", timeline, spe),
+            self.plot(_("accuracy"), [
+                Curve(curves.series("train_acc", self.buckets, since), TRAIN_COLOR, _("train"), timeline, spe),
+                Curve(curves.series("val_acc", self.buckets, since), VAL_COLOR, _("val"), timeline, spe),
             ], marks, lr)
         else:
-            self.plot("validation MAE (target units)", [
-                Curve(curves.series("val_mae", self.buckets, since), VAL_COLOR, "val", timeline, spe),
+            self.plot(_("validation MAE (target units)"), [
+                Curve(curves.series("val_mae", self.buckets, since), VAL_COLOR, _("val"), timeline, spe),
             ], marks, lr)

@@ -10,16 +10,20 @@ from textual.message import Message
 from textual.widgets import DataTable
 
 from tui_dl.engine.columns import Column, ColumnPlan
+from tui_dl.i18n import N_, _
+from tui_dl.ui.language import Relabels
 
-ROLE_LABELS = {"target": "target", "feature": "feature", "excluded": "left out"}
+COLUMN_TITLES = (N_("column"), N_("kind"), N_("role"), N_("missing"), N_("how / why"))
+KIND_LABELS = {"numeric": N_("numeric"), "categorical": N_("categorical"), "date": N_("date"), "text": N_("text")}
+ROLE_LABELS = {"target": N_("target"), "feature": N_("feature"), "excluded": N_("left out")}
 
 
-class ColumnList(DataTable):
+class ColumnList(DataTable, Relabels):
     """One row per column of a CSV file: name, kind, role, missing count, and why."""
 
     BINDINGS = [
-        Binding("t", "target", "Set target", id="column_target"),
-        Binding("x", "toggle", "Leave out / use", id="column_toggle"),
+        Binding("t", "target", N_("Set target"), id="column_target"),
+        Binding("x", "toggle", N_("Leave out / use"), id="column_toggle"),
     ]
 
     @dataclass
@@ -39,7 +43,12 @@ class ColumnList(DataTable):
         self.plan: ColumnPlan | None = None
 
     def on_mount(self) -> None:
-        self.add_columns("column", "kind", "role", "missing", "how / why")
+        self.add_columns(*(_(title) for title in COLUMN_TITLES))
+
+    def relabel(self) -> None:
+        self.clear(columns=True)
+        self.on_mount()
+        self.show(self.plan)
 
     def show(self, plan: ColumnPlan | None) -> None:
         """List the columns of `plan` (nothing for data without one), keeping the cursor on its row."""
@@ -50,7 +59,7 @@ class ColumnList(DataTable):
         self.clear()
         for column in plan.columns if plan else []:
             style = {"target": "bold", "excluded": "dim"}.get(column.role, "")
-            cells = (column.name, column.kind, ROLE_LABELS[column.role], f"{column.missing:,}" if column.missing else "",
+            cells = (column.name, _(KIND_LABELS[column.kind]), _(ROLE_LABELS[column.role]), f"{column.missing:,}" if column.missing else "",
                      column.reason)
             self.add_row(*(Text(c, style=style) for c in cells), key=column.name)
         if same and plan is not None:
@@ -74,7 +83,7 @@ class ColumnList(DataTable):
         if column is None:
             return
         if column.role == "target":
-            self.notify("the target cannot be left out: make another column the target first (t)",
+            self.notify(_("the target cannot be left out: make another column the target first (t)"),
                         severity="warning")
             return
         self.post_message(self.Toggled(column))

@@ -19,7 +19,18 @@ from tui_dl.engine.columns import column_notices, toggled
 from tui_dl.engine.config import MISSING_MODES, DataConfig
 from tui_dl.engine.datasets import REGISTRY
 from tui_dl.engine.rawdata import RawData
-from tui_dl.ui.form import Field, choice, field_id, field_texts, format_value, parse_value, text_input
+from tui_dl.i18n import N_, _, ngettext
+from tui_dl.ui.form import (
+    Field,
+    choice,
+    field_id,
+    field_texts,
+    format_value,
+    parse_value,
+    relabel_choice,
+    text_input,
+)
+from tui_dl.ui.language import Relabels
 from tui_dl.ui.widgets.charts import ThemedPlot
 from tui_dl.ui.widgets.column_list import ColumnList
 from tui_dl.ui.widgets.image_grid import ImageGrid
@@ -29,9 +40,33 @@ PREVIEW_ROWS = 8
 PREVIEW_COLUMNS = 8
 KNOB_FIELDS = ("samples", "noise", "window")
 COLUMN_FIELDS = ("target", "exclude", "include", "missing")  # a file's columns: not for built-in sets
+TASKS = ("auto", "classification", "regression")
+CHOICE_LABELS = {"auto": N_("auto"), "classification": N_("classification"), "regression": N_("regression"),
+                 "impute": N_("impute"), "drop": N_("drop")}  # the task and missing values' choices, shown
 
 
-class DatasetPanel(Horizontal):
+def _data_set(spec) -> str:
+    """A built-in data set's line in the list: its name and task."""
+    return f"{spec.name:<14} {_(CHOICE_LABELS[spec.task])}"
+
+
+def facts(raw: RawData) -> str:
+    """The data set's task, target, size and classes: `classification, 1,000 samples, 2 features, 2 classes (0, 1)`."""
+    if raw.class_names:
+        names = ", ".join(raw.class_names[:6]) + (", ..." if len(raw.class_names) > 6 else "")
+        classes = ngettext("{n} class ({names})", "{n} classes ({names})", len(raw.class_names)).format(
+            n=len(raw.class_names), names=names)
+    else:
+        classes = _("{n} output(s)").format(n=raw.outputs)
+    parts = [_(CHOICE_LABELS[raw.task])]
+    if raw.plan:
+        parts.append(_("target {name}").format(name=raw.plan.target.name))
+    parts += [ngettext("{n} sample", "{n} samples", raw.samples).format(n=f"{raw.samples:,}"),
+              ngettext("{n} feature", "{n} features", raw.features).format(n=raw.features), classes]
+    return _(", ").join(parts)
+
+
+class DatasetPanel(Horizontal, Relabels):
     """Data set list, knobs and column settings on the left; facts, the column list and a preview on the right."""
 
     @dataclass
@@ -56,25 +91,24 @@ class DatasetPanel(Horizontal):
     def compose(self) -> ComposeResult:
         d = self.defaults
         with VerticalScroll(id="data-left", can_focus=False):
-            options = [Option(f"{spec.name:<14} {spec.task}", id=spec.name) for spec in REGISTRY.values()]
-            yield OptionList(*options, id="dataset-list")
-            yield Button("Open file... (ctrl+f)", id="open-file", compact=True)
-            yield Field("samples", text_input("data", "samples", d.samples), "synthetic sets: how many points")
-            yield Field("noise", text_input("data", "noise", d.noise), "0 = clean, 1 = very noisy")
-            yield Field("window", text_input("data", "window", d.window), "daily-views: days of history per input")
-            yield Field("target", text_input("data", "target", d.target, "last column"),
-                        "CSV column to predict (t in the column list)")
-            yield Field("leave out", text_input("data", "exclude", d.exclude, "by the rules"),
-                        "CSV columns to leave out, comma-separated (x in the column list)")
-            yield Field("include", text_input("data", "include", d.include),
-                        "CSV columns to use although the rules leave them out (x in the column list)")
-            yield Field("missing", choice("data", "missing", [(m, m) for m in MISSING_MODES], d.missing),
-                        "impute: fill in missing feature values; drop: drop those rows")
-            yield Field("task", choice("data", "task", [(t, t) for t in ("auto", "classification", "regression")],
+            yield OptionList(*(Option(_data_set(spec), id=spec.name) for spec in REGISTRY.values()), id="dataset-list")
+            yield Button(_("Open file... (ctrl+f)"), id="open-file", compact=True)
+            yield Field(N_("samples"), text_input("data", "samples", d.samples), N_("synthetic sets: how many points"))
+            yield Field(N_("noise"), text_input("data", "noise", d.noise), N_("0 = clean, 1 = very noisy"))
+            yield Field(N_("window"), text_input("data", "window", d.window), N_("daily-views: days of history per input"))
+            yield Field(N_("target"), text_input("data", "target", d.target, _("last column")),
+                        N_("CSV column to predict (t in the column list)"))
+            yield Field(N_("leave out"), text_input("data", "exclude", d.exclude, _("by the rules")),
+                        N_("CSV columns to leave out, comma-separated (x in the column list)"))
+            yield Field(N_("include"), text_input("data", "include", d.include),
+                        N_("CSV columns to use although the rules leave them out (x in the column list)"))
+            yield Field(N_("missing"), choice("data", "missing", [(_(CHOICE_LABELS[m]), m) for m in MISSING_MODES], d.missing),
+                        N_("impute: fill in missing feature values; drop: drop those rows"))
+            yield Field(N_("task"), choice("data", "task", [(_(CHOICE_LABELS[t]), t) for t in TASKS],
                                        d.task))
-            yield Field("val split", text_input("data", "val_split", d.val_split), "fraction held out for validation")
-            yield Field("test split", text_input("data", "test_split", d.test_split), "fraction held out for testing")
-            yield Field("data seed", text_input("data", "seed", d.seed), "seed for generation and the split")
+            yield Field(N_("val split"), text_input("data", "val_split", d.val_split), N_("fraction held out for validation"))
+            yield Field(N_("test split"), text_input("data", "test_split", d.test_split), N_("fraction held out for testing"))
+            yield Field(N_("data seed"), text_input("data", "seed", d.seed), N_("seed for generation and the split"))
         with Vertical(id="data-right"):
             yield Static("", id="dataset-info")
             yield ColumnList(id="column-list")
@@ -87,6 +121,17 @@ class DatasetPanel(Horizontal):
         self.query_one(ColumnList).display = False
         self._select(self.dataset)
         self._remember_knobs()
+        self.reload()
+
+    def relabel(self) -> None:
+        """The list's tasks, the button, the hints and choices, and the facts (loaded again)."""
+        options = self.query_one("#dataset-list", OptionList)
+        for spec in REGISTRY.values():
+            options.replace_option_prompt(spec.name, _data_set(spec))
+        self.query_one("#open-file", Button).label = _("Open file... (ctrl+f)")
+        self._input("target").placeholder, self._input("exclude").placeholder = _("last column"), _("by the rules")
+        relabel_choice(self.query_one("#data-missing", Select), [(_(CHOICE_LABELS[m]), m) for m in MISSING_MODES])
+        relabel_choice(self.query_one("#data-task", Select), [(_(CHOICE_LABELS[t]), t) for t in TASKS])
         self.reload()
 
     def _input(self, name: str) -> Input:
@@ -168,7 +213,8 @@ class DatasetPanel(Horizontal):
     def _toggled(self, event: ColumnList.Toggled) -> None:
         column, plan = event.column, self.query_one(ColumnList).plan
         if column.role == "feature" and [c.name for c in plan.features] == [column.name]:
-            self.notify(f"{column.name!r} is the only feature: use another column first", severity="warning")
+            self.notify(_("{name!r} is the only feature: use another column first").format(name=column.name),
+                        severity="warning")
             return
         exclude, include = toggled(column, self._names("exclude"), self._names("include"))
         self._input("exclude").value = format_value(exclude)
@@ -198,7 +244,7 @@ class DatasetPanel(Horizontal):
         if bad:
             info.update(f"[b]{self.dataset}[/b]\n[red]{bad[0]}[/]")
             return
-        info.update(f"[b]{self.dataset}[/b]\nloading...")
+        info.update(f"[b]{self.dataset}[/b]\n" + _("loading..."))
         self._load(config.data)
 
     @work(thread=True, exclusive=True, group="preview", exit_on_error=False)
@@ -211,7 +257,8 @@ class DatasetPanel(Horizontal):
         except UserError as exc:
             raw, error = None, str(exc)
         except Exception as exc:  # noqa: BLE001 - any unreadable file must become a message
-            raw, error = None, f"cannot load {cfg.dataset}: {type(exc).__name__}: {exc}"
+            raw, error = None, _("cannot load {dataset}: {error}").format(dataset=cfg.dataset,
+                                                                          error=f"{type(exc).__name__}: {exc}")
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self._show, cfg, raw, error)
 
@@ -227,14 +274,10 @@ class DatasetPanel(Horizontal):
             if self.columns_of != self.file_path:  # the same file keeps its list: its keys can undo the change
                 columns.display, self.columns_of = False, None
         else:
-            classes = f"{len(raw.class_names)} classes ({', '.join(raw.class_names[:6])}" \
-                      f"{', ...' if len(raw.class_names) > 6 else ''})" if raw.class_names else f"{raw.outputs} output(s)"
-            target = f"target {raw.plan.target.name}, " if raw.plan else ""
-            lines = [f"[b]{raw.name}[/b]  {raw.task}, {target}{raw.samples:,} samples, {raw.features} features, "
-                     f"{classes}", f"[dim]{raw.source}[/dim]"]
+            lines = [f"[b]{raw.name}[/b]  {facts(raw)}", f"[dim]{raw.source}[/dim]"]
             shown = raw.plan is not None and self.file_path is not None
             listed = set(column_notices(raw.plan)) if shown else set()  # the column list says these
-            lines += [f"[yellow]note:[/] {n}" for n in raw.notices if n not in listed]
+            lines += [_("[yellow]note:[/] {notice}").format(notice=n) for n in raw.notices if n not in listed]
             info.update("\n".join(lines))
             self._preview(raw)
             columns.show(raw.plan if shown else None)
@@ -268,8 +311,8 @@ class DatasetPanel(Horizontal):
         if raw.name == "daily-views":
             days = min(raw.samples, 120)
             plt.plot(list(range(days)), raw.y[:days, 0].tolist(), marker="braille", color="orange")
-            plt.title("daily views (first 120 days): the weekly cycle")
-            plt.xlabel("day")
+            plt.title(_("daily views (first 120 days): the weekly cycle"))
+            plt.xlabel(_("day"))
             plot.refresh()
             return
         # An even spread of at most PREVIEW_POINTS samples: files are often sorted by class.
@@ -278,7 +321,7 @@ class DatasetPanel(Horizontal):
         x, y = raw.x[pick], raw.y[pick]
         if raw.features == 1:
             plt.scatter(x[:, 0].tolist(), y[:, 0].tolist(), marker="dot", color="orange")
-            plt.title("y against x")
+            plt.title(_("y against x"))
         else:
             colors = ("cyan", "orange", "green", "magenta", "red", "blue")
             for index, name in enumerate(raw.class_names):
@@ -287,7 +330,7 @@ class DatasetPanel(Horizontal):
                     continue
                 plt.scatter(x[mask, 0].tolist(), x[mask, 1].tolist(), marker="dot", label=name,
                             color=colors[index % len(colors)])
-            plt.title("x1 against x2, by class")
+            plt.title(_("x1 against x2, by class"))
         plot.refresh()
 
     @staticmethod
@@ -295,8 +338,8 @@ class DatasetPanel(Horizontal):
         """The first rows as the model sees them (missing numbers NA), the target first and marked."""
         table.clear(columns=True)
         more = ["..."] if raw.features > PREVIEW_COLUMNS else []
-        target = raw.plan.target.name if raw.plan else "target"
-        table.add_columns(Text(f"{target} (target)", style="bold reverse"), *raw.feature_names[:PREVIEW_COLUMNS], *more)
+        target = raw.plan.target.name if raw.plan else _("target")
+        table.add_columns(Text(_("{name} (target)").format(name=target), style="bold reverse"), *raw.feature_names[:PREVIEW_COLUMNS], *more)
         for row in range(min(PREVIEW_ROWS, raw.samples)):
             value = raw.class_names[raw.y[row]] if raw.class_names else f"{raw.y[row, 0]:.4g}"
             cells = ["NA" if np.isnan(v) else f"{v:.4g}" for v in raw.x[row, :PREVIEW_COLUMNS]]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual.widgets import SelectionList
 
 from tui_dl.engine.config import FEATURES, ordered_features
+from tui_dl.i18n import _
 
 DEFAULT = ["x1", "x2"]  # what a 2-D data set's model takes without features
 
@@ -41,4 +42,4 @@ class FeatureList(SelectionList[str]):
     def on_selection_list_selection_toggled(self, event: SelectionList.SelectionToggled) -> None:
         if not self.selected:  # a model needs an input
             self.select(event.selection)
-            self.notify("a model needs at least one input feature", severity="warning")
+            self.notify(_("a model needs at least one input feature"), severity="warning")

@@ -9,6 +9,7 @@ from rich.text import Text
 from textual.widget import Widget
 
 from tui_dl.engine.rawdata import RawData
+from tui_dl.ui.cells import center
 
 MAX_IMAGES = 24
 SHADES = 16  # grey levels: fewer distinct styles to draw
@@ -72,5 +73,5 @@ class ImageGrid(Widget):
                         out.append("▀", Style(color=shades[top[x]], bgcolor=lower))
                 out.append("\n")
             labels = self.labels[start:start + across]
-            out.append((" " * GAP).join(label[:width].center(width) for label in labels) + "\n\n")
+            out.append((" " * GAP).join(center(label, width) for label in labels) + "\n\n")
         return out

@@ -7,13 +7,14 @@ from textual.reactive import reactive
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
+from tui_dl.i18n import _
 from tui_dl.ui.keys import PAUSED_ONLY, TAB_KEYS
 
 
 class KeyBar(Footer):
     """F1 first, then the focused widget's keys, the current tab's (`TAB_KEYS`), and the rest as room allows.
 
-    Keys only for a paused run (`PAUSED_ONLY`) are shown while `paused`.
+    Keys only for a paused run (`PAUSED_ONLY`) are shown while `paused`. Labels show in the language in use.
     """
 
     tab = reactive("data", recompose=True)
@@ -30,13 +31,14 @@ class KeyBar(Footer):
                 shown.append((node is not self.app, binding, enabled, tooltip))
 
         def rank(item) -> tuple[int, int]:
-            widget_key, binding, _, _ = item
+            widget_key, binding = item[:2]
             if binding.id == "help":
                 return (0, 0)
             if widget_key:
                 return (1, 0)
             return (2, first.index(binding.id)) if binding.id in first else (3, 0)
 
-        for _, binding, enabled, tooltip in sorted(shown, key=rank):  # a stable sort keeps the order within a rank
-            yield FooterKey(binding.key, self.app.get_key_display(binding), binding.description, binding.action,
-                            disabled=not enabled, tooltip=tooltip or binding.description).data_bind(compact=Footer.compact)
+        for _widget_key, binding, enabled, tooltip in sorted(shown, key=rank):  # a stable sort keeps the order within a rank
+            label = _(binding.description)  # descriptions are English, marked where the bindings are made
+            yield FooterKey(binding.key, self.app.get_key_display(binding), label, binding.action,
+                            disabled=not enabled, tooltip=_(tooltip) if tooltip else label).data_bind(compact=Footer.compact)

@@ -18,15 +18,18 @@ from textual.widgets import DataTable, Input, Label, Static
 
 from tui_dl.engine import run_list, runs
 from tui_dl.engine.run_labels import run_labels, run_settings
+from tui_dl.i18n import N_, _, ngettext
+from tui_dl.ui.language import Relabels
 from tui_dl.ui.series import ChartOptions, Timeline
 from tui_dl.ui.widgets.chart_keys import CHART_BINDINGS, ChartKeys, options_hint
 from tui_dl.ui.widgets.charts import RUN_COLORS, Curve, OptionsChart
 
 # Overlay metrics: (key in metrics.jsonl, chart title). grad_norm_1 is the first layer's gradient norm.
 # `m` offers those the overlaid runs have (accuracy for classification, MAE and R² for regression).
-METRICS = (("val_loss", "validation loss"), ("train_loss", "training loss"), ("val_acc", "validation accuracy"),
-           ("train_acc", "training accuracy"), ("val_mae", "validation MAE"), ("val_r2", "validation R²"),
-           ("grad_norm_1", "gradient norm at layer 1"), ("lr", "learning rate"))
+METRICS = (("val_loss", N_("validation loss")), ("train_loss", N_("training loss")),
+           ("val_acc", N_("validation accuracy")), ("train_acc", N_("training accuracy")),
+           ("val_mae", N_("validation MAE")), ("val_r2", N_("validation R²")),
+           ("grad_norm_1", N_("gradient norm at layer 1")), ("lr", N_("learning rate")))
 TITLES = dict(METRICS)
 SORT_ORDER = tuple(run_list.SORTS)
 LIVE_RELOAD_S = 2.0  # while a run trains, the list and overlay are reread at most this often
@@ -62,20 +65,20 @@ def _stamp(folder: Path) -> tuple[int, float]:
     return info.st_size, info.st_mtime
 
 
-class RunsPanel(ChartKeys, Vertical):
+class RunsPanel(ChartKeys, Vertical, Relabels):
     """Runs under the runs folder (live ones first): keys attach, select, sort, filter, overlay, fork, continue."""
 
     BINDINGS = [
-        Binding("space", "toggle", "Select", priority=False),
-        Binding("a", "attach", "Attach"),
-        Binding("slash", "filter", "Filter", key_display="/"),
-        Binding("o", "sort", "Sort"),
-        Binding("r", "reverse", "Reverse", show=False),
-        Binding("m", "metric", "Metric"),
-        Binding("f", "fork", "Fork"),
-        Binding("c", "continue_run('last')", "Continue"),
-        Binding("b", "continue_run('best')", "From best", show=False),
-        Binding("escape", "leave_input", "Table", show=False),
+        Binding("space", "toggle", N_("Select"), priority=False),
+        Binding("a", "attach", N_("Attach")),
+        Binding("slash", "filter", N_("Filter"), key_display="/"),
+        Binding("o", "sort", N_("Sort")),
+        Binding("r", "reverse", N_("Reverse"), show=False),
+        Binding("m", "metric", N_("Metric")),
+        Binding("f", "fork", N_("Fork")),
+        Binding("c", "continue_run('last')", N_("Continue")),
+        Binding("b", "continue_run('best')", N_("From best"), show=False),
+        Binding("escape", "leave_input", N_("Table"), show=False),
         *CHART_BINDINGS,
     ]
 
@@ -125,10 +128,10 @@ class RunsPanel(ChartKeys, Vertical):
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="runs-top"):
-            yield Label("runs folder ", id="runs-dir-label")
+            yield Label(_("runs folder") + " ", id="runs-dir-label")
             yield Input(str(self.root), id="runs-dir")
-            yield Label(" filter ", id="runs-filter-label")
-            yield Input(placeholder="/ to filter: name, data set, model, status...", id="runs-filter")
+            yield Label(" " + _("filter") + " ", id="runs-filter-label")
+            yield Input(placeholder=_("/ to filter: name, data set, model, status..."), id="runs-filter")
         yield Static("", id="runs-note")
         yield DataTable(id="runs-table", cursor_type="row", zebra_stripes=True, fixed_columns=2)
         yield Static("", id="runs-options")
@@ -144,9 +147,16 @@ class RunsPanel(ChartKeys, Vertical):
         table.clear(columns=True)
         table.add_column("", key="mark", width=2)
         for column in columns:
-            table.add_column(Text(column.title, justify="right" if column.numeric else "left"), key=column.title)
+            table.add_column(Text(_(column.title), justify="right" if column.numeric else "left"), key=column.title)
 
     # data ---------------------------------------------------------------------------------------
+
+    def relabel(self) -> None:
+        self.query_one("#runs-dir-label", Label).update(_("runs folder") + " ")
+        self.query_one("#runs-filter-label", Label).update(" " + _("filter") + " ")
+        self.query_one("#runs-filter", Input).placeholder = _("/ to filter: name, data set, model, status...")
+        self._set_columns(self.columns)
+        self._fill()
 
     def reload(self) -> None:
         """Read the runs folder again and redraw the table and the overlay."""
@@ -180,10 +190,16 @@ class RunsPanel(ChartKeys, Vertical):
         if scrolled:
             self.call_after_refresh(table.scroll_to, x=scrolled, animate=False)
         total = len(self.summaries)
-        where = f"{len(self.shown)} of {total} runs" if wanted else f"{total} runs"
-        self.query_one("#runs-note", Static).update(
-            f"{where} in {self.root}, sorted by {self.sort_by}{' (reversed)' if self.reverse else ''}  "
-            "[dim](o: next column, r: reverse)[/]" if total else f"no runs in {self.root} yet: each training run (F5) is recorded here", layout=False)
+        if not total:
+            note = _("no runs in {folder} yet: each training run (F5) is recorded here").format(folder=self.root)
+        else:
+            where = (ngettext("{shown} of {n} run", "{shown} of {n} runs", total) if wanted
+                     else ngettext("{n} run", "{n} runs", total)).format(shown=len(self.shown), n=total)
+            sort = (_("{where} in {folder}, sorted by {column} (reversed)") if self.reverse
+                    else _("{where} in {folder}, sorted by {column}"))
+            note = sort.format(where=where, folder=self.root, column=_(self.sort_by)) + "  " + _(
+                "[dim](o: next column, r: reverse)[/]")
+        self.query_one("#runs-note", Static).update(note, layout=False)
         self._draw()
 
     def _mark(self, name: str) -> Text:
@@ -247,14 +263,14 @@ class RunsPanel(ChartKeys, Vertical):
         labels = run_labels([s for _, s, _ in overlaid], [self._settings(s) for _, s, _ in overlaid])
         since = self.chart.since(max((float(data.columns["epoch"][-1]) for _, _, data in overlaid), default=0.0))
         curves = []
-        for (index, _, data), label in zip(overlaid, labels):
+        for (index, _summary, data), label in zip(overlaid, labels):
             epochs, keep = data.columns["epoch"], data.columns["epoch"] > since
             color = RUN_COLORS[index % len(RUN_COLORS)] if self.selected else RUN_COLORS[0]
             curves.append(Curve((epochs[keep].tolist(), data.columns[key][keep].tolist()), (color, FAINT),
                                 f"{index + 1} {label}", data.timeline))
-        what, keys = ("selected runs", []) if self.selected else ("run under the cursor", ["space: select"])
-        keys += ["m: metric"] if len(offered) > 1 else []
-        self.chart.plot(f"{TITLES[key]}: {what}" + (f"  [{', '.join(keys)}]" if keys else ""), curves)
+        what, keys = (_("selected runs"), []) if self.selected else (_("run under the cursor"), [_("space: select")])
+        keys += [_("m: metric")] if len(offered) > 1 else []
+        self.chart.plot(f"{_(TITLES[key])}: {what}" + (f"  [{', '.join(keys)}]" if keys else ""), curves)
         self.query_one("#runs-options", Static).update(options_hint(self.chart_options), layout=False)
 
     def options_changed(self) -> None:
@@ -283,10 +299,13 @@ class RunsPanel(ChartKeys, Vertical):
             return
         summary = self._summary(name)
         if not summary.live:
-            hint = "c continues it from its last.pt" if summary.path and (summary.path / runs.LAST).is_file() else ""
-            state = summary.live_status.replace("_", " ")
-            self.app.notify(f"{name} is not training ({state}){': ' + hint if hint else ''}",
-                            title="nothing to attach to", severity="warning")
+            from tui_dl.ui.training import describe_state
+
+            state = describe_state(summary.live_status)
+            text = _("{name} is not training ({state})").format(name=name, state=state)
+            if summary.path and (summary.path / runs.LAST).is_file():
+                text += _(": c continues it from its last.pt")
+            self.app.notify(text, title=_("nothing to attach to"), severity="warning")
             return
         self.post_message(self.Attach(summary.path))
 
@@ -329,14 +348,15 @@ class RunsPanel(ChartKeys, Vertical):
         event.stop()
         folder = Path(event.value.strip() or ".").expanduser()
         if folder.exists() and not folder.is_dir():
-            self.app.notify(f"{folder} is a file, not a folder", title="runs folder not changed", severity="error")
+            self.app.notify(_("{folder} is a file, not a folder").format(folder=folder),
+                            title=_("runs folder not changed"), severity="error")
             return
         self.root = folder
         self.post_message(self.FolderChanged(folder))
         self.selected.clear()
         self.reload()
         self.query_one(DataTable).focus()
-        self.app.notify(f"new runs are recorded in {folder}", title="runs folder")
+        self.app.notify(_("new runs are recorded in {folder}").format(folder=folder), title=_("runs folder"))
 
     def action_sort(self) -> None:
         """Sort by the next column."""
@@ -367,8 +387,9 @@ class RunsPanel(ChartKeys, Vertical):
             return
         checkpoint = self._summary(name).path / (runs.LAST if which == "last" else runs.BEST)
         if not checkpoint.is_file():
-            hint = "press b for best.pt" if which == "last" else "it has no improved epoch yet"
-            self.app.notify(f"{name} has no {checkpoint.name} (last.pt is written every minute and when a run "
-                            f"ends; best.pt every few seconds): {hint}", title="nothing to continue", severity="warning")
+            hint = _("press b for best.pt") if which == "last" else _("it has no improved epoch yet")
+            self.app.notify(_("{name} has no {file} (last.pt is written every minute and when a run ends; best.pt "
+                              "every few seconds): {hint}").format(name=name, file=checkpoint.name, hint=hint),
+                            title=_("nothing to continue"), severity="warning")
             return
         self.post_message(self.Continue(checkpoint))

@@ -7,17 +7,35 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Select, Static
 
-from tui_dl.engine.config import ACTIVATIONS, OPTIMIZERS, REGULARIZATIONS, SCHEDULES, ModelConfig, RunConfig
-from tui_dl.ui.form import Field, choice, field_id, field_texts, text_input
+from tui_dl.engine.config import (
+    ACTIVATIONS,
+    OPTIMIZERS,
+    REGULARIZATIONS,
+    SCHEDULES,
+    ModelConfig,
+    RunConfig,
+)
+from tui_dl.i18n import N_, _
+from tui_dl.ui.form import (
+    Field,
+    choice,
+    field_id,
+    field_texts,
+    relabel_choice,
+    text_input,
+)
+from tui_dl.ui.language import Relabels, Words
 from tui_dl.ui.widgets.feature_list import FeatureList
 
 ACTIVATION_LABELS = {"sigmoid": "sigmoid", "relu": "ReLU", "tanh": "tanh", "gelu": "GELU", "leaky_relu": "LeakyReLU"}
-OPTIMIZER_LABELS = {"sgd": "SGD (momentum)", "adam": "Adam", "adamw": "AdamW"}
-SCHEDULE_LABELS = {"constant": "constant", "step": "step decay", "cosine": "cosine", "plateau": "reduce on plateau"}
-REGULARIZATION_LABELS = {"none": "none", "l1": "L1 (in the loss)", "l2": "L2 (weight decay)"}
+OPTIMIZER_LABELS = {"sgd": N_("SGD (momentum)"), "adam": "Adam", "adamw": "AdamW"}
+SCHEDULE_LABELS = {"constant": N_("constant"), "step": N_("step decay"), "cosine": N_("cosine"),
+                   "plateau": N_("reduce on plateau")}
+REGULARIZATION_LABELS = {"none": N_("none"), "l1": N_("L1 (in the loss)"), "l2": N_("L2 (weight decay)")}
+# Shown translated (a technical name such as ReLU or Adam reads the same in every language).
 
 
-class SettingsPanel(VerticalScroll):
+class SettingsPanel(VerticalScroll, Relabels):
     """Model builder and hyperparameters."""
 
     can_focus = False
@@ -31,49 +49,55 @@ class SettingsPanel(VerticalScroll):
         yield Static("", id="architecture")
         with Horizontal(id="settings-columns"):
             with Vertical(id="model-fields", classes="settings-column"):
-                yield Static("[b]Model[/b]", classes="section-title")
-                yield Field("hidden layers", text_input("model", "layers", m.layers), "0 = a linear model")
-                yield Field("neurons", text_input("model", "neurons", m.neurons),
-                            "one number for every layer, or one per layer: 64,32,16")
-                yield Field("activation", choice("model", "activation",
+                yield Words(N_("[b]Model[/b]"), classes="section-title")
+                yield Field(N_("hidden layers"), text_input("model", "layers", m.layers), N_("0 = a linear model"))
+                yield Field(N_("neurons"), text_input("model", "neurons", m.neurons),
+                            N_("one number for every layer, or one per layer: 64,32,16"))
+                yield Field(N_("activation"), choice("model", "activation",
                                                  [(ACTIVATION_LABELS[a], a) for a in ACTIVATIONS], m.activation))
-                yield Field("dropout", text_input("model", "dropout", m.dropout), "0 = off; 0.2 drops 20% in training")
-                yield Static("[b]Input features[/b] [dim]2-D data only[/]", classes="section-title")
-                yield Field("features", FeatureList(m.features, id=field_id("model", "features")),
-                            "space toggles: what the model sees of each point (x1, x2); the views still draw the plane")
+                yield Field(N_("dropout"), text_input("model", "dropout", m.dropout), N_("0 = off; 0.2 drops 20% in training"))
+                yield Words(N_("[b]Input features[/b] [dim]2-D data only[/]"), classes="section-title")
+                yield Field(N_("features"), FeatureList(m.features, id=field_id("model", "features")),
+                            N_("space toggles: what the model sees of each point (x1, x2); the views still draw the plane"))
             with Vertical(id="train-fields", classes="settings-column"):
-                yield Static("[b]Training[/b]", classes="section-title")
-                yield Field("optimizer", choice("train", "optimizer",
-                                                [(OPTIMIZER_LABELS[o], o) for o in OPTIMIZERS], t.optimizer))
-                yield Field("learning rate", text_input("train", "lr", t.lr), "step size of gradient descent")
-                yield Field("momentum", text_input("train", "momentum", t.momentum), "SGD only")
-                yield Field("batch size", text_input("train", "batch_size", t.batch_size), "samples per update")
-                yield Field("epochs", text_input("train", "epochs", t.epochs), "passes over the training data")
-                yield Field("early stop", text_input("train", "early_stop", t.early_stop),
-                            "stop after this many epochs without a better validation loss (0 = off)")
-                yield Field("seed", text_input("train", "seed", t.seed), "seed for initial weights and shuffling")
+                yield Words(N_("[b]Training[/b]"), classes="section-title")
+                yield Field(N_("optimizer"), choice("train", "optimizer",
+                                                [(_(OPTIMIZER_LABELS[o]), o) for o in OPTIMIZERS], t.optimizer))
+                yield Field(N_("learning rate"), text_input("train", "lr", t.lr), N_("step size of gradient descent"))
+                yield Field(N_("momentum"), text_input("train", "momentum", t.momentum), N_("SGD only"))
+                yield Field(N_("batch size"), text_input("train", "batch_size", t.batch_size), N_("samples per update"))
+                yield Field(N_("epochs"), text_input("train", "epochs", t.epochs), N_("passes over the training data"))
+                yield Field(N_("early stop"), text_input("train", "early_stop", t.early_stop),
+                            N_("stop after this many epochs without a better validation loss (0 = off)"))
+                yield Field(N_("seed"), text_input("train", "seed", t.seed), N_("seed for initial weights and shuffling"))
                 devices = dict.fromkeys(("auto", "cpu", t.device))  # until detection adds what this machine has
-                yield Field("device", choice("train", "device", [(d, d) for d in devices], t.device),
-                            "auto = CUDA if present, else MPS, else CPU")
-                yield Field("CPU threads", text_input("train", "threads", t.threads),
-                            "0 = this run's share of the cores among the live runs")
-                yield Static("[b]Schedule and regularization[/b]", classes="section-title")
-                yield Field("schedule", choice("train", "schedule", [(SCHEDULE_LABELS[s], s) for s in SCHEDULES],
-                                               t.schedule), "how the learning rate changes; F8 sets its base")
-                yield Field("warm-up", text_input("train", "warmup", t.warmup),
-                            "epochs of linear warm-up to the learning rate (0 = off)")
-                yield Field("decay epochs", text_input("train", "decay_epochs", t.decay_epochs),
-                            "step decay: every this many epochs; plateau: after this many without improvement")
-                yield Field("decay factor", text_input("train", "decay_factor", t.decay_factor),
-                            "step decay and plateau multiply the learning rate by this")
-                yield Field("regularizer", choice("train", "regularization",
-                                                     [(REGULARIZATION_LABELS[r], r) for r in REGULARIZATIONS],
+                yield Field(N_("device"), choice("train", "device", [(d, d) for d in devices], t.device),
+                            N_("auto = CUDA if present, else MPS, else CPU"))
+                yield Field(N_("CPU threads"), text_input("train", "threads", t.threads),
+                            N_("0 = this run's share of the cores among the live runs"))
+                yield Words(N_("[b]Schedule and regularization[/b]"), classes="section-title")
+                yield Field(N_("schedule"), choice("train", "schedule", [(_(SCHEDULE_LABELS[s]), s) for s in SCHEDULES],
+                                               t.schedule), N_("how the learning rate changes; F8 sets its base"))
+                yield Field(N_("warm-up"), text_input("train", "warmup", t.warmup),
+                            N_("epochs of linear warm-up to the learning rate (0 = off)"))
+                yield Field(N_("decay epochs"), text_input("train", "decay_epochs", t.decay_epochs),
+                            N_("step decay: every this many epochs; plateau: after this many without improvement"))
+                yield Field(N_("decay factor"), text_input("train", "decay_factor", t.decay_factor),
+                            N_("step decay and plateau multiply the learning rate by this"))
+                yield Field(N_("regularizer"), choice("train", "regularization",
+                                                     [(_(REGULARIZATION_LABELS[r]), r) for r in REGULARIZATIONS],
                                                      t.regularization),
-                            "L1: rate x sum |w| of the weights added to the loss; L2: weight decay (biases too)")
-                yield Field("reg. rate", text_input("train", "reg_rate", t.reg_rate), "regularization rate")
+                            N_("L1: rate x sum |w| of the weights added to the loss; L2: weight decay (biases too)"))
+                yield Field(N_("reg. rate"), text_input("train", "reg_rate", t.reg_rate), N_("regularization rate"))
 
     def on_mount(self) -> None:
         self.fields = list(self.query(Field))
+
+    def relabel(self) -> None:
+        """The choices' labels (the fields and titles relabel themselves)."""
+        for name, labels, values in (("optimizer", OPTIMIZER_LABELS, OPTIMIZERS), ("schedule", SCHEDULE_LABELS, SCHEDULES),
+                                     ("regularization", REGULARIZATION_LABELS, REGULARIZATIONS)):
+            relabel_choice(self.query_one(f"#{field_id('train', name)}", Select), [(_(labels[v]), v) for v in values])
 
     def config_values(self) -> dict[str, str]:
         """Text of every model and training field keyed by field id."""
@@ -97,10 +121,10 @@ class SettingsPanel(VerticalScroll):
 
         line = self.query_one("#architecture", Static)
         if model is None:
-            text = "[b]architecture[/b]  [red]fix the model fields below[/]"
+            text = _("[b]architecture[/b]  [red]fix the model fields below[/]")
         elif inputs is None:
-            text = "[b]architecture[/b]  (waiting for the data set)"
+            text = _("[b]architecture[/b]  (waiting for the data set)")
         else:
-            needs = f", needs ~{format_bytes(memory)}" if memory is not None else ""
-            text = f"[b]architecture[/b]  {model.summary(inputs, outputs)}{needs}"
+            needs = _(", needs ~{size}").format(size=format_bytes(memory)) if memory is not None else ""
+            text = _("[b]architecture[/b]  {summary}").format(summary=model.summary(inputs, outputs)) + needs
         line.update(text, layout=False)  # one fixed line: no relayout while typing

@@ -11,6 +11,8 @@ from textual.widgets import ProgressBar, Static
 from tui_dl.engine.duration import format_duration
 from tui_dl.engine.events import EpochMetrics
 from tui_dl.engine.metric_text import format_test
+from tui_dl.i18n import _
+from tui_dl.ui.language import Relabels
 from tui_dl.ui.series import ChartOptions
 from tui_dl.ui.widgets.chart_keys import CHART_BINDINGS, ChartKeys, options_hint
 from tui_dl.ui.widgets.charts import Curves, LossChart, MetricChart, fit_parts
@@ -20,11 +22,12 @@ CHART_REFRESH_S = 1.0
 
 def describe_epoch(m: EpochMetrics) -> str:
     """The latest epoch's numbers, short enough for one line."""
-    parts = [f"epoch {m.epoch}", f"train {m.train_loss:.4f}"]
+    parts = [_("epoch {epoch}").format(epoch=m.epoch), _("train {loss}").format(loss=f"{m.train_loss:.4f}")]
     if m.val_loss is not None:
-        parts.append(f"val {m.val_loss:.4f}")
+        parts.append(_("val {loss}").format(loss=f"{m.val_loss:.4f}"))
     if m.train_acc is not None:
-        parts.append(f"acc {m.train_acc:.1%}" + (f"/{m.val_acc:.1%}" if m.val_acc is not None else ""))
+        parts.append(_("acc {accuracy}").format(
+            accuracy=f"{m.train_acc:.1%}" + (f"/{m.val_acc:.1%}" if m.val_acc is not None else "")))
     if m.val_mae is not None:
         parts.append(f"MAE {m.val_mae:.4g} R2 {m.val_r2:.3f}")
     return "  ".join(parts)
@@ -67,7 +70,7 @@ class RunClock:
         self.final = seconds
 
 
-class TrainingView(ChartKeys, Vertical, can_focus=True):
+class TrainingView(ChartKeys, Vertical, Relabels, can_focus=True):
     """Progress bar and text, metrics line, system line, chart options and the loss and metric charts."""
 
     BINDINGS = CHART_BINDINGS
@@ -86,7 +89,7 @@ class TrainingView(ChartKeys, Vertical, can_focus=True):
         self.stale, self.drawn_at = False, 0.0
         # Held directly: updates arriving while the app shuts down must not depend on a DOM query.
         self.progress_bar = ProgressBar(total=1, show_eta=False, show_percentage=True, id="progress")
-        self.progress_text = Static("ready: press F5 to train", id="progress-text")
+        self.progress_text = Static(_("ready: press F5 to train"), id="progress-text")
         self.metrics_line = Static("", id="metrics-line")
         self.system_line = Static("", id="system-line")
         self.options_line = Static("", id="chart-options")
@@ -165,8 +168,17 @@ class TrainingView(ChartKeys, Vertical, can_focus=True):
         line = describe_epoch(self.curves.epochs[-1])
         onset = self.curves.overfit_since()
         if onset is not None:
-            line += f"   [b $warning]overfitting since epoch {onset}[/]: validation loss rising while training loss falls"
+            line += "   " + _("[b $warning]overfitting since epoch {epoch}[/]: validation loss rising while training "
+                              "loss falls").format(epoch=onset)
         self.metrics_line.update(line, layout=False)
+
+    def relabel(self) -> None:
+        """The lines and charts in the language in use (the progress line follows at the next update)."""
+        if not self.begun and not self.curves.epochs:
+            self.progress_text.update(_("ready: press F5 to train"), layout=False)
+        self.show_epoch_line()
+        self._show_options()
+        self.redraw()
 
     def show_progress(self, state: str) -> None:
         """Progress bar and text: epoch, step, the run's time, ETA, samples/s."""
@@ -180,17 +192,19 @@ class TrainingView(ChartKeys, Vertical, can_focus=True):
         this_run = self.clock.elapsed - self.clock.resumed_at
         ongoing = self.clock.final is None and 0 < fraction < 1
         eta = format_duration(this_run * (1 - fraction) / fraction) if ongoing else "-"
-        parts = [state, f"epoch {epoch}/{self.total_epochs}", format_duration(self.clock.elapsed), f"ETA {eta}",
-                 f"step {absolute - (epoch - 1) * spe}/{spe}"]
+        parts = [state, _("epoch {epoch}").format(epoch=f"{epoch}/{self.total_epochs}"),
+                 format_duration(self.clock.elapsed), _("ETA {time}").format(time=eta),
+                 _("step {step}").format(step=f"{absolute - (epoch - 1) * spe}/{spe}")]
         if self.samples_per_s:
-            parts.append(f"{self.samples_per_s:,.0f} samples/s")
+            parts.append(_("{rate} samples/s").format(rate=f"{self.samples_per_s:,.0f}"))
         self.progress_text.update(fit_parts(parts, self.progress_text.size.width), layout=False)
 
     def finish(self, state: str, seconds: float, message: str, test: dict[str, float]) -> None:
         """The run ended: its final time (the figure the summary and the notification give) and its test split's
         metrics, or why it never began."""
         if not self.begun:
-            self.progress_text.update(f"{state} before the first epoch: {message}", layout=False)
+            self.progress_text.update(_("{state} before the first epoch: {message}").format(state=state, message=message),
+                                      layout=False)
             return
         self.clock.finished(seconds)
         self.show_progress(state)

@@ -9,14 +9,20 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from rich.cells import cell_len
 from rich.text import Text
 from textual.widget import Widget
 
 from tui_dl.engine.insight_data import Confusion
+from tui_dl.i18n import N_, _
+from tui_dl.ui.cells import crop, left, right
 
 LABEL_WIDTH = 22  # the most columns a row's label takes
 NAME_HEADER = 10  # class names longer than this head their column by the row's number instead
-METRICS = (("prec", 4), ("rec", 4), ("F1", 4), ("support", 7))  # per-class columns on the right: (header, width)
+METRICS = ((N_("prec"), 4), (N_("rec"), 4), ("F1", 4), (N_("support"), 7))  # per-class columns on the right: (header, width)
+# What a matrix counts, by its split: all of it, or some of its samples.
+COUNTED = {"validation": (N_("the validation split"), N_("{counted} of the {total} validation samples")),
+           "training": (N_("the training split"), N_("{counted} of the {total} training samples"))}
 FIXED_LINES = 4  # two title lines, the header and the macro-average row
 
 
@@ -32,13 +38,13 @@ class _Layout:
         self.other = len(shown) < len(names)
         number_width = len(str(len(shown)))
         self.labels = [names[i] if by_name else f"{n + 1:>{number_width}} {names[i]}" for n, i in enumerate(shown)]
-        self.headers = [names[i] if by_name else str(n + 1) for n, i in enumerate(shown)] + ["other"] * self.other
+        self.headers = [names[i] if by_name else str(n + 1) for n, i in enumerate(shown)] + [_("other")] * self.other
         shown_total = int(predicted[shown].sum())
-        self.cell = max([len(str(int(predicted[shown].max()))), *(len(h) for h in self.headers[:len(shown)])])
+        self.cell = max([len(str(int(predicted[shown].max()))), *(cell_len(h) for h in self.headers[:len(shown)])])
         self.other_width = max(len(str(int(predicted.sum()) - shown_total)), 5)
-        self.label = min(LABEL_WIDTH, max(len(label) for label in [*self.labels, "true \\ predicted"])) + 1
+        self.label = min(LABEL_WIDTH, max(cell_len(label) for label in [*self.labels, _("true \\ predicted")])) + 1
         self.width = (self.label + len(shown) * (self.cell + 1) + (self.other_width + 1) * self.other
-                      + 3 + sum(w + 1 for _, w in METRICS) - 1)
+                      + 3 + sum(w + 1 for _header, w in metric_columns()) - 1)
 
 
 def layout(c: Confusion, width: int, height: int) -> _Layout:
@@ -57,6 +63,11 @@ def layout(c: Confusion, width: int, height: int) -> _Layout:
     return _Layout(names, predicted, order[:1], False)
 
 
+def metric_columns() -> list[tuple[str, int]]:
+    """The per-class columns' headers in the language in use, each column wide enough for its header."""
+    return [(_(header), max(width, cell_len(_(header)))) for header, width in METRICS]
+
+
 def _score(value: float) -> str:
     return "-" if math.isnan(value) else f"{value:.2f}"
 
@@ -68,26 +79,29 @@ def confusion_text(c: Confusion, width: int, height: int) -> Text:
     n, shown = len(c.matrix), fit.shown
     folded = c.folded(shown)
     counted = int(c.matrix.sum())
-    where = f"the {c.split} split" if counted == c.split_size else f"{counted:,} of the {c.split_size:,} {c.split} samples"
+    whole, part = COUNTED[c.split]
+    where = _(whole) if counted == c.split_size else _(part).format(counted=f"{counted:,}", total=f"{c.split_size:,}")
     macro_p, macro_r, macro_f, present = c.macro()
+    metrics = metric_columns()
     text = Text(no_wrap=True, overflow="crop")
-    text.append(f"confusion matrix on {where}: accuracy {c.accuracy:.1%}, macro F1 {_score(macro_f)}\n", style="bold")
-    text.append(f"the {len(shown)} of {n} classes with most samples; the rest are summed in other\n" if fit.other
-                else "rows: true class, columns: predicted\n", style="dim")
+    text.append(_("confusion matrix on {where}: accuracy {accuracy}, macro F1 {f1}").format(
+        where=where, accuracy=f"{c.accuracy:.1%}", f1=_score(macro_f)) + "\n", style="bold")
+    text.append((_("the {shown} of {n} classes with most samples; the rest are summed in other").format(
+        shown=len(shown), n=n) if fit.other else _("rows: true class, columns: predicted")) + "\n", style="dim")
 
-    corner = "true \\ predicted" if fit.label > 16 else "true"
-    text.append(f"{corner:<{fit.label}}", style="bold")
+    corner = _("true \\ predicted") if fit.label > 16 else _("true")
+    text.append(left(corner, fit.label), style="bold")
     for j, header in enumerate(fit.headers):
         w = fit.other_width if j == len(shown) else fit.cell
-        text.append(f" {header[:w]:>{w}}", style="bold")
-    text.append(" │ " + " ".join(f"{h:>{w}}" for h, w in METRICS) + "\n", style="bold")
+        text.append(" " + right(crop(header, w), w), style="bold")
+    text.append(" │ " + " ".join(right(h, w) for h, w in metrics) + "\n", style="bold")
 
     precision, recall, f1, support = c.precision, c.recall, c.f1, c.support
     totals = folded.sum(axis=1)
     for i in range(len(folded)):
         is_other = i == len(shown)
-        label = f"other {n - len(shown)} classes" if is_other else fit.labels[i]
-        text.append(f"{label[:fit.label - 1]:<{fit.label}}", style="dim" if is_other else "")
+        label = _("other {n} classes").format(n=n - len(shown)) if is_other else fit.labels[i]
+        text.append(left(label, fit.label - 1) + " ", style="dim" if is_other else "")
         for j in range(len(folded)):
             count = int(folded[i, j])
             w = fit.other_width if j == len(shown) else fit.cell
@@ -100,13 +114,13 @@ def confusion_text(c: Confusion, width: int, height: int) -> Text:
         else:
             k = shown[i]
             scores = [_score(precision[k]), _score(recall[k]), _score(f1[k]), f"{int(support[k]):,}"]
-        text.append(" │ " + " ".join(f"{s:>{w}}" for s, (_, w) in zip(scores, METRICS)) + "\n")
+        text.append(" │ " + " ".join(right(s, w) for s, (_header, w) in zip(scores, metrics)) + "\n")
 
     before_bar = fit.label + len(shown) * (fit.cell + 1) + (fit.other_width + 1) * fit.other
-    label = f"macro avg ({present} classes)"
-    text.append(f"{label[:before_bar]:<{before_bar}}", style="bold")
+    label = _("macro avg ({n} classes)").format(n=present)
+    text.append(left(label, before_bar), style="bold")
     scores = [_score(macro_p), _score(macro_r), _score(macro_f), f"{counted:,}"]
-    text.append(" │ " + " ".join(f"{s:>{w}}" for s, (_, w) in zip(scores, METRICS)), style="bold")
+    text.append(" │ " + " ".join(right(s, w) for s, (_header, w) in zip(scores, metrics)), style="bold")
     return text
 
 

@@ -14,6 +14,7 @@ from textual.strip import Strip
 
 from tui_dl.engine.insight_data import Boundary, Surface
 from tui_dl.engine.rawdata import RawData
+from tui_dl.i18n import _
 from tui_dl.ui.widgets.insights.heatmap import background_rgb
 from tui_dl.ui.widgets.insights.plane import PlaneView, legend
 
@@ -150,7 +151,8 @@ class PlanePad(CursorPlane):
         row = min(2 * self.cursor[1], len(gy) - 2)
         point = np.array([[gx[col], (gy[row] + gy[row + 1]) / 2]], dtype=np.float32)
         out = p.run(point)[0]
-        where = f"at {p.feature_names[0]} {point[0, 0]:.3g}, {p.feature_names[1]} {point[0, 1]:.3g}: "
+        where = _("at {x1} {v1}, {x2} {v2}: ").format(x1=p.feature_names[0], v1=f"{point[0, 0]:.3g}",
+                                                    x2=p.feature_names[1], v2=f"{point[0, 1]:.3g}")
         if p.classification:
             order = np.argsort(-out, kind="stable")[:3]
             return where + "  ".join(f"{p.class_names[i]} {out[i]:.0%}" for i in order)

@@ -15,6 +15,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from tui_dl.engine.rawdata import RawData
+from tui_dl.i18n import N_, _
 
 SHADES = 16  # grey levels drawn
 CURSOR = Color.from_rgb(240, 200, 40)  # the cursor's colour, pen up
@@ -30,7 +31,7 @@ class DrawGrid(Widget, can_focus=True):
     BINDINGS = [
         Binding("up", "move(-1, 0)", "Up", show=False), Binding("down", "move(1, 0)", "Down", show=False),
         Binding("left", "move(0, -1)", "Left", show=False), Binding("right", "move(0, 1)", "Right", show=False),
-        Binding("space", "pen", "Pen"), Binding("x", "erase", "Erase"), Binding("c", "clear", "Clear"),
+        Binding("space", "pen", N_("Pen")), Binding("x", "erase", N_("Erase")), Binding("c", "clear", N_("Clear")),
     ]
 
     class Changed(Message):
@@ -144,7 +145,7 @@ class DrawGrid(Widget, can_focus=True):
 class ImagePad(Horizontal):
     """The drawing grid, and the class probabilities of what it shows; v loads a validation image."""
 
-    BINDINGS = [Binding("v", "sample", "Validation image")]
+    BINDINGS = [Binding("v", "sample", N_("Validation image"))]
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -184,7 +185,7 @@ class ImagePad(Horizontal):
     def action_sample(self) -> None:
         """Show the next validation image."""
         if self.raw is None or self.rows is None or not len(self.rows):
-            self.app.notify("no images to load: the model's data set is not loaded", severity="warning")
+            self.app.notify(_("no images to load: the model's data set is not loaded"), severity="warning")
             return
         self.sample = (self.sample + 1) % len(self.rows)
         grid = self.query_one(DrawGrid)
@@ -207,7 +208,8 @@ class ImagePad(Horizontal):
         outputs = self.predictor.run(grid.pixels.reshape(1, -1) * self.ink)[0]
         loaded = self.sample >= 0 and self.loaded is not None and np.array_equal(grid.pixels, self.loaded)
         truth = true_text(self.predictor, self.raw, int(self.rows[self.sample])) if loaded else None
-        where = f"validation image {self.sample + 1} of {len(self.rows)}" if loaded else "your drawing"
+        where = (_("validation image {n} of {total}").format(n=self.sample + 1, total=len(self.rows)) if loaded
+                 else _("your drawing"))
         result = self.query_one("#image-result", Static)
         width, height = result.content_size
         text = Text(where + "\n\n", "dim")

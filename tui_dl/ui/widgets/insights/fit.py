@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tui_dl.engine.insight_data import Fit
+from tui_dl.i18n import _
 from tui_dl.ui.widgets.charts import MARKER, ThemedPlot
 
 
@@ -16,12 +17,12 @@ class FitChart(ThemedPlot):
         plt.title(note)
         if fit is not None:
             if fit.kind == "scatter":
-                plt.scatter(fit.true.tolist(), fit.predicted.tolist(), color="blue", marker=MARKER, label="samples")
+                plt.scatter(fit.true.tolist(), fit.predicted.tolist(), color="blue", marker=MARKER, label=_("samples"))
                 lo, hi = float(min(fit.true.min(), fit.predicted.min())), float(max(fit.true.max(), fit.predicted.max()))
-                plt.plot([lo, hi], [lo, hi], color="red", marker=MARKER, label="perfect (predicted = true)")
+                plt.plot([lo, hi], [lo, hi], color="red", marker=MARKER, label=_("perfect (predicted = true)"))
             else:
-                plt.plot(fit.x.tolist(), fit.true.tolist(), color="red", marker=MARKER, label="real")
-                plt.plot(fit.x.tolist(), fit.predicted.tolist(), color="blue", marker=MARKER, label="predicted")
+                plt.plot(fit.x.tolist(), fit.true.tolist(), color="red", marker=MARKER, label=_("real"))
+                plt.plot(fit.x.tolist(), fit.predicted.tolist(), color="blue", marker=MARKER, label=_("predicted"))
             plt.xlabel(fit.x_label)
             plt.ylabel(fit.y_label)
         self.refresh()

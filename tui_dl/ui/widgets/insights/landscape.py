@@ -9,14 +9,15 @@ least-squares (w, b) marked.
 from __future__ import annotations
 
 import math
-import textwrap
 
 import numpy as np
 from rich.color import Color
 from rich.segment import Segment
 from rich.style import Style
+from rich.text import Text
 
 from tui_dl.engine.insight_data import Landscape
+from tui_dl.i18n import _, ngettext
 from tui_dl.ui.widgets.insights.heatmap import RGB, HeatmapView, blend, heat_lines
 from tui_dl.ui.widgets.insights.plane import LEVELS, scale_rgb
 
@@ -111,35 +112,39 @@ def _ink(background: RGB) -> RGB:
 
 def _samples(land: Landscape) -> str:
     if land.samples == land.train_samples:
-        return f"all {land.samples:,} training samples"
-    return f"{land.samples:,} of the {land.train_samples:,} training samples (a fixed subset)"
+        return _("all {n} training samples").format(n=f"{land.samples:,}")
+    return _("{n} of the {total} training samples (a fixed subset)").format(n=f"{land.samples:,}",
+                                                                             total=f"{land.train_samples:,}")
 
 
 def describe(land: Landscape) -> str:
     """What the map is: which slice, and on which samples the loss is computed."""
-    where = f"{land.loss_name} on {_samples(land)}"
+    where = _("{loss} on {samples}").format(loss=land.loss_name, samples=_samples(land))
     if land.kind == "line":
-        return f"loss L(w, b) of y = b + w·x ({where}; x and y standardized, as the model sees them)"
-    slice_ = f"a 2-D slice through all {land.parameters:,} parameters"
+        return _("loss L(w, b) of y = b + w·x ({where}; x and y standardized, as the model sees them)").format(
+            where=where)
+    parameters = f"{land.parameters:,}"
     if land.kind == "pca":
         first, second = land.explained
-        return (f"loss on {slice_} along the path's 2 main directions (PCA: {first:.0%} and {second:.0%} of its "
-                f"variance), {where}")
-    return (f"loss on {slice_} along 2 filter-normalized random directions (Li et al. 2018; the path is too "
-            f"short for PCA yet), {where}")
+        return _("loss on a 2-D slice through all {parameters} parameters along the path's 2 main directions (PCA: "
+                 "{first} and {second} of its variance), {where}").format(
+            parameters=parameters, first=f"{first:.0%}", second=f"{second:.0%}", where=where)
+    return _("loss on a 2-D slice through all {parameters} parameters along 2 filter-normalized random directions "
+             "(Li et al. 2018; the path is too short for PCA yet), {where}").format(parameters=parameters, where=where)
 
 
 def legend(land: Landscape, background: RGB) -> list[Segment]:
     """The bands' range and the marks."""
-    _, low, high = loss_levels(land.loss)
+    _levels, low, high = loss_levels(land.loss)
     ink = Style(color=Color.from_rgb(*_ink(background)), bold=True)
     bar = [Segment("█", Style(color=blend(scale_rgb(level), background, BAND_AMOUNT))) for level in range(LEVELS)]
-    segments = [Segment(f"{land.loss_name} {low:.3g} "), *bar, Segment(f" {high:.3g} (log)  ")]
-    segments += [Segment("●", Style(color=Color.from_rgb(*NOW_RGB), bold=True)), Segment(f" now {land.now_loss:.3g}  ")]
+    segments = [Segment(f"{land.loss_name} {low:.3g} "), *bar, Segment(f" {high:.3g} " + _("(log)") + "  ")]
+    segments += [Segment("●", Style(color=Color.from_rgb(*NOW_RGB), bold=True)),
+                 Segment(" " + _("now {loss}").format(loss=f"{land.now_loss:.3g}") + "  ")]
     if land.kind != "random":
-        segments += [Segment("○", ink), Segment(" start  "), Segment("•·", ink), Segment(" path  ")]
+        segments += [Segment("○", ink), Segment(f" {_('start')}  "), Segment("•·", ink), Segment(f" {_('path')}  ")]
     if land.minimum is not None:
-        segments += [Segment("✕", ink), Segment(" minimum  ")]
+        segments += [Segment("✕", ink), Segment(f" {_('minimum')}  ")]
     return segments
 
 
@@ -152,18 +157,22 @@ def axes(land: Landscape) -> str:
     (x0, x1), (y0, y1) = land.x_range, land.y_range
     now = land.path[-1]
     if land.kind == "line":
-        where = (f"w {_number(x0)} … {_number(x1)} across, b {_number(y0)} … {_number(y1)} up; "
-                 f"now w = {_number(now[0])}, b = {_number(now[1])}")
-        unit = "steps"
+        where = _("w {w0} … {w1} across, b {b0} … {b1} up; now w = {w}, b = {b}").format(
+            w0=_number(x0), w1=_number(x1), b0=_number(y0), b1=_number(y1), w=_number(now[0]), b=_number(now[1]))
+        path = ngettext("path of {n} step", "path of {n} steps", land.recorded)
     elif land.kind == "pca":
-        where = f"1st direction {_number(x0)} … {_number(x1)} across, 2nd {_number(y0)} … {_number(y1)} up"
-        unit = "epochs"
+        where = _("1st direction {x0} … {x1} across, 2nd {y0} … {y1} up").format(
+            x0=_number(x0), x1=_number(x1), y0=_number(y0), y1=_number(y1))
+        path = ngettext("path of {n} epoch", "path of {n} epochs", land.recorded)
     else:
-        return f"the current weights in the middle, ±{_number(x1)} × each direction across, ±{_number(y1)} × up"
+        return _("the current weights in the middle, ±{x} × each direction across, ±{y} × up").format(
+            x=_number(x1), y=_number(y1))
     (px, py) = land.path.T
     off = int(np.sum((px < x0) | (px > x1) | (py < y0) | (py > y1)))
-    beyond = f", {off:,} off the map" if off else ""
-    return f"{where}; path of {land.recorded:,} {unit}, {len(land.path):,} points{beyond}"
+    points = ngettext("{n} point", "{n} points", len(land.path)).format(n=f"{len(land.path):,}")
+    beyond = _(", {n} off the map").format(n=f"{off:,}") if off else ""
+    return _("{where}; {path}, {points}{beyond}").format(where=where, path=path.format(n=f"{land.recorded:,}"),
+                                                         points=points, beyond=beyond)
 
 
 class LandscapeView(HeatmapView):
@@ -172,7 +181,7 @@ class LandscapeView(HeatmapView):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.landscape: Landscape | None = None
-        self.note = "the loss landscape appears here while a model trains"
+        self.note = _("the loss landscape appears here while a model trains")
 
     @property
     def grid_size(self) -> tuple[int, int]:
@@ -188,7 +197,8 @@ class LandscapeView(HeatmapView):
         if land is None:
             return [[Segment(self.note)]]
         height = max(self.size.height - TEXT_LINES, 0)
-        title = textwrap.wrap(self.note, max(self.size.width, 20))[:TITLE_LINES]
+        width = max(self.size.width, 20)
+        title = [line.plain.rstrip() for line in Text(self.note).wrap(self.app.console, width)][:TITLE_LINES]
         title += [""] * (TITLE_LINES - len(title))
         return [*([Segment(line, Style(bold=True))] for line in title),
                 *landscape_lines(land, self.size.width, height, background), legend(land, background),

@@ -11,10 +11,13 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 
 from tui_dl.engine.insight_data import Boundary, NeuronMaps
+from tui_dl.i18n import _
+from tui_dl.ui.cells import crop
 from tui_dl.ui.widgets.insights.heatmap import RGB, HeatmapView, blend, heat_lines
 from tui_dl.ui.widgets.insights.plane import CLASS_RGB, plane_lines
 
@@ -26,7 +29,7 @@ GAP = 2  # columns between the output map and the neurons' maps
 def describe(maps: NeuronMaps) -> str:
     """What the view shows."""
     across, up = maps.output.feature_names[:2]
-    return f"what each hidden neuron responds to over the plane ({across} across, {up} up)"
+    return _("what each hidden neuron responds to over the plane ({across} across, {up} up)").format(across=across, up=up)
 
 
 def tile_keys(activations: np.ndarray) -> np.ndarray:
@@ -76,7 +79,7 @@ def layout(counts: list[int], width: int, height: int) -> Layout:
     tile = TILE_LINES[-1]
     per_row = max((width + 1) // (2 * tile + 1), 1)
     rows: list[int] = []
-    for _ in counts:  # one row each while they fit
+    for _layer in counts:  # one row each while they fit
         if lines(tile, [*rows, 1]) > height:
             break
         rows.append(1)
@@ -92,14 +95,14 @@ def layout(counts: list[int], width: int, height: int) -> Layout:
 
 
 def _pad(segments: list[Segment], width: int) -> list[Segment]:
-    used = sum(len(s.text) for s in segments)
+    used = sum(cell_len(s.text) for s in segments)
     return [*segments, Segment(" " * max(width - used, 0))]
 
 
 def neuron_lines(maps: NeuronMaps, width: int, height: int, background: RGB) -> tuple[list[list[Segment]], str]:
     """The body: the output's map on the left, the neurons' maps on the right; and what did not fit."""
     side = max(min(height - 1, (width // 3) // 2), 3)  # the output map's lines; it is twice as wide
-    left = [[Segment(f"{'output' if isinstance(maps.output, Boundary) else 'predicted value'}"[:2 * side],
+    left = [[Segment(crop(_("output") if isinstance(maps.output, Boundary) else _("predicted value"), 2 * side),
                      Style(bold=True))]]
     left += plane_lines(maps.output, 2 * side, side, background)
     area = width - 2 * side - GAP
@@ -110,9 +113,10 @@ def neuron_lines(maps: NeuronMaps, width: int, height: int, background: RGB) -> 
     shown = fit.shown(counts)
     for layer, (activations, numbers, total, rows) in enumerate(zip(maps.layers, maps.neurons, maps.widths, fit.rows)):
         drawn = shown[layer]
-        what = f"{total}" if drawn == total else f"{drawn} of {total}"
-        by = "" if drawn == total else ", largest outgoing weights first"
-        right.append([Segment(f"layer {layer + 1}: {what} {maps.activation} neurons{by}"[:area], Style(bold=True))])
+        title = (_("layer {layer}: {n} {activation} neurons") if drawn == total else
+                 _("layer {layer}: {drawn} of {n} {activation} neurons, largest outgoing weights first")).format(
+            layer=layer + 1, n=total, drawn=drawn, activation=maps.activation)
+        right.append([Segment(crop(title, area), Style(bold=True))])
         for row in range(rows):
             members = range(row * fit.per_row, min((row + 1) * fit.per_row, drawn))
             tiles = [heat_lines(tile_keys(_resample(activations[i], 2 * fit.tile, 2 * fit.tile)), {},
@@ -128,8 +132,10 @@ def neuron_lines(maps: NeuronMaps, width: int, height: int, background: RGB) -> 
     body = [_pad(left[i] if i < len(left) else [], left_width) + (right[i] if i < len(right) else [])
             for i in range(min(max(len(left), len(right)), height))]
     missing = len(maps.layers) - len(fit.rows)
-    return body, (f"layers {len(fit.rows) + 1}-{len(maps.layers)} do not fit: enlarge the terminal" if missing > 1
-                  else f"layer {len(maps.layers)} does not fit: enlarge the terminal" if missing else "")
+    return body, (_("layers {first}-{last} do not fit: enlarge the terminal").format(
+        first=len(fit.rows) + 1, last=len(maps.layers)) if missing > 1
+                  else _("layer {layer} does not fit: enlarge the terminal").format(layer=len(maps.layers))
+                  if missing else "")
 
 
 class NeuronMapsView(HeatmapView):
@@ -138,7 +144,7 @@ class NeuronMapsView(HeatmapView):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.maps: NeuronMaps | None = None
-        self.note = "the neuron maps appear here while a 2-D data set trains"
+        self.note = _("the neuron maps appear here while a 2-D data set trains")
 
     @property
     def grid_size(self) -> tuple[int, int]:
@@ -154,5 +160,5 @@ class NeuronMapsView(HeatmapView):
         if self.maps is None:
             return [[Segment(self.note)]]
         body, missing = neuron_lines(self.maps, self.size.width, max(self.size.height - 2, 1), background)
-        legend = "orange < 0 < blue, each map scaled to its own largest |activation|"
+        legend = _("orange < 0 < blue, each map scaled to its own largest |activation|")
         return [[Segment(self.note, Style(bold=True))], *body, [Segment(f"{legend}  {missing}".rstrip())]]

@@ -11,6 +11,8 @@ from textual.message import Message
 from textual.widgets import Static, TabbedContent, TabPane
 
 from tui_dl.engine.insight_data import Confusion, Unavailable, why_not
+from tui_dl.i18n import N_, _
+from tui_dl.ui.language import Relabels
 from tui_dl.ui.widgets.charts import Curves
 from tui_dl.ui.widgets.insights import landscape, neurons, pieces
 from tui_dl.ui.widgets.insights.confusion import ConfusionView
@@ -27,20 +29,20 @@ def _drawn(result, epoch: int, describe) -> tuple:
     """What a view draws and its title: nothing and why, when the view does not apply to the model."""
     if isinstance(result, Unavailable):
         return None, result.reason
-    return result, f"epoch {epoch}: {describe(result)}"
+    return result, _("epoch {epoch}: {what}").format(epoch=epoch, what=describe(result))
 
 
 def _pane(name: str) -> TabPane:
     view = BY_NAME[name]
-    return TabPane(f"{view.key} {view.title}", id=name)
+    return TabPane(f"{view.key} {_(view.title)}", id=name)
 
 
-class InsightsPanel(Vertical):
+class InsightsPanel(Vertical, Relabels):
     """Views of what the model is doing; each view's key shows it."""
 
     BINDINGS = [
         *(Binding(view.key, f"view('{view.name}')", view.title, show=False) for view in VIEWS),
-        Binding("escape", "view_keys", "View keys", show=False),
+        Binding("escape", "view_keys", N_("View keys"), show=False),
     ]
 
     class ViewChanged(Message):
@@ -54,12 +56,12 @@ class InsightsPanel(Vertical):
         self.gpu_history: deque[float] = deque(maxlen=SYSTEM_HISTORY)
         self.boundary_view = PlaneView(id="boundary-view")
         self.fit_chart = FitChart(id="fit-chart")
-        self.confusion_view = ConfusionView("the confusion matrix appears here while a classification set trains",
+        self.confusion_view = ConfusionView(_("the confusion matrix appears here while a classification set trains"),
                                             id="confusion-view")
-        self.grad_chart = NormsChart("grad_norms", "gradient", id="grad-norms")
-        self.weight_chart = NormsChart("weight_norms", "weight", id="weight-norms")
-        self.norms_note = Static("per-layer norms appear after the first epoch", id="norms-note")
-        self.system_view = Static("sampling...", id="system-view")
+        self.grad_chart = NormsChart("grad_norms", N_("gradient"), id="grad-norms")
+        self.weight_chart = NormsChart("weight_norms", N_("weight"), id="weight-norms")
+        self.norms_note = Static(_("per-layer norms appear after the first epoch"), id="norms-note")
+        self.system_view = Static(_("sampling..."), id="system-view")
         self.system_chart = SystemChart(id="system-chart")
         self.predict_view = PredictView(id="predict-view")
         self.landscape_view = landscape.LandscapeView(id="landscape-view")
@@ -142,35 +144,44 @@ class InsightsPanel(Vertical):
         event.stop()
         self.post_message(self.ViewChanged())
 
+    def relabel(self) -> None:
+        """The views' titles and notes (what they draw comes again when the app asks for it)."""
+        tabs = self.query_one("#insight-tabs", TabbedContent)
+        for view in VIEWS:
+            tabs.get_tab(view.name).label = f"{view.key} {_(view.title)}"
+        if self.data_shape is not None:
+            self.set_data(*self.data_shape)
+
     def set_data(self, task: str, inputs: int) -> None:
         """The data set changed: say which views apply."""
         self.data_shape = (task, inputs)
-        plane = "decision boundary" if task == "classification" else "predicted value over the plane"
-        self.boundary_view.show(None, why_not("boundary", task, inputs)
-                                or f"a run or a loaded checkpoint draws the {plane} here")
-        self.fit_chart.show(None, why_not("fit", task, inputs) or "a run or a loaded checkpoint draws the fit here")
+        plane = (_("a run or a loaded checkpoint draws the decision boundary here") if task == "classification"
+                 else _("a run or a loaded checkpoint draws the predicted value over the plane here"))
+        self.boundary_view.show(None, why_not("boundary", task, inputs) or plane)
+        self.fit_chart.show(None, why_not("fit", task, inputs) or _("a run or a loaded checkpoint draws the fit here"))
         self.confusion_view.show(None, why_not("confusion", task, inputs)
-                                 or "a run or a loaded checkpoint draws the confusion matrix here")
-        self.landscape_view.show(None, "a run or a loaded checkpoint draws the loss landscape here")
+                                 or _("a run or a loaded checkpoint draws the confusion matrix here"))
+        self.landscape_view.show(None, _("a run or a loaded checkpoint draws the loss landscape here"))
         self.pieces_view.show(None, why_not("pieces", task, inputs)
-                              or "a run or a loaded checkpoint draws each neuron's piece of the curve here")
+                              or _("a run or a loaded checkpoint draws each neuron's piece of the curve here"))
         self.neurons_view.show(None, why_not("neurons", task, inputs)
-                               or "a run or a loaded checkpoint draws what each neuron responds to here")
+                               or _("a run or a loaded checkpoint draws what each neuron responds to here"))
 
     def show_insights(self, epoch: int, insights: dict, error: str = "") -> None:
         """Draw what the trainer computed after `epoch`."""
         if error and error != self.last_error:  # a view failing at every probe is said once
-            self.app.notify(error, title="insight view failed", severity="warning")
+            self.app.notify(error, title=_("insight view failed"), severity="warning")
         self.last_error = error
         if "boundary" in insights:
             plane = insights["boundary"]
-            self.boundary_view.show(plane, f"epoch {epoch}: {plane.feature_names[0]} across, "
-                                           f"{plane.feature_names[1]} up")
+            self.boundary_view.show(plane, _("epoch {epoch}: {across} across, {up} up").format(
+                epoch=epoch, across=plane.feature_names[0], up=plane.feature_names[1]))
         if "fit" in insights:
             fit = insights["fit"]
-            what = {"curve": "real (red) and predicted (blue)", "series": "real (red) and predicted (blue), in time order",
-                    "scatter": "predicted against true (on the red line is perfect)"}[fit.kind]
-            self.fit_chart.show(fit, f"epoch {epoch}: {what}")
+            what = {"curve": _("real (red) and predicted (blue)"),
+                    "series": _("real (red) and predicted (blue), in time order"),
+                    "scatter": _("predicted against true (on the red line is perfect)")}[fit.kind]
+            self.fit_chart.show(fit, _("epoch {epoch}: {what}").format(epoch=epoch, what=what))
         if "confusion" in insights:
             self.confusion_view.show(insights["confusion"])
         if "landscape" in insights:

@@ -11,6 +11,7 @@ from textual.containers import Vertical
 from textual.widgets import Static
 
 from tui_dl.engine.insight_data import Pieces
+from tui_dl.i18n import _
 from tui_dl.ui.widgets.charts import MARKER, ThemedPlot
 
 PIECE_COLORS = ("blue", "cyan", (90, 140, 255), (0, 175, 175), "magenta", (130, 110, 230), (70, 190, 250),
@@ -21,11 +22,14 @@ REST_COLOR = (150, 150, 150)
 
 def describe(p: Pieces) -> str:
     """The formula the chart draws, and which pieces it shows."""
-    layer = "its hidden layer" if p.layer == 1 else f"hidden layer {p.layer} (the last)"
-    formula = f"y = b + Σ c_i·{p.activation}(w_i·{'x' if p.layer == 1 else 'h'} + b_i) over {layer}'s {p.total} neurons"
+    terms = f"y = b + Σ c_i·{p.activation}(w_i·{'x' if p.layer == 1 else 'h'} + b_i)"
+    formula = (_("{formula} over its hidden layer's {n} neurons") if p.layer == 1 else
+               _("{formula} over hidden layer {layer}'s (the last) {n} neurons")).format(
+        formula=terms, layer=p.layer, n=p.total)
     if len(p.pieces) == p.total:
-        return f"{formula}: every neuron drawn"
-    return f"{formula}: the {len(p.pieces)} that swing most drawn, the other {p.total - len(p.pieces)} summed in grey"
+        return _("{formula}: every neuron drawn").format(formula=formula)
+    return _("{formula}: the {drawn} that swing most drawn, the other {rest} summed in grey").format(
+        formula=formula, drawn=len(p.pieces), rest=p.total - len(p.pieces))
 
 
 class PiecesChart(ThemedPlot):
@@ -37,16 +41,17 @@ class PiecesChart(ThemedPlot):
         plt.clear_figure()
         if p is not None:
             xs = p.x.tolist()
-            plt.scatter(p.points_x.tolist(), p.points_y.tolist(), color=DATA_COLOR, marker="dot", label="data")
+            plt.scatter(p.points_x.tolist(), p.points_y.tolist(), color=DATA_COLOR, marker="dot", label=_("data"))
             for i, (piece, neuron) in enumerate(zip(p.pieces, p.neurons)):
-                label = f"neuron pieces c·{p.activation}(...): {', '.join(map(str, p.neurons))}" if i == 0 else None
+                label = _("neuron pieces c·{activation}(...): {neurons}").format(
+                    activation=p.activation, neurons=", ".join(map(str, p.neurons))) if i == 0 else None
                 plt.plot(xs, piece.tolist(), color=PIECE_COLORS[i % len(PIECE_COLORS)], marker=MARKER, label=label)
             if len(p.pieces) < p.total:
                 plt.plot(xs, p.rest.tolist(), color=REST_COLOR, marker=MARKER,
-                         label=f"the other {p.total - len(p.pieces)}, summed")
+                         label=_("the other {n}, summed").format(n=p.total - len(p.pieces)))
             plt.plot([xs[0], xs[-1]], [p.constant, p.constant], color="green", marker=MARKER,
-                     label=f"constant b = {p.constant:.3g}")
-            plt.plot(xs, p.output.tolist(), color="red", marker=MARKER, label="sum = the model's output")
+                     label=_("constant b = {b}").format(b=f"{p.constant:.3g}"))
+            plt.plot(xs, p.output.tolist(), color="red", marker=MARKER, label=_("sum = the model's output"))
             plt.xlabel(p.x_label)
         self.refresh()
 
@@ -59,7 +64,7 @@ class PiecesView(Vertical):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.pieces: Pieces | None = None
-        self.note = "the pieces appear here while a one-input regression set trains"
+        self.note = _("the pieces appear here while a one-input regression set trains")
         self.title_line = Static(self.note, markup=False)
         self.chart = PiecesChart()
 

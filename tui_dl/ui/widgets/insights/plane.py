@@ -8,7 +8,14 @@ from rich.segment import Segment
 from rich.style import Style
 
 from tui_dl.engine.insight_data import Boundary, Surface
-from tui_dl.ui.widgets.insights.heatmap import RGB, HeatmapView, blend, heat_lines, point_cells
+from tui_dl.i18n import _
+from tui_dl.ui.widgets.insights.heatmap import (
+    RGB,
+    HeatmapView,
+    blend,
+    heat_lines,
+    point_cells,
+)
 
 # Class colours (RGB) of the boundary view, TensorFlow Playground's orange and blue first.
 CLASS_RGB = ((245, 147, 34), (8, 119, 189), (80, 200, 120), (220, 80, 160), (230, 220, 60), (150, 110, 230),
@@ -87,10 +94,11 @@ def legend(shown: Boundary | Surface | None, background: RGB) -> list[Segment]:
         return [*segments, Segment(" ")]
     if isinstance(shown, Surface):
         low, high = value_range(shown)
-        which = "predicted target" if shown.outputs == 1 else f"predicted target 1 of {shown.outputs}"
+        which = (_("predicted target") if shown.outputs == 1 else
+                 _("predicted target 1 of {n}").format(n=shown.outputs))
         bar = [Segment("█", Style(color=blend(scale_rgb(level), background, SURFACE_AMOUNT)))
                for level in range(LEVELS)]
-        return [Segment(f"{which} {low:.3g} "), *bar, Segment(f" {high:.3g}  ● true value   ")]
+        return [Segment(f"{which} {low:.3g} "), *bar, Segment(f" {high:.3g}  ● " + _("true value") + "   ")]
     return []
 
 
@@ -101,7 +109,7 @@ class PlaneView(HeatmapView):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.plane: Boundary | Surface | None = None
-        self.note = "the decision boundary appears here while a 2-D classification set trains"
+        self.note = _("the decision boundary appears here while a 2-D classification set trains")
 
     @property
     def grid_size(self) -> tuple[int, int]:

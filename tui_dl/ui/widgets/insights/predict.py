@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+from rich.cells import cell_len
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -16,6 +17,8 @@ from textual.containers import Vertical
 from textual.widgets import ContentSwitcher, Static
 
 from tui_dl.engine.rawdata import RawData
+from tui_dl.i18n import _
+from tui_dl.ui.cells import left
 from tui_dl.ui.model_source import ModelSource
 from tui_dl.ui.widgets.insights.cursor_plane import PlanePad
 from tui_dl.ui.widgets.insights.draw_grid import ImagePad
@@ -31,28 +34,30 @@ def prediction_text(predictor, outputs: np.ndarray, truth: str | None = None, wi
     """The prediction and, for classification, a probability bar per class (the likeliest `rows` of them),
     fitted to `width` columns."""
     out = Text()
+    heading = max(cell_len(_("prediction")), cell_len(_("true"))) + 2
+    predicted, true = left(_("prediction"), heading), left(_("true"), heading)
     if predictor.classification:
         best = int(outputs.argmax())
-        out.append("prediction  ", "dim").append(predictor.class_names[best], "bold")
+        out.append(predicted, "dim").append(predictor.class_names[best], "bold")
         out.append(f"  {outputs[best]:.1%}")
         if truth is not None:
-            out.append(f"\ntrue        {truth}", "dim")
+            out.append(f"\n{true}{truth}", "dim")
         names = predictor.class_names
         rows = max(rows, 1)
         shown = range(len(names)) if len(names) <= rows else np.argsort(-outputs, kind="stable")[:rows]
-        label = min(max(len(names[i]) for i in shown), 16)
+        label = min(max(cell_len(names[i]) for i in shown), 16)
         bar = min(max(width - label - 9, 6), BAR)
         for i in shown:
             filled = int(round(outputs[i] * bar))
-            out.append(f"\n{names[i][:label]:<{label}} ")
+            out.append(f"\n{left(names[i], label)} ")
             out.append("█" * filled, "bold green" if i == best else "green")
             out.append("░" * (bar - filled), "dim").append(f" {outputs[i]:6.1%}")
         return out
-    name = predictor.target.name if predictor.has_plan else "target"
+    name = predictor.target.name if predictor.has_plan else _("target")
     values = "  ".join(f"{v:.5g}" for v in outputs)
-    out.append("prediction  ", "dim").append(values, "bold").append(f"  {name}", "dim")
+    out.append(predicted, "dim").append(values, "bold").append(f"  {name}", "dim")
     if truth is not None:
-        out.append(f"\ntrue        {truth}", "dim")
+        out.append(f"\n{true}{truth}", "dim")
     return out
 
 
@@ -76,7 +81,7 @@ class PredictView(Vertical):
         self._focus_wanted = False  # asked for the keyboard before the model was ready
 
     def compose(self) -> ComposeResult:
-        yield Static("train a run (F5) or load a checkpoint (ctrl+o) to try its model here", id="predict-note")
+        yield Static(_("train a run (F5) or load a checkpoint (ctrl+o) to try its model here"), id="predict-note")
         with ContentSwitcher(initial="predict-form", id="predict-modes"):
             yield TabularForm(id="predict-form")
             yield ImagePad(id="predict-image")
@@ -104,7 +109,7 @@ class PredictView(Vertical):
             if self._key is not None or self.predictor is None:
                 self._key = None
                 self.query_one("#predict-note", Static).update(
-                    "train a run (F5) or load a checkpoint (ctrl+o) to try its model here")
+                    _("train a run (F5) or load a checkpoint (ctrl+o) to try its model here"))
             return
         if source.key is not self._key:
             self._key = source.key
@@ -124,11 +129,11 @@ class PredictView(Vertical):
         from tui_dl.engine.prepare import split_indices
 
         try:
-            predictor = Predictor(source.state(), "the model")
+            predictor = Predictor(source.state(), _("the model"))
             raw = source.raw if source.raw is not None and predictor.trained_on(source.raw) else None
             rows = None
             if raw is not None:
-                _, val, _ = split_indices(raw.samples, predictor.config.data)
+                _train, val, _test = split_indices(raw.samples, predictor.config.data)
                 rows = val if len(val) else np.arange(raw.samples)
         except UserError as exc:
             self.app.call_from_thread(self._failed, str(exc))
@@ -139,20 +144,22 @@ class PredictView(Vertical):
         self.app.call_from_thread(self._ready, predictor, raw, rows)
 
     def _failed(self, message: str) -> None:
-        self.query_one("#predict-note", Static).update(Text(f"cannot run this model: {message}", "red"))
+        self.query_one("#predict-note", Static).update(Text(_("cannot run this model: {error}").format(error=message), "red"))
 
     def _ready(self, predictor, raw: RawData | None, rows: np.ndarray | None) -> None:
         self.predictor, self.raw = predictor, raw
         switcher = self.query_one(ContentSwitcher)
         kind = self._kind(predictor, raw)
         switcher.current = f"predict-{kind}"
-        where = "validation" if raw is not None and predictor.config.data.val_split > 0 else "training"
-        what = {"form": f"edit the fields, up/down: another {where} row",
-                "image": "draw with the arrows and space (pen) or the mouse",
-                "plane": "arrows (shift: faster) or a click move the cursor"}[kind]
+        validation = raw is not None and predictor.config.data.val_split > 0
+        what = {"form": _("edit the fields, up/down: another validation row") if validation
+                else _("edit the fields, up/down: another training row"),
+                "image": _("draw with the arrows and space (pen) or the mouse"),
+                "plane": _("arrows (shift: faster) or a click move the cursor")}[kind]
+        model = (_("{dataset}, epoch {epoch} (untrained)") if predictor.epoch == 0 else
+                 _("{dataset}, epoch {epoch}")).format(dataset=predictor.dataset, epoch=predictor.epoch)
         self.query_one("#predict-note", Static).update(
-            f"{predictor.dataset}, epoch {predictor.epoch}" + (" (untrained)" if predictor.epoch == 0 else "")
-            + f": {what}; escape: view keys")
+            _("{model}: {what}; escape: view keys").format(model=model, what=what))
         self.mode.use(predictor, raw, rows)
         focused = self.app.focused
         if self._focus_wanted or (focused is not None and self in focused.ancestors):

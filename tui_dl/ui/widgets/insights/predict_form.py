@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -11,6 +12,8 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Input, Label, Static
 
 from tui_dl.engine.rawdata import RawData
+from tui_dl.i18n import N_, _
+from tui_dl.ui.cells import left
 
 HINT_VALUES = 4  # one-hot values named in a field's placeholder
 
@@ -18,9 +21,9 @@ HINT_VALUES = 4  # one-hot values named in a field's placeholder
 def hint(column) -> str:
     """What a column's field takes, for its placeholder."""
     if column.kind == "date":
-        return f"a date like {column.origin[:10]}"
+        return _("a date like {date}").format(date=column.origin[:10])
     if column.kind == "numeric":
-        return "a number"
+        return _("a number")
     shown = " | ".join(column.categories[:HINT_VALUES])
     return shown + (" | ..." if len(column.categories) > HINT_VALUES else "")
 
@@ -29,8 +32,8 @@ class TabularForm(Horizontal):
     """Fields on the left (one per feature column), the prediction and notes on the right."""
 
     BINDINGS = [
-        Binding("up", "row(-1)", "Previous row", priority=True),  # before the fields' scroll bindings
-        Binding("down", "row(1)", "Next row", priority=True),
+        Binding("up", "row(-1)", N_("Previous row"), priority=True),  # before the fields' scroll bindings
+        Binding("down", "row(1)", N_("Next row"), priority=True),
     ]
 
     def __init__(self, **kwargs):
@@ -66,9 +69,9 @@ class TabularForm(Horizontal):
         self.columns, self.row = list(predictor.plan.features), 0
         box = self.query_one("#form-fields", VerticalScroll)
         box.remove_children()
-        width = min(max(len(n) for n in names), 18) + 1
+        width = min(max(cell_len(n) for n in names), 18) + 1
         self.fields = [Input(placeholder=hint(c), classes="form-input") for c in self.columns]
-        box.mount_all(Horizontal(Label(c.name[:width - 1].ljust(width), classes="form-label"), field,
+        box.mount_all(Horizontal(Label(left(c.name, width - 1) + " ", classes="form-label"), field,
                                  classes="form-line") for c, field in zip(self.columns, self.fields))
         self.call_after_refresh(self._fill)
 
@@ -90,7 +93,7 @@ class TabularForm(Horizontal):
     def action_row(self, step: int) -> None:
         """Show the previous or next validation row."""
         if self.rows is None or not len(self.rows):
-            self.app.notify("no data rows to pick from: the model's data set is not loaded", severity="warning")
+            self.app.notify(_("no data rows to pick from: the model's data set is not loaded"), severity="warning")
             return
         self.row = (self.row + step) % len(self.rows)
         self._fill()
@@ -116,9 +119,10 @@ class TabularForm(Horizontal):
         typed = {c.name: f.value.strip() for c, f in zip(self.columns, self.fields)}
         shown = self.rows is not None and len(self.rows) and typed == self.prefilled
         if self.rows is not None and len(self.rows):
-            place = f"validation row {self.row + 1} of {len(self.rows)}" + ("" if shown else ", edited")
+            place = (_("validation row {row} of {n}") if shown else _("validation row {row} of {n}, edited")).format(
+                row=self.row + 1, n=len(self.rows))
         else:
-            place = "your row"
+            place = _("your row")
         self.query_one("#form-row", Static).update(Text(place, "dim"))
         try:
             outputs, encoded = p.predict_cells({name: [value] for name, value in typed.items()})
@@ -128,12 +132,14 @@ class TabularForm(Horizontal):
             return
         from tui_dl.ui.widgets.insights.predict import prediction_text, true_text
 
-        notes = [f"{name}: missing, filled in as in training" for name in encoded.imputed]
-        notes += [f"{name}: {values[0]!r} was not seen in training (all zeros)" for name, values in encoded.unseen.items()]
+        notes = [_("{name}: missing, filled in as in training").format(name=name) for name in encoded.imputed]
+        notes += [_("{name}: {value!r} was not seen in training (all zeros)").format(name=name, value=values[0])
+                  for name, values in encoded.unseen.items()]
         if encoded.empty[0]:
             missing = ", ".join(encoded.not_filled)
             self.query_one("#form-prediction", Static).update(Text(
-                f"no prediction: {missing} is missing, and training never filled it in", "yellow"))
+                _("no prediction: {columns} is missing, and training never filled it in").format(columns=missing),
+                "yellow"))
         else:
             truth = true_text(p, self.raw, int(self.rows[self.row])) if shown else None
             box = self.query_one("#form-result")

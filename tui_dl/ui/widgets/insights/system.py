@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import deque
 
+from tui_dl.i18n import _
 from tui_dl.ui.widgets.charts import MARKER, ThemedPlot
 
 SYSTEM_HISTORY = 120  # samples (seconds) kept for the system charts
@@ -13,7 +14,8 @@ def system_text(stats) -> str:
     """The System view's facts, one per line."""
     from tui_dl.engine.system import format_bytes_gib, format_gpu
 
-    lines = [f"[b]CPU[/] {stats.cpu_percent:.0f}% of {stats.cpu_count} cores   tui-dl {stats.process_cpu_percent:.0f}%",
+    lines = [_("[b]CPU[/] {percent}% of {cores} cores   tui-dl {own}%").format(
+                 percent=f"{stats.cpu_percent:.0f}", cores=stats.cpu_count, own=f"{stats.process_cpu_percent:.0f}"),
              f"[b]RAM[/] {format_bytes_gib(stats.ram_used)}/{format_bytes_gib(stats.ram_total)} GiB   "
              f"tui-dl {format_bytes_gib(stats.process_rss)} GiB"]
     lines += [format_gpu(gpu) for gpu in stats.gpus]
@@ -29,11 +31,11 @@ class SystemChart(ThemedPlot):
         plt = self.plt
         plt.clear_data()
         plt.clear_figure()
-        plt.title("utilization % (last 2 minutes)")
+        plt.title(_("utilization % (last 2 minutes)"))
         if cpu:
             plt.plot(list(range(-len(cpu) + 1, 1)), list(cpu), color="cyan", marker=MARKER, label="CPU")
         if gpu:
             plt.plot(list(range(-len(gpu) + 1, 1)), list(gpu), color="green", marker=MARKER, label="GPU")
         plt.ylim(0, 100)
-        plt.xlabel("seconds")
+        plt.xlabel(_("seconds"))
         self.refresh()

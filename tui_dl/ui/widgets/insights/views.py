@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tui_dl.i18n import N_, _
+
 
 @dataclass(frozen=True)
 class View:
@@ -16,19 +18,19 @@ class View:
 
 
 VIEWS = (
-    View("1", "boundary", "Boundary"),
-    View("2", "fit", "Fit"),
-    View("3", "confusion", "Confusion"),
-    View("4", "norms", "Norms", probed=False),
-    View("5", "system", "System", probed=False),
-    View("6", "predict", "Predict", probed=False),  # runs the model in the UI: try it on a row, a drawing, a point
-    View("7", "landscape", "Landscape"),
-    View("8", "pieces", "Pieces"),
-    View("9", "neurons", "Neurons"),
+    View("1", "boundary", N_("Boundary")),
+    View("2", "fit", N_("Fit")),
+    View("3", "confusion", N_("Confusion")),
+    View("4", "norms", N_("Norms"), probed=False),
+    View("5", "system", N_("System"), probed=False),
+    View("6", "predict", N_("Predict"), probed=False),  # runs the model in the UI: try it on a row, a drawing, a point
+    View("7", "landscape", N_("Landscape")),
+    View("8", "pieces", N_("Pieces")),
+    View("9", "neurons", N_("Neurons")),
 )
 BY_NAME = {view.name: view for view in VIEWS}
 
 
 def views_help() -> str:
-    """The views by key, for the help screen: `1 boundary, 2 fit, ...`."""
-    return ", ".join(f"{view.key} {view.name}" for view in VIEWS)
+    """The views by key, for the help screen: `1 boundary, 2 fit, ...` (their titles in lower case)."""
+    return ", ".join(f"{view.key} {_(view.title).lower()}" for view in VIEWS)

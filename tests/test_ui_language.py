@@ -1,0 +1,143 @@
+"""The UI in Chinese: switched from the command palette (kept for the next start, the form and the run kept),
+chosen at start, and its layout at 80x24 and 120x40 with double-width characters."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import SIZE, set_field, small_config, start_training, wait_for
+from textual.widgets import Input, Label, Static, TabbedContent
+from textual.widgets._footer import FooterKey
+
+from tui_dl import i18n
+from tui_dl.ui.app import make_app
+from tui_dl.ui.cells import center, crop, left, right
+from tui_dl.ui.language import start_language
+from tui_dl.ui.last_settings import load_language, save_language
+from tui_dl.ui.system_feed import DETECTING
+from tui_dl.ui.widgets.training_view import TrainingView
+from tui_dl.ui.widgets.wide_plot import cell_text
+
+FIXED_RUNS = Path("/nonexistent/tui-dl-runs")  # the Runs tab's folder in the pictures: the same on every machine
+
+
+def key_labels(app) -> list[str]:
+    return [str(key.description) for key in app.query(FooterKey)]
+
+
+async def choose_in_palette(pilot, query: str) -> None:
+    await pilot.press("ctrl+p")
+    await pilot.pause(0.2)
+    await pilot.press(*query)
+    await pilot.pause(0.3)
+    await pilot.press("enter")
+    await pilot.pause(0.3)
+
+
+async def test_the_palette_switches_the_language_keeping_the_form_values(tmp_path: Path, config_home: Path):
+    app = make_app(small_config(), runs_root=tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.raw is not None)
+        await pilot.press("f3")
+        await set_field(pilot, "train-lr", "0.05")
+        await set_field(pilot, "train-epochs", "abc")  # an invalid value stays, with its reason
+        await choose_in_palette(pilot, "中文")
+        assert i18n.language() == "zh" and load_language() == "zh"
+        assert (config_home / "language").read_text().strip() == "zh"
+        assert "开始" in key_labels(app) and "Start" not in key_labels(app)
+        assert str(app.query_one("#tabs", TabbedContent).get_tab("model").label) == "模型（F3）"
+        assert str(app.query_one("#train-lr-field Label.name", Label).render()) == "学习率"
+        assert app.query_one("#train-lr", Input).value == "0.05"
+        assert app.query_one("#train-epochs", Input).value == "abc"
+        assert "轮次必须是整数" in str(app.query_one("#train-epochs-field .error", Static).render())
+        assert "结构" in str(app.query_one("#architecture", Static).render())
+        await choose_in_palette(pilot, "English")
+        assert i18n.language() == "en" and load_language() == "en"
+        assert "Start" in key_labels(app)
+        assert str(app.query_one("#train-lr-field Label.name", Label).render()) == "learning rate"
+        assert app.query_one("#train-lr", Input).value == "0.05"
+
+
+async def test_a_run_on_screen_is_kept_when_the_language_changes(tmp_path: Path):
+    app = make_app(small_config(epochs=2), runs_root=tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await start_training(pilot, epochs=2)
+        await wait_for(pilot, lambda: app.run_state == "completed")
+        epochs = len(app.query_one(TrainingView).curves.epochs)
+        await choose_in_palette(pilot, "中文")
+        view = app.query_one(TrainingView)
+        assert len(view.curves.epochs) == epochs == 2
+        assert "第 2 轮" in str(view.metrics_line.render())
+        assert str(app.query_one("#tabs", TabbedContent).get_tab("training").label) == "训练（F4）"
+
+
+def test_the_saved_language_is_used_at_start_unless_one_is_given(monkeypatch):
+    monkeypatch.setenv("LANGUAGE", "en")
+    i18n.set_language(None)
+    assert start_language() == "en"  # nothing saved: the environment's
+    monkeypatch.setenv("LANGUAGE", "zh_CN")
+    assert start_language() == "zh"
+    monkeypatch.setenv("LANGUAGE", "en")
+    assert save_language("zh") is None
+    assert start_language() == "zh" and i18n._("Start") == "开始"
+    assert start_language("en") == "en"  # --lang wins over the saved choice
+
+
+def test_a_saved_language_that_names_none_is_ignored(config_home: Path):
+    config_home.mkdir(parents=True)
+    (config_home / "language").write_text("klingon\n")
+    assert load_language() is None
+
+
+def test_a_language_that_cannot_be_kept_is_said_not_raised(config_home: Path):
+    config_home.parent.mkdir(parents=True)
+    config_home.write_text("a file where the folder should be")
+    problem = save_language("zh")
+    assert problem is not None and problem.startswith("language not kept for next time")
+
+
+def test_texts_are_fitted_by_terminal_cells():
+    assert crop("损失曲面", 5) == "损失" and crop("loss", 9) == "loss"
+    assert left("学习率", 8) == "学习率  " and right("精确率", 8) == "  精确率"
+    assert center("中", 5) == "  中 " and center("ab", 5) == "ab".center(5)
+    assert cell_text("训练 loss") == "训\u200b练\u200b loss" and cell_text("loss") == "loss"
+
+
+def _chinese(run_before=None):
+    async def before(pilot) -> None:
+        await wait_for(pilot, lambda: pilot.app.raw is not None and pilot.app.system.device_name != DETECTING)
+        if run_before is not None:
+            await run_before(pilot)
+        await pilot.app.workers.wait_for_complete()
+        pilot.app.clear_notifications()
+        await pilot.pause(0.3)
+    return before
+
+
+async def _trained(pilot) -> None:
+    app = pilot.app
+    await start_training(pilot, epochs=3)
+    view = app.query_one(TrainingView)
+    await wait_for(pilot, lambda: view.clock.final is not None)  # the run's end was told (and its toast shown)
+    app.system.close()
+    app.system.monitor = None  # the machine's load and speed are not part of the picture
+    view.samples_per_s, view.clock.final = 0.0, 1.0
+    view.show_progress(app.controller.state_label)
+    view.show_system("")
+
+
+async def _tab(pilot, key: str) -> None:
+    await pilot.press(key)
+    if key == "f3":
+        pilot.app.set_focus(None)  # no blinking cursor in the picture
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+@pytest.mark.parametrize("shown", ["data", "model", "training", "runs", "help"])
+def test_chinese_layout_snapshot(snap_compare, size, shown, tmp_path):
+    i18n.set_language("zh")
+    steps = {"data": None, "model": lambda p: _tab(p, "f3"), "training": _trained,
+             "runs": lambda p: _tab(p, "f10"), "help": lambda p: _tab(p, "f1")}
+    app = make_app(small_config(epochs=3), runs_root=FIXED_RUNS if shown == "runs" else tmp_path)
+    assert snap_compare(app, terminal_size=size, run_before=_chinese(steps[shown]))
