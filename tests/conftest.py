@@ -175,3 +175,20 @@ async def start_training(pilot, epochs: int = 1):
     await pilot.press("f5")
     await wait_for(pilot, lambda: app.link is not None and len(app.link.session.trainer.history) >= epochs)
     return app.link.session.trainer
+
+
+def kill_live_runs(root: Path) -> None:
+    """Kill every run process still live under runs folder `root` (cleanup after a test of detached runs)."""
+    from tui_dl.engine.run_list import read_summary
+    from tui_dl.engine.runs import RunError
+
+    for folder in root.glob("*"):
+        try:
+            summary = read_summary(folder)
+        except RunError:
+            continue
+        if summary.live and summary.pid:
+            try:
+                os.kill(summary.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass

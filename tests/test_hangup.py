@@ -8,17 +8,14 @@ session leader, as sshd or tmux runs it; the test closes the master side and che
 from __future__ import annotations
 
 import json
-import os
-import signal
 import time
 
 import pytest
 
-from conftest import cli_env
+from conftest import cli_env, kill_live_runs
 from pty_ui import PtyUI, gone_within
 from tui_dl.engine.checkpoint import load_checkpoint
 from tui_dl.engine.run_list import read_metrics, read_summary
-from tui_dl.engine.runs import RunError
 
 GONE_S = 10.0  # the UI must be gone this long after the hang-up (a run's last epoch is saved first)
 
@@ -69,20 +66,6 @@ def wait_for_run_folder(tmp_path, timeout: float = 30.0):
             return found[0]
         time.sleep(0.1)
     raise AssertionError("no run folder appeared")
-
-
-def stop_runs(tmp_path) -> None:
-    """Kill any run process the test left (cleanup)."""
-    for folder in (tmp_path / "runs").glob("*"):
-        try:
-            summary = read_summary(folder)
-        except RunError:
-            continue
-        if summary.live and summary.pid:
-            try:
-                os.kill(summary.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
 
 
 def run_record(tmp_path) -> tuple[dict, dict]:
@@ -158,7 +141,7 @@ def test_hang_up_leaves_a_detached_run_training_and_a_new_ui_attaches_to_it(tmp_
             again.kill()
     finally:
         ui.kill()
-        stop_runs(tmp_path)
+        kill_live_runs(tmp_path / "runs")
 
 
 def test_hang_up_during_a_checkpoint_save(tmp_path):
@@ -181,7 +164,7 @@ def test_hang_up_during_a_checkpoint_save(tmp_path):
         assert read_summary(folder).live_status == "running"  # the run goes on without its UI
     finally:
         ui.kill()
-        stop_runs(tmp_path)
+        kill_live_runs(tmp_path / "runs")
 
 
 def test_hang_up_after_the_run_finished(tmp_path):

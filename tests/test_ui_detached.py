@@ -8,7 +8,7 @@ from pathlib import Path
 
 from textual.widgets import Input
 
-from conftest import SIZE, small_config, wait_for
+from conftest import SIZE, kill_live_runs, small_config, wait_for
 from tui_dl.engine.run_list import read_metrics, read_summary
 from tui_dl.runner.launch import launch, wait_started
 from tui_dl.ui.app import make_app
@@ -30,19 +30,6 @@ async def start_detached(pilot, epochs: int = 1) -> AttachedRun:
     await pilot.press("f5")
     await wait_for(pilot, lambda: isinstance(app.link, AttachedRun) and app.link.epoch >= epochs, timeout=SLOW)
     return app.link
-
-
-def kill_leftovers(root: Path) -> None:
-    for folder in root.glob("*"):
-        try:
-            summary = read_summary(folder)
-        except Exception:  # noqa: BLE001 - cleanup only
-            continue
-        if summary.live and summary.pid:
-            try:
-                os.kill(summary.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
 
 
 async def test_f5_trains_in_its_own_process_with_the_same_keys(tmp_path: Path):
@@ -75,7 +62,7 @@ async def test_f5_trains_in_its_own_process_with_the_same_keys(tmp_path: Path):
             assert [m.epoch for m in view.curves.epochs] == [r["epoch"] for r in read_metrics(link.folder)]
             assert read_metrics(link.folder)[-1]["lr"] == 0.004
     finally:
-        kill_leftovers(tmp_path)
+        kill_live_runs(tmp_path)
 
 
 async def test_quitting_leaves_the_run_training_and_a_new_ui_attaches_with_its_history(tmp_path: Path):
@@ -101,7 +88,7 @@ async def test_quitting_leaves_the_run_training_and_a_new_ui_attaches_with_its_h
             await pilot.press("f7")
             await wait_for(pilot, lambda: again.run_state == "stopped", timeout=SLOW)
     finally:
-        kill_leftovers(tmp_path)
+        kill_live_runs(tmp_path)
 
 
 async def test_two_uis_on_one_run_see_each_others_commands(tmp_path: Path, runs_folder):
@@ -123,7 +110,7 @@ async def test_two_uis_on_one_run_see_each_others_commands(tmp_path: Path, runs_
             second.link.stop()
             await wait_for(one, lambda: first.run_state == "stopped", timeout=SLOW)
     finally:
-        kill_leftovers(tmp_path)
+        kill_live_runs(tmp_path)
 
 
 async def test_the_runs_tab_lists_live_runs_first_and_attaches_with_a(tmp_path: Path):
@@ -151,7 +138,7 @@ async def test_the_runs_tab_lists_live_runs_first_and_attaches_with_a(tmp_path: 
             await wait_for(pilot, target.is_file, timeout=SLOW)  # written by the run's own process
             await wait_for(pilot, lambda: any("saved to" in m for m in messages(app)), timeout=SLOW)
     finally:
-        kill_leftovers(tmp_path)
+        kill_live_runs(tmp_path)
 
 
 async def test_a_killed_run_process_is_shown_as_crashed(tmp_path: Path):
@@ -164,7 +151,7 @@ async def test_a_killed_run_process_is_shown_as_crashed(tmp_path: Path):
             assert any("ended without finishing the run" in m for m in messages(app))
             assert read_summary(link.folder).live_status == "crashed"
     finally:
-        kill_leftovers(tmp_path)
+        kill_live_runs(tmp_path)
 
 
 async def test_the_insight_views_of_a_detached_run_come_over_its_socket(tmp_path: Path):
@@ -181,7 +168,7 @@ async def test_the_insight_views_of_a_detached_run_come_over_its_socket(tmp_path
             await pilot.press("f7")
             await wait_for(pilot, lambda: app.run_state == "stopped", timeout=SLOW)
     finally:
-        kill_leftovers(tmp_path)
+        kill_live_runs(tmp_path)
 
 
 def test_a_ui_attached_to_a_run_needs_no_torch(tmp_path: Path):
@@ -215,7 +202,7 @@ def test_a_ui_attached_to_a_run_needs_no_torch(tmp_path: Path):
                               timeout=SLOW * 2)
         assert done.returncode == 0, done.stderr[-2000:]
     finally:
-        kill_leftovers(tmp_path)
+        kill_live_runs(tmp_path)
 
 
 async def test_the_predict_view_of_an_attached_run_leaves_out_another_data_set_on_the_data_tab(tmp_path: Path):
@@ -236,4 +223,4 @@ async def test_the_predict_view_of_an_attached_run_leaves_out_another_data_set_o
             assert plane.raw is None and len(plane.points) == 0  # no spiral points under the circle model
             app.link.stop()
     finally:
-        kill_leftovers(tmp_path)
+        kill_live_runs(tmp_path)
