@@ -62,8 +62,7 @@ class SettingsForm:
         more = ngettext("{message} (and {n} more)", "{message} (and {n} more)", len(errors) - 1)
         self.app.notify(more.format(message=message, n=len(errors) - 1) if len(errors) > 1 else message,
                         title=_("fix the settings first"), severity="error")
-        self.app.action_show_tab(TAB_OF_SECTION[key.split("-")[0]])
-        self.app.query_one(f"#{key}").focus()
+        self._focus(key)
 
     def apply(self, config: RunConfig) -> None:
         """Put `config` into the fields."""
@@ -91,8 +90,12 @@ class SettingsForm:
 
     def focus_field(self, section: str, name: str) -> None:
         """Show the tab of a field and put the keyboard on it."""
-        self.app.action_show_tab(TAB_OF_SECTION[section])
-        self.app.query_one(f"#{field_id(section, name)}").focus()
+        self._focus(field_id(section, name))
+
+    def _focus(self, key: str) -> None:
+        """Show the tab of the field with id `key` (SECTION-NAME) and put the keyboard on it."""
+        self.app.action_show_tab(TAB_OF_SECTION[key.split("-")[0]])
+        self.app.query_one(f"#{key}").focus()
 
     def set_field(self, section: str, name: str, text: str) -> None:
         self.app.query_one(f"#{field_id(section, name)}", Input).value = text
