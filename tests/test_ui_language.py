@@ -141,3 +141,80 @@ def test_chinese_layout_snapshot(snap_compare, size, shown, tmp_path):
              "runs": lambda p: _tab(p, "f10"), "help": lambda p: _tab(p, "f1")}
     app = make_app(small_config(epochs=3), runs_root=FIXED_RUNS if shown == "runs" else tmp_path)
     assert snap_compare(app, terminal_size=size, run_before=_chinese(steps[shown]))
+
+
+def palette_prompts(app) -> list[str]:
+    from textual.command import CommandList
+
+    return [str(option.prompt) for option in app.screen.query_one(CommandList).options]
+
+
+async def test_textual_s_own_palette_texts_are_in_chinese(tmp_path: Path):
+    from textual.command import CommandInput
+
+    from tui_dl.ui.screens.help import HelpScreen
+
+    i18n.set_language("zh")
+    app = make_app(small_config(), runs_root=tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.raw is not None)
+        await pilot.press("ctrl+p")
+        await pilot.pause(0.3)
+        assert app.screen.query_one(CommandInput).placeholder == "搜索命令…"
+        shown = "\n".join(palette_prompts(app))
+        assert all(title in shown for title in ("主题", "截图", "按键")), shown
+        assert "Theme" not in shown and "Screenshot" not in shown
+        await pilot.press(*"zzzz")
+        await wait_for(pilot, lambda: any("没有匹配项" in p for p in palette_prompts(app)))
+        await pilot.press(*["backspace"] * 4, *"按键")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))  # the F1 help, not Textual's keys panel
+        await pilot.press("escape")
+        await pilot.pause(0.2)
+        await pilot.press("ctrl+p")
+        await pilot.pause(0.3)
+        await pilot.press(*"主题")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause(0.3)
+        assert app.screen.query_one(CommandInput).placeholder == "搜索主题…"
+        await pilot.press("escape")
+        await pilot.pause(0.2)
+        await pilot.press("f3")
+        app.query_one("#model-activation").focus()
+        await pilot.press("enter")  # the menu opens: its key in the key bar is Textual's, translated
+        await wait_for(pilot, lambda: "关闭菜单" in key_labels(app))
+
+
+async def test_textual_s_own_notices_are_in_chinese(tmp_path: Path):
+    i18n.set_language("zh")
+    app = make_app(small_config(), runs_root=tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.raw is not None)
+        await pilot.press("ctrl+c")  # outside a text field: Textual says which key quits
+        await wait_for(pilot, lambda: any("退出程序" in n.message for n in app._notifications))
+        app.deliver_screenshot(path=str(tmp_path))
+        await wait_for(pilot, lambda: any(n.message.startswith("截图已保存到") for n in app._notifications))
+        assert list(tmp_path.glob("*.svg"))
+
+
+async def test_values_and_an_ended_run_s_test_line_switch_language(tmp_path: Path):
+    config = small_config(epochs=2)
+    config.data.test_split = 0.25
+    app = make_app(config, runs_root=tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.raw is not None)
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: app.run_state == "completed")
+        await pilot.pause(0.1)
+        assert "test: loss" in str(app.query_one("#metrics-line", Static).render())
+        await choose_in_palette(pilot, "中文")
+        line = str(app.query_one("#metrics-line", Static).render())
+        assert "第 2 轮" in line and "测试" in line and "test: loss" not in line  # kept, in Chinese
+        assert "个参数" in str(app.query_one("#architecture", Static).render())
+        assert "params" not in str(app.query_one("#status", Static).render())
+        device = app.query_one("#train-device")
+        shown = str(device.query_one("SelectCurrent #label").render())
+        assert device.value == "auto" and "自动" in shown, shown
+        assert "合成" in str(app.query_one("#dataset-info", Static).render())  # the built-in set's source

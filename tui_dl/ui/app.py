@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from contextlib import asynccontextmanager
 from functools import partial
 from pathlib import Path
 
@@ -29,11 +30,13 @@ from tui_dl.ui.checkpoint_flow import CheckpointFlow
 from tui_dl.ui.commands import ActionCommands, LanguageCommands
 from tui_dl.ui.insight_feed import InsightFeed
 from tui_dl.ui.keys import bindings
-from tui_dl.ui.model_source import current_model
 from tui_dl.ui.run_keys import RunKeys
 from tui_dl.ui.runs_flow import RunsFlow
 from tui_dl.ui.settings_form import SettingsForm
-from tui_dl.ui.system_feed import DETECTING, SystemFeed
+from tui_dl.ui.startup import Startup
+from tui_dl.ui.status_line import status_text
+from tui_dl.ui.system_feed import SystemFeed
+from tui_dl.ui.textual_texts import TextualTexts
 from tui_dl.ui.themes import load_themes
 from tui_dl.ui.training import TrainingController
 from tui_dl.ui.widgets.dataset_panel import DatasetPanel
@@ -53,7 +56,7 @@ TABS = {"data": N_("Data (F2)"), "model": N_("Model (F3)"), "training": N_("Trai
 TAB_FOCUS = {"training": "#training-view", "insights": "#insight-tabs Tabs", "runs": "#runs-table"}
 
 
-class TuiDLApp(App[None]):
+class TuiDLApp(TextualTexts, App[None]):
     """Build, train and watch a neural network from the keyboard."""
 
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute, so subclasses elsewhere find it
@@ -82,6 +85,7 @@ class TuiDLApp(App[None]):
         self.system = SystemFeed(self)
         self.runs_flow = RunsFlow(self)
         self.run_keys = RunKeys(self)
+        self.startup = Startup(self)
         # Themes are registered and chosen before the first frame: switching later restyles every widget.
         themes, self.theme_problems = load_themes()
         for theme in themes:
@@ -93,14 +97,11 @@ class TuiDLApp(App[None]):
         with TabbedContent(initial="data", id="tabs"):
             with TabPane(_(TABS["data"]), id="data"):
                 yield DatasetPanel(self.initial.data, id="dataset-panel")
-            with TabPane(_(TABS["model"]), id="model"):
-                yield SettingsPanel(self.initial, id="settings-panel")
-            with TabPane(_(TABS["training"]), id="training"):
+            yield TabPane(_(TABS["model"]), id="model")  # the Model, Insights and Runs tabs are filled after
+            with TabPane(_(TABS["training"]), id="training"):  # the first frame (ui.startup)
                 yield TrainingView(id="training-view")
-            with TabPane(_(TABS["insights"]), id="insights"):
-                yield InsightsPanel(id="insights-panel")
-            with TabPane(_(TABS["runs"]), id="runs"):
-                yield RunsPanel(self.runs_root, id="runs-panel")
+            yield TabPane(_(TABS["insights"]), id="insights")
+            yield TabPane(_(TABS["runs"]), id="runs")
         yield Static("", id="status")
         yield KeyBar(show_command_palette=False)
 
@@ -110,17 +111,23 @@ class TuiDLApp(App[None]):
         for notice in self.startup_notices:
             self.notify(notice, severity="warning")
         self.set_interval(UI_REFRESH_S, self._drain)
-        self.system.start()  # devices are found after the first frame: importing torch takes seconds
-        self.form.validate()
-        self.refresh_status()
-        self.query_one("#dataset-list").focus()
-        self.query_one("#tabs > Tabs").can_focus = False  # F2-F10 switch tabs; a focused bar would take the arrows
-        self.query_one(InsightsPanel).model_source = partial(current_model, self)  # the Predict view's model
         self.ui_loop = asyncio.get_running_loop()
-        if self.attach_at_start is not None:
-            self.controller.attach(self.attach_at_start)
-        else:
-            self.runs_flow.tell_live_runs()
+        self.startup.first_frame()
+
+    async def run_action(self, action, default_namespace=None, namespaces=None) -> bool:
+        """As App.run_action; the app's own actions wait until the start is done (ui.startup)."""
+        run = partial(super().run_action, action, default_namespace, namespaces)
+        if default_namespace in (None, self) and self.startup.later(run):
+            return True
+        return await run()
+
+    @asynccontextmanager
+    async def run_test(self, *args, **kwargs):
+        """As App.run_test; the pilot comes once the start is done (every tab filled)."""
+        async with super().run_test(*args, **kwargs) as pilot:
+            while not self.startup.done.is_set() and self.is_running:
+                await asyncio.sleep(0.01)
+            yield pilot
 
     def on_unmount(self) -> None:
         self.system.close()
@@ -149,15 +156,25 @@ class TuiDLApp(App[None]):
     @on(Select.Changed)
     @on(SelectionList.SelectedChanged)
     def _field_changed(self) -> None:
-        self.form.validate()
-        self.refresh_status()
+        if not self.startup.done.is_set():
+            return  # the start checks them once every field is there
+        try:
+            self.form.validate()
+            self.refresh_status()
+        except NoMatches:  # a field filled as the app tears its widgets down
+            pass
 
     @on(DatasetPanel.Loaded)
     def _data_loaded(self, event: DatasetPanel.Loaded) -> None:
         self.raw = event.raw
-        if event.raw is not None:
-            self.query_one(InsightsPanel).set_data(event.raw.task, event.raw.features)
-            self.query_one(SettingsPanel).set_data_inputs(event.raw.features)
+        if self.startup.done.is_set():  # else the start shows it
+            self.data_changed()
+
+    def data_changed(self) -> None:
+        """Say which views and input features apply to the data set, and check the settings against it."""
+        if self.raw is not None:
+            self.query_one(InsightsPanel).set_data(self.raw.task, self.raw.features)
+            self.query_one(SettingsPanel).set_data_inputs(self.raw.features)
         self.form.validate()
         self.refresh_status()
 
@@ -219,23 +236,7 @@ class TuiDLApp(App[None]):
             self.notify(notice, title=_("data"))
 
     def refresh_status(self) -> None:
-        data = f"{self.raw.name}" if self.raw else _("no data set")
-        state = self.controller.state_label
-        link = self.link
-        where = _("{name} (background)").format(name=link.name) if link is not None and link.detached and link.live else ""
-        lr = self._lr_text() if self.training else ""
-        device = _(DETECTING) if self.system.device_name == DETECTING else self.system.device_name
-        self.query_one("#status", Static).update(
-            "  |  ".join(p for p in (f"[b]{state}[/b]", where, device, data,
-                                     self.form.architecture, lr) if p),
-            layout=False)  # one fixed line: no relayout of the screen
-
-    def _lr_text(self) -> str:
-        """`lr 0.01`, or with a schedule the rate of the last epoch and its base (`lr 0.0031 of 0.01`)."""
-        epochs = self.query_one(TrainingView).curves.epochs
-        base = f"{self.link.lr:.3g}"
-        now = f"{epochs[-1].lr:.3g}" if epochs else base
-        return _("lr {rate}").format(rate=now) if now == base else _("lr {rate} of {base}").format(rate=now, base=base)
+        self.query_one("#status", Static).update(status_text(self), layout=False)  # one line: no relayout
 
     # checkpoints ------------------------------------------------------------------------------
 
@@ -258,7 +259,8 @@ class TuiDLApp(App[None]):
         for bar in self.query(KeyBar):  # none yet when a tab is shown while the app composes
             bar.tab = event.pane.id
         if event.pane.id == "runs":
-            self.query_one(RunsPanel).reload()
+            for panel in self.query(RunsPanel):  # none yet when a tab is shown while the app starts
+                panel.reload()
         self.call_after_refresh(self._update_probes)  # after layout: the boundary grid fits the view
 
     def reload_runs_if_shown(self) -> None:
@@ -271,7 +273,8 @@ class TuiDLApp(App[None]):
         self.call_after_refresh(self._update_probes)
 
     def _update_probes(self) -> None:
-        self.insight_feed.update()
+        if self.startup.done.is_set():
+            self.insight_feed.update()
 
     @on(RunsPanel.Fork)
     def _fork(self, event: RunsPanel.Fork) -> None:

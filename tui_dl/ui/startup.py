@@ -1,0 +1,62 @@
+"""The app's start in two steps, so the first frame comes quickly: the Data and Training tabs at once, the
+Model, Insights and Runs tabs' widgets (two thirds of them) right after the first frame.
+
+Until the second step is done the app's own actions wait (a key typed ahead runs then) and the handlers that
+need those widgets leave their work to it; tests get their pilot once it is done (`TuiDLApp.run_test`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from functools import partial
+
+from textual.widgets import TabPane
+
+from tui_dl.ui.model_source import current_model
+from tui_dl.ui.widgets.insights import InsightsPanel
+from tui_dl.ui.widgets.runs_panel import RunsPanel
+from tui_dl.ui.widgets.settings_panel import SettingsPanel
+
+
+class Startup:
+    """The two steps of one app's start."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+        self.done = asyncio.Event()
+        self._waiting: list[Callable[[], Awaitable | None]] = []
+
+    def first_frame(self) -> None:
+        """What the first frame needs; the rest follows it."""
+        app = self.app
+        app.query_one("#dataset-list").focus()
+        app.query_one("#tabs > Tabs").can_focus = False  # F2-F10 switch tabs; a focused bar would take the arrows
+        app.refresh_status()
+        app.call_after_refresh(self._rest)
+
+    async def _rest(self) -> None:
+        app = self.app
+        await app.query_one("TabPane#model", TabPane).mount(SettingsPanel(app.initial, id="settings-panel"))
+        await app.query_one("TabPane#insights", TabPane).mount(InsightsPanel(id="insights-panel"))
+        await app.query_one("TabPane#runs", TabPane).mount(RunsPanel(app.runs_root, id="runs-panel"))
+        app.query_one(InsightsPanel).model_source = partial(current_model, app)  # the Predict view's model
+        self.done.set()
+        app.data_changed()  # the data set may have loaded meanwhile; this checks the settings either way
+        app.system.start()  # devices are found now: importing torch takes seconds
+        if app.attach_at_start is not None:
+            app.controller.attach(app.attach_at_start)
+        else:
+            app.runs_flow.tell_live_runs()
+        waiting, self._waiting = self._waiting, []
+        for action in waiting:
+            if (awaited := action()) is not None:
+                await awaited
+        app.refresh_bindings()
+
+    def later(self, action: Callable[[], Awaitable | None]) -> bool:
+        """Run `action` once the start is done; False when it is done already (run it now)."""
+        if self.done.is_set():
+            return False
+        self._waiting.append(action)
+        return True
