@@ -269,5 +269,5 @@ def describe_checkpoint(path: Path) -> CheckpointInfo:
     """Summarize a checkpoint file (raises CheckpointError when it cannot be read)."""
     state = load_checkpoint(path)
     model = ModelConfig(**state["config"]["model"])
-    return CheckpointInfo(path, str(state.get("dataset", "?")), model.summary(state["inputs"], state["outputs"]),
-                          int(state["epoch"]), state.get("best_val_loss"))
+    summary = model.summary(state["inputs"], state["outputs"], shown=True)  # for the checkpoint picker
+    return CheckpointInfo(path, str(state.get("dataset", "?")), summary, int(state["epoch"]), state.get("best_val_loss"))

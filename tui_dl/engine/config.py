@@ -25,6 +25,8 @@ FEATURES = ("x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)")
 REGULARIZATIONS = ("none", "l1", "l2")  # l1: rate * sum |w| added to the loss; l2: the optimizer's weight decay
 SCHEDULES = ("constant", "step", "cosine", "plateau")  # learning-rate schedules (engine.schedule)
 
+SUMMARY_WORDS = N_("{shape}, {activation}{dropout}, {count} params")  # ModelConfig.summary (keep the first comma)
+DROPOUT_WORDS = N_(", dropout {rate}")
 MAX_LAYERS = 64
 MAX_NEURONS = 65_536
 MAX_EPOCHS = 1_000_000
@@ -183,12 +185,14 @@ class ModelConfig:
         sizes = [inputs, *self.hidden_sizes(), outputs]
         return [a * b for a, b in zip(sizes, sizes[1:])]
 
-    def summary(self, inputs: int, outputs: int) -> str:
-        """One-line architecture: `2 -> 16 -> 16 -> 2, relu, 354 params`."""
-        sizes = [inputs, *self.hidden_sizes(), outputs]
-        shape = " -> ".join(str(s) for s in sizes)
-        extra = f", dropout {self.dropout:g}" if self.dropout else ""
-        return f"{shape}, {self.activation}{extra}, {self.parameter_count(inputs, outputs):,} params"
+    def summary(self, inputs: int, outputs: int, shown: bool = False) -> str:
+        """One-line architecture: `2 -> 16 -> 16 -> 2, relu, 354 params`; in the language in use when `shown`
+        (files keep English). The shape comes first, up to the first comma, in every language."""
+        words = _ if shown else str
+        shape = " -> ".join(str(s) for s in [inputs, *self.hidden_sizes(), outputs])
+        extra = words(DROPOUT_WORDS).format(rate=f"{self.dropout:g}") if self.dropout else ""
+        return words(SUMMARY_WORDS).format(shape=shape, activation=self.activation, dropout=extra,
+                                           count=f"{self.parameter_count(inputs, outputs):,}")
 
 
 @dataclass

@@ -9,8 +9,10 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
-from tui_dl.i18n import _, ngettext
 
+from tui_dl.i18n import N_, _, ngettext
+
+MSE, CROSS_ENTROPY = N_("MSE"), N_("cross-entropy")  # the losses, by name
 EVAL_CHUNK = 65_536  # rows per forward pass when evaluating (bounds the activations' memory)
 
 
@@ -139,7 +141,7 @@ class Landscape:
     samples: int  # training samples the loss is computed on (the first of the shuffled training split)
     train_samples: int
     parameters: int
-    loss_name: str  # "MSE" or "cross-entropy"
+    loss_name: str  # MSE or CROSS_ENTROPY (English; shown translated)
     recorded: int  # steps ("line") or epochs since the start that the path covers
     grid: tuple[int, int]  # (cols, rows) the loss was computed at, before interpolation to `loss`'s size
 

@@ -18,7 +18,7 @@ import torch
 from torch import nn
 from torch.func import functional_call, vmap
 
-from tui_dl.engine.insight_data import Landscape
+from tui_dl.engine.insight_data import CROSS_ENTROPY, MSE, Landscape
 from tui_dl.engine.prepare import PreparedData
 from tui_dl.engine.trajectory import Trajectory, is_line
 
@@ -176,5 +176,5 @@ def landscape(model: nn.Module, data: PreparedData, trajectory: Trajectory, cols
     loss = (10.0 ** logs[0, 0].cpu().double()).numpy()
     trajectory.seconds_per_point = (time.perf_counter() - started) / (gc * gr)
     return Landscape(kind, x_range, y_range, loss, path, now_loss, minimum, explained, samples, len(data.x_train),
-                     trajectory.size, "cross-entropy" if data.task == "classification" else "MSE",
+                     trajectory.size, CROSS_ENTROPY if data.task == "classification" else MSE,
                      trajectory.seen, (gc, gr))

@@ -98,6 +98,7 @@ def relabel_choice(select: Select, options: list[tuple[str, str]]) -> None:
     with select.prevent(Select.Changed):
         select.set_options(options)
         select.value = value
+        select.mutate_reactive(Select.value)  # the label shown follows, also when the value did not change
 
 
 def format_value(value: Any) -> str:

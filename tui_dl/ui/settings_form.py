@@ -53,7 +53,7 @@ class SettingsForm:
 
             memory = estimate(config, inputs, raw.outputs, raw.samples, raw.task == "regression").total
         settings.show_architecture(inputs, raw.outputs if raw else None, config.model if model_ok else None, memory)
-        self.architecture = config.model.summary(inputs, raw.outputs) if raw and model_ok else ""
+        self.architecture = config.model.summary(inputs, raw.outputs, shown=True) if raw and model_ok else ""
         return config, errors
 
     def show_first_error(self, errors: dict[str, str]) -> None:

@@ -274,7 +274,7 @@ class DatasetPanel(Horizontal, Relabels):
             if self.columns_of != self.file_path:  # the same file keeps its list: its keys can undo the change
                 columns.display, self.columns_of = False, None
         else:
-            lines = [f"[b]{raw.name}[/b]  {facts(raw)}", f"[dim]{raw.source}[/dim]"]
+            lines = [f"[b]{raw.name}[/b]  {facts(raw)}", f"[dim]{_(raw.source)}[/dim]"]  # a built-in set's source is marked
             shown = raw.plan is not None and self.file_path is not None
             listed = set(column_notices(raw.plan)) if shown else set()  # the column list says these
             lines += [_("[yellow]note:[/] {notice}").format(notice=n) for n in raw.notices if n not in listed]

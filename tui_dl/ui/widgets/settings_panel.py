@@ -35,6 +35,11 @@ REGULARIZATION_LABELS = {"none": N_("none"), "l1": N_("L1 (in the loss)"), "l2":
 # Shown translated (a technical name such as ReLU or Adam reads the same in every language).
 
 
+def device_options(names) -> list[tuple[str, str]]:
+    """The device choice's (label, value) pairs: `auto` in the language in use, devices by their names."""
+    return [(_("auto") if name == "auto" else name, name) for name in names]
+
+
 class SettingsPanel(VerticalScroll, Relabels):
     """Model builder and hyperparameters."""
 
@@ -43,6 +48,8 @@ class SettingsPanel(VerticalScroll, Relabels):
     def __init__(self, defaults: RunConfig, **kwargs):
         super().__init__(**kwargs)
         self.defaults = defaults
+        # the devices offered: until detection adds this machine's, auto, cpu and the one of the settings
+        self.devices = list(dict.fromkeys(("auto", "cpu", defaults.train.device)))
 
     def compose(self) -> ComposeResult:
         m, t = self.defaults.model, self.defaults.train
@@ -70,8 +77,7 @@ class SettingsPanel(VerticalScroll, Relabels):
                 yield Field(N_("early stop"), text_input("train", "early_stop", t.early_stop),
                             N_("stop after this many epochs without a better validation loss (0 = off)"))
                 yield Field(N_("seed"), text_input("train", "seed", t.seed), N_("seed for initial weights and shuffling"))
-                devices = dict.fromkeys(("auto", "cpu", t.device))  # until detection adds what this machine has
-                yield Field(N_("device"), choice("train", "device", [(d, d) for d in devices], t.device),
+                yield Field(N_("device"), choice("train", "device", device_options(self.devices), t.device),
                             N_("auto = CUDA if present, else MPS, else CPU"))
                 yield Field(N_("CPU threads"), text_input("train", "threads", t.threads),
                             N_("0 = this run's share of the cores among the live runs"))
@@ -98,6 +104,7 @@ class SettingsPanel(VerticalScroll, Relabels):
         for name, labels, values in (("optimizer", OPTIMIZER_LABELS, OPTIMIZERS), ("schedule", SCHEDULE_LABELS, SCHEDULES),
                                      ("regularization", REGULARIZATION_LABELS, REGULARIZATIONS)):
             relabel_choice(self.query_one(f"#{field_id('train', name)}", Select), [(_(labels[v]), v) for v in values])
+        relabel_choice(self.query_one(f"#{field_id('train', 'device')}", Select), device_options(self.devices))
 
     def config_values(self) -> dict[str, str]:
         """Text of every model and training field keyed by field id."""
@@ -111,7 +118,8 @@ class SettingsPanel(VerticalScroll, Relabels):
         """Offer the devices detected on this machine."""
         select = self.query_one(f"#{field_id('train', 'device')}", Select)
         current = select.value
-        select.set_options([(n, n) for n in names])
+        self.devices = list(names)
+        select.set_options(device_options(names))
         select.value = current if current in names else "auto"
 
     def show_architecture(self, inputs: int | None, outputs: int | None, model: ModelConfig | None,
@@ -126,5 +134,5 @@ class SettingsPanel(VerticalScroll, Relabels):
             text = _("[b]architecture[/b]  (waiting for the data set)")
         else:
             needs = _(", needs ~{size}").format(size=format_bytes(memory)) if memory is not None else ""
-            text = _("[b]architecture[/b]  {summary}").format(summary=model.summary(inputs, outputs)) + needs
+            text = _("[b]architecture[/b]  {summary}").format(summary=model.summary(inputs, outputs, shown=True)) + needs
         line.update(text, layout=False)  # one fixed line: no relayout while typing

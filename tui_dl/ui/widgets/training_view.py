@@ -83,6 +83,7 @@ class TrainingView(ChartKeys, Vertical, Relabels, can_focus=True):
         self.done_steps = 0
         self.first_step = 0
         self.begun = False  # a run has started (its clock and counts are meaningful)
+        self.test: dict[str, float] = {}  # the ended run's test-split metrics, shown after its last epoch
         self.clock = RunClock()
         self.samples_per_s = 0.0
         self.total_epochs = 0
@@ -122,7 +123,7 @@ class TrainingView(ChartKeys, Vertical, Relabels, can_focus=True):
 
     def prepare(self, note: str) -> None:
         """A run is being started or attached to: clear the last one's figures, say what is happening."""
-        self.begun = False
+        self.begun, self.test = False, {}
         self.curves = Curves()
         self.progress_bar.update(total=1, progress=0)
         self.progress_text.update(note, layout=False)
@@ -140,7 +141,7 @@ class TrainingView(ChartKeys, Vertical, Relabels, can_focus=True):
         self.first_step = start_epoch * steps_per_epoch
         self.done_steps = 0
         self.samples_per_s = 0.0
-        self.begun = True
+        self.begun, self.test = True, {}
         self.clock = RunClock(sum(m.seconds for m in self.curves.epochs))
         self.progress_bar.update(total=self.total_steps, progress=0)
         self.metrics_line.update("", layout=False)
@@ -170,6 +171,8 @@ class TrainingView(ChartKeys, Vertical, Relabels, can_focus=True):
         if onset is not None:
             line += "   " + _("[b $warning]overfitting since epoch {epoch}[/]: validation loss rising while training "
                               "loss falls").format(epoch=onset)
+        if self.test:
+            line += f"   [b]{format_test(self.test)}[/]"
         self.metrics_line.update(line, layout=False)
 
     def relabel(self) -> None:
@@ -208,9 +211,9 @@ class TrainingView(ChartKeys, Vertical, Relabels, can_focus=True):
             return
         self.clock.finished(seconds)
         self.show_progress(state)
-        if test and self.curves.epochs:
-            self.metrics_line.update(f"{describe_epoch(self.curves.epochs[-1])}   [b]{format_test(test)}[/]",
-                                     layout=False)
+        if test:
+            self.test = test
+            self.show_epoch_line()
 
     def paused(self, paused: bool) -> None:
         """The run was paused or resumed: its clock stops or goes on."""

@@ -119,7 +119,7 @@ def _samples(land: Landscape) -> str:
 
 def describe(land: Landscape) -> str:
     """What the map is: which slice, and on which samples the loss is computed."""
-    where = _("{loss} on {samples}").format(loss=land.loss_name, samples=_samples(land))
+    where = _("{loss} on {samples}").format(loss=_(land.loss_name), samples=_samples(land))
     if land.kind == "line":
         return _("loss L(w, b) of y = b + w·x ({where}; x and y standardized, as the model sees them)").format(
             where=where)
@@ -138,7 +138,7 @@ def legend(land: Landscape, background: RGB) -> list[Segment]:
     _levels, low, high = loss_levels(land.loss)
     ink = Style(color=Color.from_rgb(*_ink(background)), bold=True)
     bar = [Segment("█", Style(color=blend(scale_rgb(level), background, BAND_AMOUNT))) for level in range(LEVELS)]
-    segments = [Segment(f"{land.loss_name} {low:.3g} "), *bar, Segment(f" {high:.3g} " + _("(log)") + "  ")]
+    segments = [Segment(f"{_(land.loss_name)} {low:.3g} "), *bar, Segment(f" {high:.3g} " + _("(log)") + "  ")]
     segments += [Segment("●", Style(color=Color.from_rgb(*NOW_RGB), bold=True)),
                  Segment(" " + _("now {loss}").format(loss=f"{land.now_loss:.3g}") + "  ")]
     if land.kind != "random":
