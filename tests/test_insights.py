@@ -10,7 +10,7 @@ import torch
 from conftest import make_config
 
 import tui_dl.engine.trainer as trainer_module
-from tui_dl.engine import insights
+from tui_dl.engine import insights, probe_budget
 from tui_dl.engine.config import ModelConfig
 from tui_dl.engine.events import EpochEnded, InsightsReady, RunFinished
 from tui_dl.engine.insight_data import Confusion, why_not
@@ -318,8 +318,8 @@ def test_probes_arrive_and_the_last_comes_after_the_final_epoch():
 
 
 def test_probes_every_epoch_without_throttling(monkeypatch):
-    monkeypatch.setattr(trainer_module, "PROBE_INTERVAL_S", 0.0)
-    monkeypatch.setattr(trainer_module, "PROBE_SHARE", 1e9)  # however long they take
+    monkeypatch.setattr(probe_budget, "PROBE_INTERVAL_S", 0.0)
+    monkeypatch.setattr(probe_budget, "PROBE_SHARE", 1e9)  # however long they take
     trainer, events = probing("sine", {"fit"}, epochs=4)
     trainer.run()
     assert [e.epoch for e in events.of(InsightsReady)] == [1, 2, 3, 4, 4]  # each epoch, then the final one
@@ -329,7 +329,7 @@ def test_probes_every_epoch_without_throttling(monkeypatch):
 def test_throttled_probes_give_the_first_epoch_and_the_final_one(monkeypatch):
     # The first epoch's views come at once (nothing was drawn yet); after that the interval holds them back,
     # and the final views are forced when the run ends.
-    monkeypatch.setattr(trainer_module, "PROBE_INTERVAL_S", 1e9)
+    monkeypatch.setattr(probe_budget, "PROBE_INTERVAL_S", 1e9)
     trainer, events = probing("circle", {"confusion"}, epochs=5)
     trainer.run()
     assert [e.epoch for e in events.of(InsightsReady)] == [1, 5]
@@ -337,7 +337,7 @@ def test_throttled_probes_give_the_first_epoch_and_the_final_one(monkeypatch):
 
 def test_costly_probes_come_less_often(monkeypatch):
     """Views that take long to compute are spaced out so they take at most PROBE_SHARE of the time."""
-    monkeypatch.setattr(trainer_module, "PROBE_INTERVAL_S", 0.0)
+    monkeypatch.setattr(probe_budget, "PROBE_INTERVAL_S", 0.0)
     trainer, events = probing("circle", {"confusion"}, epochs=6)
     compute = trainer.insights
 
@@ -347,9 +347,26 @@ def test_costly_probes_come_less_often(monkeypatch):
 
     trainer.insights = slow
     trainer.run()
-    # 50 ms per probe at a 3% share means one every 1.7 s: only the first epoch's and the final views arrive.
+    # 50 ms per probe at a 3% share, keeping room for the final one, needs 5 s of training for the second one:
+    # only the first epoch's and the final views arrive.
     assert [e.epoch for e in events.of(InsightsReady)] == [1, 6]
-    assert trainer._probe_gap > 1.5
+    assert trainer.probe_budget.cost >= 0.05
+
+
+def test_probes_and_the_final_one_stay_within_their_share_of_a_run():
+    budget, now, trained, share = probe_budget.ProbeBudget(), 0.0, 0.0, probe_budget.PROBE_SHARE
+    for _epoch in range(400):  # 0.1 s epochs of a 40 s run, each probe 50 ms
+        trained += 0.1
+        now += 0.1
+        if budget.due(now, trained):
+            budget.took(now, 0.05)
+            now += 0.05
+    first = 0.05  # taken at once, before its cost is known
+    assert budget.spent - first + budget.cost <= share * trained  # the final one forced at the end fits
+    assert budget.spent >= share * trained - 3 * budget.cost  # and the share is used, not wasted
+    resumed = probe_budget.ProbeBudget(origin=3600.0)  # an hour trained before: no burst of probes
+    resumed.took(0.0, 0.05)
+    assert not resumed.due(1.0, 3601.0)
 
 
 def test_probes_that_do_not_apply_give_empty_insights():
@@ -381,8 +398,8 @@ def test_a_run_diverging_in_its_first_epoch_sends_no_insights():
 
 
 def test_a_diverged_run_sends_no_final_insights(monkeypatch):
-    monkeypatch.setattr(trainer_module, "PROBE_INTERVAL_S", 0.0)
-    monkeypatch.setattr(trainer_module, "PROBE_SHARE", 1e9)
+    monkeypatch.setattr(probe_budget, "PROBE_INTERVAL_S", 0.0)
+    monkeypatch.setattr(probe_budget, "PROBE_SHARE", 1e9)
     trainer, events = probing("plane", {"fit"}, epochs=6, samples=100, optimizer="sgd", lr=0.01)
     trainer.subscribe(lambda e: trainer.set_lr(100) if isinstance(e, EpochEnded) and e.metrics.epoch == 2 else None)
     assert trainer.run().status == "diverged" and trainer.epoch == 2

@@ -37,14 +37,13 @@ from tui_dl.engine.insights import layer_norms
 from tui_dl.engine.model import build_model, parameter_count
 from tui_dl.engine.optim import l1_penalty, l1_weights, make_optimizer, weight_decay
 from tui_dl.engine.prepare import PreparedData, prepare
+from tui_dl.engine.probe_budget import ProbeBudget
 from tui_dl.engine.schedule import Plateau, learning_rate
 from tui_dl.engine.train_state import apply_resume, checkpoint_state, take_snapshot
 from tui_dl.engine.trajectory import Trajectory
 from tui_dl.i18n import _
 
 TRAIN_ACC_SAMPLE = 2_048  # training accuracy is measured on (at most) this many training samples
-PROBE_INTERVAL_S = 0.5  # insight views are recomputed at most this often during training,
-PROBE_SHARE = 0.03  # and less often when computing them would take more than this share of the time
 TESTED = (RunStatus.COMPLETED, RunStatus.EARLY_STOPPED)  # runs whose final model is measured on the test split
 AFTER_DIVERGING = frozenset({"landscape"})  # views still drawn for a diverged run: its path up to where it left
 
@@ -59,8 +58,8 @@ class Trainer:
 
     Subscribers receive events on the training thread and must return quickly. Set `probes` (a frozenset
     of insight names, see `engine.insights`) and `probe_size` from any thread to receive InsightsReady
-    events at most every PROBE_INTERVAL_S (less often when they are costly: they take at most PROBE_SHARE of
-    the time) and when the run ends.
+    events after the first epoch, then as `engine.probe_budget` allows (at most every 0.5 s, within 3% of the
+    training time), and when the run ends.
     """
 
     def __init__(self, config: RunConfig, data: PreparedData | None = None, resume: dict | None = None,
@@ -92,8 +91,7 @@ class Trainer:
         self.seconds = 0.0  # the run's time so far (see engine.duration)
         self.probes: frozenset[str] = frozenset()
         self.probe_size: tuple[int, int] = (80, 40)
-        self._probed_at = -math.inf
-        self._probe_gap = PROBE_INTERVAL_S
+        self.probe_budget = ProbeBudget()
         self.plateau = Plateau()
 
     # control (any thread) ----------------------------------------------------------------------
@@ -189,6 +187,7 @@ class Trainer:
             if self.model is None:
                 self.setup()
             self.state = RunStatus.RUNNING
+            self.probe_budget = ProbeBudget(origin=self.seconds)  # a resumed run's earlier time buys no probes
             self._emit(self._started_event())
             status, message = self._loop()
             if status == RunStatus.DIVERGED:
@@ -329,16 +328,15 @@ class Trainer:
     def _probe(self, force: bool, kinds: frozenset[str] | None = None) -> None:
         probes = self.probes if kinds is None else kinds
         now = time.perf_counter()
-        if probes and (force or now - self._probed_at >= self._probe_gap):
-            self._probed_at = now
+        if probes and (force or self.probe_budget.due(now, self.seconds)):
             try:
                 insights, error = self.insights(probes), ""
-                self._probe_gap = max(PROBE_INTERVAL_S, (time.perf_counter() - now) / PROBE_SHARE)
+                self.probe_budget.took(now, time.perf_counter() - now)
             except torch.OutOfMemoryError:
                 raise
             except Exception as exc:  # noqa: BLE001 - a view that cannot be drawn must not end the run
                 insights, error = {}, f"{type(exc).__name__}: {exc}"
-                self._probe_gap = max(self._probe_gap * 2, 1.0)  # a failing view is retried less and less often
+                self.probe_budget.failed(now)
             self._emit(InsightsReady(self.epoch, insights, error))
 
     def insights(self, kinds: frozenset[str]) -> dict:
