@@ -218,3 +218,20 @@ async def test_values_and_an_ended_run_s_test_line_switch_language(tmp_path: Pat
         shown = str(device.query_one("SelectCurrent #label").render())
         assert device.value == "auto" and "自动" in shown, shown
         assert "合成" in str(app.query_one("#dataset-info", Static).render())  # the built-in set's source
+
+
+async def test_an_open_help_screen_switches_language_with_the_app(tmp_path: Path):
+    from textual.widgets import Markdown
+
+    from tui_dl.ui.screens.help import HelpScreen
+
+    app = make_app(small_config(), runs_root=tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.raw is not None)
+        await pilot.press("f1")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+        await choose_in_palette(pilot, "中文")  # the palette opened over the help
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.pause(0.2)
+        text = app.screen.query_one(Markdown).source
+        assert "开始" in text and "Start" not in text, text[:300]

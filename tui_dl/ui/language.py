@@ -45,6 +45,9 @@ def switch_language(app, code: str) -> None:
     for widget in main.walk_children():
         if isinstance(widget, Relabels):
             widget.relabel()
+    for screen in app.screen_stack[1:]:  # the help, if the palette was opened over it
+        if isinstance(screen, Relabels):
+            screen.relabel()
     tabs = main.query_one("#tabs", TabbedContent)
     for pane, title in TABS.items():
         tabs.get_tab(pane).label = _(title)

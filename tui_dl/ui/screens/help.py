@@ -10,6 +10,7 @@ from textual.widgets import Markdown
 
 from tui_dl.i18n import N_, _
 from tui_dl.ui.keys import help_rows
+from tui_dl.ui.language import Relabels
 
 HELP_TEMPLATE = N_("""\
 # tui-dl keys
@@ -66,7 +67,7 @@ Press escape to close.
 """)
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(ModalScreen[None], Relabels):
     """Keys and a short guide to the charts."""
 
     BINDINGS = [Binding("escape,f1,q", "dismiss", N_("Close"))]
@@ -74,3 +75,6 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-body", classes="dialog"):
             yield Markdown(_(HELP_TEMPLATE).format(keys=help_rows()))
+
+    def relabel(self) -> None:
+        self.refresh(recompose=True)
