@@ -73,6 +73,14 @@ def test_a_chinese_train_run_prints_chinese_lines(cli):
     assert code == 0, err
     assert "轮次 1/2  训练 " in out and "准确率 " in out and "样本/秒" in out
     assert "训练文件夹：" in out and "已完成：" in out and "个轮次，最佳损失" in out
+    assert "2 -> 16 -> 16 -> 2, relu, 354 个参数" in out and "params" not in out  # the model in words
+
+
+def test_json_keeps_the_model_in_english_in_every_language(cli):
+    code, out, err = cli("--lang", "zh", "train", "--dataset", "circle", "--samples", "100", "--epochs", "1",
+                         "--device", "cpu", "--json")
+    assert code == 0, err
+    assert '"model": "2 -> 16 -> 16 -> 2, relu, 354 params"' in out.splitlines()[0]
 
 
 def test_chinese_errors_for_a_bad_field_and_a_bad_file(cli, tmp_path):

@@ -119,7 +119,8 @@ class HeadlessRun:
             else:
                 self.console.print(_("[bold]{dataset}[/]  {summary}  on {device}  ({train:,} train / {val:,} val "
                                      "samples)").format(
-                    dataset=event.config.data.dataset, summary=event.summary, device=event.device,
+                    dataset=event.config.data.dataset, device=event.device,
+                    summary=event.config.model.described(event.summary.split(",")[0], event.parameters, shown=True),
                     train=event.train_samples, val=event.val_samples))
                 folder = self.recorder.folder
                 self.console.print(_("run folder: {folder}").format(folder=folder) if folder else

@@ -188,11 +188,14 @@ class ModelConfig:
     def summary(self, inputs: int, outputs: int, shown: bool = False) -> str:
         """One-line architecture: `2 -> 16 -> 16 -> 2, relu, 354 params`; in the language in use when `shown`
         (files keep English). The shape comes first, up to the first comma, in every language."""
-        words = _ if shown else str
         shape = " -> ".join(str(s) for s in [inputs, *self.hidden_sizes(), outputs])
+        return self.described(shape, self.parameter_count(inputs, outputs), shown)
+
+    def described(self, shape: str, count: int, shown: bool = False) -> str:
+        """`summary` from the shape (`2 -> 16 -> 2`, a summary's text up to its first comma) and the count."""
+        words = _ if shown else str
         extra = words(DROPOUT_WORDS).format(rate=f"{self.dropout:g}") if self.dropout else ""
-        return words(SUMMARY_WORDS).format(shape=shape, activation=self.activation, dropout=extra,
-                                           count=f"{self.parameter_count(inputs, outputs):,}")
+        return words(SUMMARY_WORDS).format(shape=shape, activation=self.activation, dropout=extra, count=f"{count:,}")
 
 
 @dataclass
