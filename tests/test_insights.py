@@ -369,6 +369,30 @@ def test_probes_and_the_final_one_stay_within_their_share_of_a_run():
     assert not resumed.due(1.0, 3601.0)
 
 
+def test_views_shown_again_after_a_long_time_hidden_bring_no_burst_of_probes():
+    budget = probe_budget.ProbeBudget()
+    budget.took(0.0, 0.3)  # one probe, then an hour with the views hidden (no probe asked for)
+    now = trained = 3600.0
+    probes = 0
+    for _epoch in range(1200):  # the views shown again: 60 s of 0.05 s epochs
+        now += 0.05
+        trained += 0.05
+        if budget.due(now, trained):
+            budget.took(now, 0.3)
+            now += 0.3
+            probes += 1
+    assert probes <= 2 + 60 * probe_budget.PROBE_SHARE / 0.3 + 1  # the saved credit is a few probes, not hours'
+
+
+def test_probes_forced_by_steps_while_paused_are_not_charged():
+    budget = probe_budget.ProbeBudget()
+    budget.took(0.0, 0.05)
+    for step in range(40):  # n pressed 40 times while paused: each step's views at once
+        budget.took(1.0 + step, 0.05, forced=True)
+    assert budget.spent == 0.05
+    assert budget.due(60.0, 10.0)  # resumed: the views come as the share allows, not a minute later
+
+
 def test_probes_that_do_not_apply_give_empty_insights():
     trainer, events = probing("sine", {"boundary", "confusion"}, epochs=2)
     assert trainer.run().status == "completed"

@@ -331,7 +331,7 @@ class Trainer:
         if probes and (force or self.probe_budget.due(now, self.seconds)):
             try:
                 insights, error = self.insights(probes), ""
-                self.probe_budget.took(now, time.perf_counter() - now)
+                self.probe_budget.took(now, time.perf_counter() - now, forced=force)
             except torch.OutOfMemoryError:
                 raise
             except Exception as exc:  # noqa: BLE001 - a view that cannot be drawn must not end the run

@@ -16,6 +16,11 @@ class RunKeys:
 
     async def start(self) -> None:
         """Start training with the current settings (asking first whether to stop a run in progress)."""
+        controller = self.app.controller
+        if controller.state in ("starting", "connecting"):  # its link is not there yet: F5 would not ask first
+            self.app.notify(_("{state}: press F5 again once the run is on screen").format(state=controller.state_label),
+                            severity="warning")
+            return
         config, errors = self.app.form.validate()
         if errors:
             self.app.form.show_first_error(errors)

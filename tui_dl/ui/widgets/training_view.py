@@ -221,7 +221,7 @@ class TrainingView(ChartKeys, Vertical, Relabels, can_focus=True):
 
     def show_curves(self, curves: Curves, note: str) -> None:
         """Show curves restored from a checkpoint."""
-        self.curves = curves
+        self.curves, self.test = curves, {}
         self.progress_text.update(note, layout=False)
         if curves.epochs:
             self.metrics_line.update(describe_epoch(curves.epochs[-1]), layout=False)
