@@ -14,6 +14,7 @@ from tui_dl.runner.launch import launch, wait_started
 from tui_dl.ui.app import make_app
 from tui_dl.ui.run_link import AttachedRun
 from tui_dl.ui.screens.dialogs import ChoiceDialog, LearningRateDialog
+from tui_dl.ui.widgets.dataset_panel import DatasetPanel
 from tui_dl.ui.widgets.training_view import TrainingView
 
 LONG = 100_000
@@ -211,16 +212,36 @@ async def test_the_predict_view_of_an_attached_run_leaves_out_another_data_set_o
     launched = launch(config, tmp_path)
     wait_started(launched)
     launched.client.close()
-    app = make_app(small_config(), runs_root=tmp_path, detach=True, attach=launched.folder)  # the Data tab: spiral
+    app = make_app(small_config(), runs_root=tmp_path, detach=True, attach=launched.folder)
     try:
         async with app.run_test(size=SIZE) as pilot:
             await wait_for(pilot, lambda: isinstance(app.link, AttachedRun) and app.link.epoch >= 1
-                           and app.raw is not None, timeout=SLOW)
+                           and app.raw is not None and app.raw.name == "circle", timeout=SLOW)  # the run's set
+            app.query_one(DatasetPanel).choose("spiral")  # then another one on the Data tab
+            await wait_for(pilot, lambda: app.raw.name == "spiral", timeout=SLOW)
             await pilot.press("f9", "6")
             plane = app.query_one("#predict-plane")
             await wait_for(pilot, lambda: plane.predictor is not None and plane.plane is not None, timeout=SLOW)
             assert app.raw.name == "spiral" and plane.predictor.dataset == "circle"
             assert plane.raw is None and len(plane.points) == 0  # no spiral points under the circle model
             app.link.stop()
+    finally:
+        kill_live_runs(tmp_path)
+
+
+async def test_a_run_attached_to_brings_its_settings_to_the_data_and_model_tabs(tmp_path: Path):
+    config = small_config(epochs=LONG, samples=2000)
+    config.model.neurons, config.train.lr, config.data.dataset = [8], 0.05, "xor"
+    launched = launch(config, tmp_path)
+    wait_started(launched)
+    launched.client.close()
+    try:
+        app = make_app(small_config(), runs_root=tmp_path, detach=True, attach=launched.folder)
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_for(pilot, lambda: isinstance(app.link, AttachedRun) and app.training, timeout=SLOW)
+            await wait_for(pilot, lambda: app.raw is not None and app.raw.name == "xor", timeout=SLOW)
+            assert app.query_one("#model-neurons", Input).value == "8"
+            assert app.query_one("#train-lr", Input).value == "0.05"
+            assert app.query_one("#train-epochs", Input).value == str(LONG)
     finally:
         kill_live_runs(tmp_path)

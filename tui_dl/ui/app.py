@@ -168,7 +168,10 @@ class TuiDLApp(TextualTexts, App[None]):
     def _data_loaded(self, event: DatasetPanel.Loaded) -> None:
         self.raw = event.raw
         if self.startup.done.is_set():  # else the start shows it
-            self.data_changed()
+            try:
+                self.data_changed()
+            except NoMatches:  # loaded as the app tears its widgets down
+                pass
 
     def data_changed(self) -> None:
         """Say which views and input features apply to the data set, and check the settings against it."""
@@ -229,9 +232,11 @@ class TuiDLApp(TextualTexts, App[None]):
         self.refresh_status()
 
     def run_started(self, event: RunStarted, link) -> None:
-        """A run on screen began training (or was attached to): its notices, and the Runs tab."""
+        """A run on screen began training (or was attached to): its notices, the Runs tab, its settings if joined."""
         self.reload_runs_if_shown()
         self.loaded = None
+        if link.joined:  # the Data and Model tabs show what the run attached to trains with
+            self.form.apply(event.config)
         for notice in event.notices:
             self.notify(notice, title=_("data"))
 

@@ -38,6 +38,7 @@ class RunLink:
     """A run as the app sees it; the state below follows the events `drain()` has returned."""
 
     detached = False
+    joined = False  # a run this UI attached to, not one it started
 
     def __init__(self):
         self.status = RunStatus.STARTING
@@ -221,6 +222,10 @@ class AttachedRun(RunLink):
         self._saves: dict[int, Path] = {}
         self._finished = snapshot.finished is not None
         client.start_reading()
+
+    @property
+    def joined(self) -> bool:
+        return self.process is None  # not launched by this UI: attached to
 
     def _take_events(self) -> list[Event]:
         taken, self._first = self._first, []
