@@ -75,6 +75,20 @@ async def test_landscape_of_a_network_is_a_pca_slice_and_says_so(tmp_path: Path)
         assert lines[-1].startswith("1st direction ") and "path of 30 epochs, 31 points" in lines[-1]
 
 
+async def test_a_view_asked_for_as_the_run_ends_is_drawn_from_the_finished_model(tmp_path: Path):
+    app = make_app(config("circle", 1), runs_root=tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await start_training(pilot, epochs=1)
+        app.controller.want_insights = lambda kinds, size: None  # the request reaches the run after its end
+        await pilot.press("f9", "7")
+        await pilot.pause(0.5)
+        view = app.query_one(InsightsPanel).landscape_view
+        assert view.landscape is None and app.training
+        await pilot.press("f7")
+        await wait_for(pilot, lambda: app.run_state == "stopped" and view.landscape is not None)
+        assert view.landscape.recorded == app.link.epoch
+
+
 def landscape_of(kind: str) -> Landscape:
     return Landscape(kind, (-1.0, 1.0), (-1.0, 1.0), np.ones((4, 4)), np.zeros((1, 2)), 1.0, None, (0.9, 0.05), 500,
                      800, 354, "cross-entropy", 3, (4, 4))

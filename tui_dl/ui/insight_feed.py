@@ -8,6 +8,7 @@ from functools import partial
 from textual.widgets import TabbedContent
 
 from tui_dl.engine.errors import UserError
+from tui_dl.engine.events import RunStatus
 from tui_dl.i18n import _
 from tui_dl.ui.run_link import AttachedRun, LocalRun
 from tui_dl.ui.widgets.insights import InsightsPanel
@@ -20,10 +21,25 @@ class InsightFeed:
     def __init__(self, app) -> None:
         self.app = app
         self.inspector = None  # the inspector of the model on screen, made when a view first needs it
+        self.latest: tuple[int, frozenset[str]] = (0, frozenset())  # the run's last views: epoch, kinds
 
     def forget(self) -> None:
         """The model on screen changed: a later view asks a new inspector."""
-        self.inspector = None
+        self.inspector, self.latest = None, (0, frozenset())
+
+    def delivered(self, epoch: int, kinds) -> None:
+        """The run sent the views `kinds` of `epoch`."""
+        self.latest = (epoch, frozenset(kinds))
+
+    def run_ended(self, status: str, epoch: int) -> None:
+        """The run on screen ended at `epoch`: when its final views missed the visible one (asked for as it
+        ended), the finished model draws it. A failed or diverged run's weights are not drawn."""
+        if status not in (RunStatus.COMPLETED, RunStatus.EARLY_STOPPED, RunStatus.STOPPED) or epoch == 0:
+            return
+        panel = self.app.query_one(InsightsPanel)
+        visible = self.app.query_one("#tabs", TabbedContent).active == "insights"
+        if visible and (self.latest[0] < epoch or not panel.probes <= self.latest[1]):
+            self.update()
 
     def update(self) -> None:
         """Ask for what the visible insight view needs: from the run training, else from an inspector."""

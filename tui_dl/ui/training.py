@@ -211,10 +211,12 @@ class TrainingController:
                 self.app.notify(_("learning rate {rate} set from another session").format(rate=f"{event.lr:g}"))
         elif isinstance(event, InsightsReady):
             self.app.query_one(InsightsPanel).show_insights(event.epoch, event.insights, event.error)
+            self.app.insight_feed.delivered(event.epoch, event.insights)
         elif isinstance(event, RunFinished):
             self.state = event.status
             self.app.query_one(KeyBar).paused = False
             self._finished(event)
+            self.app.insight_feed.run_ended(event.status, self.link.epoch)
             view.show_epoch_line()
             view.finish(RunStatus(event.status).label, event.seconds, event.message, event.test)
             return True
