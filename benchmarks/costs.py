@@ -20,8 +20,8 @@ from benchmarks.workload import make_data, mnist_like, spiral_like
 
 def recording_cost(kind: str) -> str:
     """CPU time of the recorder on the training thread and of its writer thread during one run."""
-    from tui_dl.engine import runs
-    from tui_dl.engine.trainer import Trainer
+    from tui_dl.engine.runs import recorder as runs
+    from tui_dl.engine.training.trainer import Trainer
 
     spent = {"writer": 0.0, "training thread": 0.0}
 
@@ -51,7 +51,7 @@ def recording_cost(kind: str) -> str:
 
 def _probe_seconds(config, probe: str, size: tuple[int, int]) -> tuple[list[float], float]:
     """Seconds of each probe of `probe` during one run of `config`, and the run's wall time."""
-    from tui_dl.engine.trainer import Trainer
+    from tui_dl.engine.training.trainer import Trainer
 
     trainer = Trainer(config)
     compute, spent = trainer.insights, []
@@ -111,8 +111,8 @@ def mnist_landscape_cost() -> str:
 
 def trajectory_cost(what: str, config) -> str:
     """CPU time of recording the landscape's path (Trajectory.after_step / after_epoch) during one run."""
-    from tui_dl.engine import trajectory
-    from tui_dl.engine.trainer import Trainer
+    from tui_dl.engine.insights import trajectory
+    from tui_dl.engine.training.trainer import Trainer
 
     spent = [0.0]
     step, epoch = trajectory.Trajectory.after_step, trajectory.Trajectory.after_epoch
@@ -140,7 +140,7 @@ def boundary_draw_cost() -> str:
     """Time to turn a 118x70 decision boundary into the strips the view draws."""
     from textual.strip import Strip
 
-    from tui_dl.engine.insight_data import Boundary
+    from tui_dl.engine.insights.views import Boundary
     from tui_dl.ui.widgets.insights.plane import boundary_lines
 
     gx, gy = np.meshgrid(np.linspace(-1, 1, 118), np.linspace(1, -1, 70))
@@ -160,7 +160,7 @@ def ideas_draw_cost() -> str:
     """Time to build the strips of a 118x68 landscape with a 4,096-point path, and of neuron maps of 3 x 32 neurons."""
     from textual.strip import Strip
 
-    from tui_dl.engine.insight_data import Boundary, Landscape, NeuronMaps
+    from tui_dl.engine.insights.views import Boundary, Landscape, NeuronMaps
     from tui_dl.ui.widgets.insights.landscape import landscape_lines
     from tui_dl.ui.widgets.insights.neurons import neuron_lines
 

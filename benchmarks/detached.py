@@ -39,14 +39,14 @@ def _tui_dl(*argv: str, runs: Path, **kwargs) -> subprocess.CompletedProcess:
 
 
 def _speed(folder: Path) -> float:
-    from tui_dl.engine.run_list import read_metrics
+    from tui_dl.engine.runs.listing import read_metrics
 
     rates = [r["samples_per_s"] for r in read_metrics(folder)[2:]]
     return statistics.median(rates) if rates else float("nan")
 
 
 def _wait_done(folder: Path, timeout: float = 600.0) -> None:
-    from tui_dl.engine.run_list import read_summary
+    from tui_dl.engine.runs.listing import read_summary
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -106,8 +106,8 @@ def attach_time(runs: Path, epochs: int = 10_000, steps: int = 1_000_000) -> dic
     import numpy as np
     import torch
 
-    from tui_dl.engine.checkpoint import load_checkpoint, save_checkpoint
-    from tui_dl.engine.run_list import read_metrics
+    from tui_dl.engine.runs.listing import read_metrics
+    from tui_dl.engine.training.checkpoint import load_checkpoint, save_checkpoint
 
     done = _tui_dl("train", "--dataset", "circle", "--samples", "100", "--epochs", "1", "--device", "cpu",
                    "--run-name", "seed", runs=runs)

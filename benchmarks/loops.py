@@ -102,8 +102,8 @@ BENCH_DATASET = "benchmark"
 def registered(w: Workload, x: np.ndarray, y: np.ndarray):
     """Register the workload's arrays as a data set, so the engine loads and prepares them itself,
     on its own thread, as it does for any data set."""
-    from tui_dl.engine.datasets import REGISTRY, DatasetSpec
-    from tui_dl.engine.rawdata import RawData
+    from tui_dl.engine.data.rawdata import RawData
+    from tui_dl.engine.data.registry import REGISTRY, DatasetSpec
 
     raw = RawData(w.name, "classification", x, y, [f"x{i}" for i in range(w.features)],
                   [str(c) for c in range(w.classes)], "benchmark")
@@ -131,7 +131,7 @@ def _engine_rate(samples: int, history) -> float:
 
 def measure_engine(w: Workload, x: np.ndarray, y: np.ndarray, device: torch.device) -> float:
     """tui-dl's Trainer, headless: wall time of each epoch (training and the epoch-end metrics)."""
-    from tui_dl.engine.trainer import Trainer
+    from tui_dl.engine.training.trainer import Trainer
 
     with registered(w, x, y):
         trainer = Trainer(engine_config(w, device, epochs=1 + TIMED_EPOCHS))
@@ -141,8 +141,8 @@ def measure_engine(w: Workload, x: np.ndarray, y: np.ndarray, device: torch.devi
 
 def measure_engine_recorded(w: Workload, x: np.ndarray, y: np.ndarray, device: torch.device) -> float:
     """The Trainer with its run recorded (metrics JSONL, best/last checkpoints, summary), as `tui-dl train` runs."""
-    from tui_dl.engine.runs import RunRecorder
-    from tui_dl.engine.trainer import Trainer
+    from tui_dl.engine.runs.recorder import RunRecorder
+    from tui_dl.engine.training.trainer import Trainer
 
     with registered(w, x, y), tempfile.TemporaryDirectory() as runs:
         trainer = Trainer(engine_config(w, device, epochs=1 + TIMED_EPOCHS))

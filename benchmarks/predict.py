@@ -47,8 +47,8 @@ def write_table(path: Path, rows: int) -> None:
 
 def child(checkpoint: str, source: str, target: str) -> None:
     """Predict in this (fresh) process and print seconds and peak RSS in MiB."""
-    from tui_dl.engine.predict import predict_file
-    from tui_dl.engine.predictor import Predictor
+    from tui_dl.engine.use.predict import predict_file
+    from tui_dl.engine.use.predictor import Predictor
 
     predictor = Predictor.load(Path(checkpoint))
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -70,9 +70,9 @@ def main() -> None:
         return
     import torch
 
-    from tui_dl.engine.checkpoint import save_checkpoint
     from tui_dl.engine.config import DataConfig, ModelConfig, RunConfig, TrainConfig
-    from tui_dl.engine.trainer import Trainer
+    from tui_dl.engine.training.checkpoint import save_checkpoint
+    from tui_dl.engine.training.trainer import Trainer
 
     torch.set_num_threads(1)
     with tempfile.TemporaryDirectory() as folder:

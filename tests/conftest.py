@@ -48,7 +48,7 @@ def devices_here(monkeypatch) -> None:
 
 @pytest.fixture(autouse=True)
 def one_thread_per_run(monkeypatch) -> None:
-    """Runs use one CPU thread (engine.cpu_share), as this process does (see above)."""
+    """Runs use one CPU thread (engine.runs.cpu_share), as this process does (see above)."""
     monkeypatch.setenv("TUI_DL_THREADS", "1")
 
 
@@ -79,11 +79,11 @@ def config_factory():
 
 @pytest.fixture
 def cli(capsys):
-    """Run `tui_dl.cli.main(argv)` in-process: returns (exit status, stdout, stderr).
+    """Run `tui_dl.cli.main.main(argv)` in-process: returns (exit status, stdout, stderr).
 
     `train` installs signal handlers; they are put back afterwards so pytest keeps its own.
     """
-    from tui_dl.cli import main
+    from tui_dl.cli.main import main
 
     saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
 
@@ -179,8 +179,8 @@ async def start_training(pilot, epochs: int = 1):
 
 def kill_live_runs(root: Path) -> None:
     """Kill every run process still live under runs folder `root` (cleanup after a test of detached runs)."""
-    from tui_dl.engine.run_list import read_summary
-    from tui_dl.engine.runs import RunError
+    from tui_dl.engine.runs.listing import read_summary
+    from tui_dl.engine.runs.recorder import RunError
 
     for folder in root.glob("*"):
         try:

@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 
 from conftest import make_config
-from tui_dl.engine.checkpoint import save_checkpoint
+from tui_dl.engine.training.checkpoint import save_checkpoint
 from tui_dl.engine.config import RunConfig
-from tui_dl.engine.prepare import split_indices
-from tui_dl.engine.trainer import Trainer
+from tui_dl.engine.data.prepare import split_indices
+from tui_dl.engine.training.trainer import Trainer
 
 HEADER = ["row_id", "size", "colour", "bought", "weight", "label", "price"]
 

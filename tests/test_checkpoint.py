@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import torch
 
-from tui_dl.engine.checkpoint import (
+from tui_dl.engine.training.checkpoint import (
     FORMAT_VERSION,
     KIND,
     check_compatible,
@@ -22,7 +22,7 @@ from tui_dl.engine.checkpoint import (
 )
 from tui_dl.engine.errors import CheckpointError, UserError
 from tui_dl.engine.events import RunStarted
-from tui_dl.engine.trainer import Trainer
+from tui_dl.engine.training.trainer import Trainer
 
 TIMING = ("seconds", "samples_per_s")
 
@@ -440,7 +440,7 @@ def csv_with_gaps(folder: Path) -> Path:
 
 
 def test_checkpoint_carries_the_column_plan_and_fill_values(tmp_path, config_factory):
-    from tui_dl.engine.columns import ColumnPlan
+    from tui_dl.engine.data.columns import ColumnPlan
 
     trainer = trained(config_factory(str(csv_with_gaps(tmp_path)), epochs=1))
     state = load_checkpoint(save_checkpoint(trainer.checkpoint_state(), tmp_path / "gaps.ckpt"))  # weights_only

@@ -17,8 +17,8 @@ import pytest
 import torch
 from conftest import REPO, cli_env
 
-from tui_dl.engine.checkpoint import load_checkpoint
-from tui_dl.engine.datasets import REGISTRY
+from tui_dl.engine.training.checkpoint import load_checkpoint
+from tui_dl.engine.data.registry import REGISTRY
 
 EPOCH_KEYS = {"event", "epoch", "step", "train_loss", "val_loss", "lr", "samples_per_s", "seconds",
               "weight_norms", "grad_norms", "weight_counts"}
@@ -311,7 +311,7 @@ def test_fetch_command_with_a_local_mirror(cli, tmp_path, monkeypatch):
     import gzip
     import hashlib
 
-    from tui_dl.engine import fetch as fetch_module
+    from tui_dl.engine.data import fetch as fetch_module
 
     mirror = tmp_path / "mirror"
     mirror.mkdir()

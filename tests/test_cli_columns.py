@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tui_dl.engine.checkpoint import load_checkpoint
+from tui_dl.engine.training.checkpoint import load_checkpoint
 
 
 def customers_csv(folder: Path, n: int = 60) -> Path:

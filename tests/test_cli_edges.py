@@ -10,7 +10,7 @@ import threading
 import pytest
 from conftest import cli_env
 
-from tui_dl.engine.checkpoint import load_checkpoint
+from tui_dl.engine.training.checkpoint import load_checkpoint
 
 SIGPIPE_EXIT = 128 + 13
 

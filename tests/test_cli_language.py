@@ -6,7 +6,7 @@ from __future__ import annotations
 from rich.cells import cell_len
 
 from conftest import cli_env
-from tui_dl.cli_format import language_in, wrap_cells
+from tui_dl.cli.text import language_in, wrap_cells
 
 
 def chinese_env() -> dict[str, str]:
@@ -130,7 +130,7 @@ def test_every_run_state_has_a_label_in_both_languages():
 
 
 def test_runs_table_cells_are_cut_by_terminal_cells():
-    from tui_dl.engine.run_list import _fit
+    from tui_dl.engine.runs.listing import _fit
 
     assert _fit("训练数据集名称很长", 7) == "训练数…" and cell_len(_fit("训练数据集名称很长", 7)) <= 7
     assert _fit("circle", 7) == "circle"
@@ -139,7 +139,7 @@ def test_runs_table_cells_are_cut_by_terminal_cells():
 def test_a_detached_run_started_in_chinese_logs_in_chinese(subprocess_cli, runs_folder):
     import time
 
-    from tui_dl.engine.run_list import read_summary
+    from tui_dl.engine.runs.listing import read_summary
 
     env = {**chinese_env(), "TUI_DL_RUNS_DIR": str(runs_folder)}
     done = subprocess_cli("train", "--detach", "--dataset", "circle", "--samples", "100", "--epochs", "2",

@@ -7,9 +7,9 @@ import tomllib
 
 import pytest
 
-from tui_dl.engine.checkpoint import load_checkpoint
+from tui_dl.engine.training.checkpoint import load_checkpoint
 from tui_dl.engine.config import TrainConfig
-from tui_dl.engine.schedule import Plateau, learning_rate
+from tui_dl.engine.training.schedule import Plateau, learning_rate
 
 
 def lines(out: str) -> list[dict]:

@@ -12,14 +12,14 @@ import pytest
 from model_fixtures import HEADER, saved, shop_config, shop_csv, shop_rows, validation_rows, without, write_csv
 
 from conftest import REPO, cli_env
-from tui_dl.engine.checkpoint import load_checkpoint, save_checkpoint
+from tui_dl.engine.training.checkpoint import load_checkpoint, save_checkpoint
 
 
 @pytest.fixture
 def shop_run(tmp_path, runs_folder):
     """The shop table and a recorded classification run `shop` of it (under the runs folder)."""
-    from tui_dl.engine.runs import RunRecorder
-    from tui_dl.engine.trainer import Trainer
+    from tui_dl.engine.runs.recorder import RunRecorder
+    from tui_dl.engine.training.trainer import Trainer
 
     path = shop_csv(tmp_path)
     trainer = Trainer(shop_config(path, "label", epochs=3))

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from tui_dl.engine.run_lock import LOCK
-from tui_dl.engine.runs import BEST, CONFIG, LAST, METRICS, STEPS, SUMMARY, RunSummary
+from tui_dl.engine.runs.lock import LOCK
+from tui_dl.engine.runs.recorder import BEST, CONFIG, LAST, METRICS, STEPS, SUMMARY, RunSummary
 
 TRAIN = ("train", "--dataset", "circle", "--samples", "60", "--device", "cpu")
 

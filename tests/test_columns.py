@@ -7,11 +7,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tui_dl.engine.columns import ColumnPlan, category_limit, make_plan, toggled
+from tui_dl.engine.data.columns import ColumnPlan, category_limit, make_plan, toggled
 from tui_dl.engine.config import DataConfig
-from tui_dl.engine.datasets import load_raw
+from tui_dl.engine.data.registry import load_raw
 from tui_dl.engine.errors import DataError
-from tui_dl.engine.files import load_file
+from tui_dl.engine.data.files import load_file
 
 
 def write_table(path: Path, columns: dict[str, list[object]]) -> Path:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from tui_dl.engine.config import DataConfig
-from tui_dl.engine.datasets import REGISTRY, load_raw
+from tui_dl.engine.data.registry import REGISTRY, load_raw
 from tui_dl.engine.errors import DataError
 
 # name: (task, features, classes or None for regression)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from tui_dl.engine.device import available_devices, describe_device, resolve_device
+from tui_dl.engine.training.device import available_devices, describe_device, resolve_device
 from tui_dl.ui.devices import detect as real_detect
 from tui_dl.engine.errors import UserError
 

@@ -14,8 +14,8 @@ import pytest
 from model_fixtures import HEADER, saved, shop_config, shop_csv, shop_rows, trained, validation_rows, write_csv
 
 from conftest import cli_env, make_config
-from tui_dl.engine.predictor import Predictor
-from tui_dl.engine.script_export import build_script, export_script, generator_source
+from tui_dl.engine.use.predictor import Predictor
+from tui_dl.engine.use.script_export import build_script, export_script, generator_source
 
 SCRIPT_TOLERANCE = 1e-6  # the script's validation metric vs tui-dl's, per epoch (same seeds, same operations)
 STDLIB = {"argparse", "csv", "io", "math", "datetime", "gzip"}
@@ -28,7 +28,7 @@ def test_onnx_matches_torch_on_the_validation_rows(tmp_path, target, activation)
     onnxruntime = pytest.importorskip("onnxruntime")
     import onnx
 
-    from tui_dl.engine.onnx_export import export_onnx, onnx_difference
+    from tui_dl.engine.use.onnx_export import export_onnx, onnx_difference
 
     path = shop_csv(tmp_path)
     trainer = trained(shop_config(path, target, epochs=2, activation=activation, dropout=0.1))
@@ -56,7 +56,7 @@ def test_onnx_matches_torch_on_the_validation_rows(tmp_path, target, activation)
 
 
 def test_onnx_without_the_onnx_package_says_how_to_install_it(tmp_path, monkeypatch):
-    from tui_dl.engine.onnx_export import ExportError, export_onnx
+    from tui_dl.engine.use.onnx_export import ExportError, export_onnx
 
     predictor = Predictor(trained(make_config("circle", samples=60, epochs=1)).checkpoint_state())
     monkeypatch.setitem(sys.modules, "onnx", None)  # as if not installed
@@ -218,7 +218,7 @@ def test_the_script_of_a_run_whose_data_file_is_gone_is_refused(tmp_path):
 
 def test_exported_checkpoint_files_work_after_a_save(tmp_path):
     trainer = trained(shop_config(shop_csv(tmp_path), "label", epochs=1))
-    from tui_dl.engine.checkpoint import load_checkpoint
+    from tui_dl.engine.training.checkpoint import load_checkpoint
 
     state = load_checkpoint(saved(trainer, tmp_path / "shop.pt"))
     assert build_script(state) == build_script(trainer.checkpoint_state())

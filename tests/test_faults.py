@@ -13,9 +13,9 @@ import pytest
 import torch
 
 from conftest import make_config
-from tui_dl.engine.checkpoint import load_checkpoint, save_checkpoint
+from tui_dl.engine.training.checkpoint import load_checkpoint, save_checkpoint
 from tui_dl.engine.events import RunFinished
-from tui_dl.engine.trainer import Trainer
+from tui_dl.engine.training.trainer import Trainer
 
 
 def failing_after(trainer: Trainer, steps: int, error: BaseException) -> None:
@@ -73,7 +73,7 @@ def test_batch_larger_than_the_data_set_is_one_full_batch_with_a_notice():
 
 SAVER = textwrap.dedent("""
     import sys, torch
-    from tui_dl.engine.checkpoint import load_checkpoint, save_checkpoint
+    from tui_dl.engine.training.checkpoint import load_checkpoint, save_checkpoint
     state = load_checkpoint(sys.argv[1])
     state["ballast"] = torch.randn(8_000_000)  # ~32 MB: each write takes a while
     state["writes"] = 0

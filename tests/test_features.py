@@ -9,14 +9,14 @@ import pytest
 import torch
 from torch import nn
 
-from tui_dl.engine.checkpoint import check_compatible
+from tui_dl.engine.training.checkpoint import check_compatible
 from tui_dl.engine.config import FEATURES
-from tui_dl.engine.datasets import load_raw
+from tui_dl.engine.data.registry import load_raw
 from tui_dl.engine.errors import CheckpointError, DataError
-from tui_dl.engine.features import expand
-from tui_dl.engine.insights import boundary
-from tui_dl.engine.prepare import prepare, split_indices
-from tui_dl.engine.trainer import Trainer
+from tui_dl.engine.data.features import expand
+from tui_dl.engine.insights.plane import boundary
+from tui_dl.engine.data.prepare import prepare, split_indices
+from tui_dl.engine.training.trainer import Trainer
 
 CPU = torch.device("cpu")
 

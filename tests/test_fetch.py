@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tui_dl.engine import fetch as fetch_module
+from tui_dl.engine.data import fetch as fetch_module
 from tui_dl.engine.errors import UserError
-from tui_dl.engine.fetch import FetchError, fetch, md5sum
+from tui_dl.engine.data.fetch import FetchError, fetch, md5sum
 
 FILES = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz",
          "t10k-labels-idx1-ubyte.gz")
@@ -47,7 +47,7 @@ def test_fetch_downloads_and_verifies(mirror, tmp_path):
     assert len(log) == 4 and all(line.startswith("fetched") and "checksum verified" in line for line in log)
 
     from tui_dl.engine.config import DataConfig
-    from tui_dl.engine.datasets import load_raw
+    from tui_dl.engine.data.registry import load_raw
 
     raw = load_raw(DataConfig(dataset=str(target)))
     assert raw.samples == 30 and raw.features == 784 and len(raw.class_names) == 10

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from tui_dl.engine.config import DataConfig
-from tui_dl.engine.datasets import load_raw
+from tui_dl.engine.data.registry import load_raw
 from tui_dl.engine.errors import DataError
-from tui_dl.engine.files import load_file, read_idx
+from tui_dl.engine.data.files import load_file, read_idx
 
 
 def write_csv(path: Path, header: list[str], rows: list[list[object]], sep: str = ",") -> Path:
@@ -415,7 +415,7 @@ def test_idx_float_images_are_not_rescaled(tmp_path):
 def test_a_target_with_a_class_per_row_or_so_is_refused(tmp_path):
     # weather.csv's last column is a timestamp: 8,714 "classes" would train without a word
     from tui_dl.engine.errors import DataError
-    from tui_dl.engine.files import load_csv
+    from tui_dl.engine.data.files import load_csv
 
     path = tmp_path / "times.csv"
     path.write_text("x,when\n" + "".join(f"{i},2013-01-{1 + i // 24:02d} {i % 24:02d}:00\n" for i in range(200)))

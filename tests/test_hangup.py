@@ -14,8 +14,8 @@ import pytest
 
 from conftest import cli_env, kill_live_runs
 from pty_ui import PtyUI, gone_within
-from tui_dl.engine.checkpoint import load_checkpoint
-from tui_dl.engine.run_list import read_metrics, read_summary
+from tui_dl.engine.training.checkpoint import load_checkpoint
+from tui_dl.engine.runs.listing import read_metrics, read_summary
 
 GONE_S = 10.0  # the UI must be gone this long after the hang-up (a run's last epoch is saved first)
 

@@ -6,19 +6,23 @@ import pkgutil
 import subprocess
 import sys
 
+import tui_dl.cli
 import tui_dl.engine
 
 from conftest import REPO, cli_env
 
-ENGINE_MODULES = sorted(f"tui_dl.engine.{m.name}" for m in pkgutil.iter_modules(tui_dl.engine.__path__))
-HEADLESS_MODULES = ["tui_dl", "tui_dl.engine", "tui_dl.paths", "tui_dl.cli", "tui_dl.headless", "tui_dl.commands",
-                    "tui_dl.model_commands"]
+ENGINE_MODULES = sorted(m.name for m in pkgutil.walk_packages(tui_dl.engine.__path__, "tui_dl.engine."))
+HEADLESS_MODULES = ["tui_dl", "tui_dl.engine", "tui_dl.paths"] + sorted(
+    m.name for m in pkgutil.walk_packages(tui_dl.cli.__path__, "tui_dl.cli."))
 
 
-def test_engine_modules_are_found():
-    for name in ("config", "datasets", "files", "rawdata", "synthetic", "prepare", "model", "trainer",
-                 "events", "checkpoint", "fetch", "device", "errors"):
+def test_engine_and_cli_modules_are_found():
+    for name in ("config", "data.registry", "data.files", "data.rawdata", "data.synthetic", "data.prepare", "model",
+                 "training.trainer", "events", "training.checkpoint", "data.fetch", "training.device", "errors",
+                 "runs.session", "use.predictor", "insights.compute"):
         assert f"tui_dl.engine.{name}" in ENGINE_MODULES
+    for name in ("main", "parser", "text", "train", "detached", "runs", "model", "data"):
+        assert f"tui_dl.cli.{name}" in HEADLESS_MODULES
 
 
 def test_engine_and_cli_do_not_import_textual():
@@ -27,7 +31,7 @@ def test_engine_and_cli_do_not_import_textual():
         f"import importlib, sys\n"
         f"for name in {modules!r}:\n"
         f"    importlib.import_module(name)\n"
-        f"from tui_dl.cli import build_parser\n"
+        f"from tui_dl.cli.parser import build_parser\n"
         f"build_parser()\n"
         f"bad = sorted(m for m in sys.modules if m == 'textual' or m.startswith('textual.'))\n"
         f"assert not bad, bad\n"

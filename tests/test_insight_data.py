@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from tui_dl.engine.insight_data import Confusion, why_not
+from tui_dl.engine.insights.views import Confusion, why_not
 
 # rows: true a, b, c, d (d has no samples); columns: predicted
 MATRIX = np.array([[3, 0, 1, 0],

@@ -9,14 +9,14 @@ import pytest
 import torch
 from conftest import make_config
 
-import tui_dl.engine.trainer as trainer_module
-from tui_dl.engine import insights, probe_budget
+import tui_dl.engine.training.trainer as trainer_module
+from tui_dl.engine.insights import compute as insights, plane, probe_budget
 from tui_dl.engine.config import ModelConfig
 from tui_dl.engine.events import EpochEnded, InsightsReady, RunFinished
-from tui_dl.engine.insight_data import Confusion, why_not
-from tui_dl.engine.insights import layer_norms
+from tui_dl.engine.insights.views import Confusion, why_not
+from tui_dl.engine.insights.compute import layer_norms
 from tui_dl.engine.model import build_model
-from tui_dl.engine.trainer import Trainer
+from tui_dl.engine.training.trainer import Trainer
 
 
 def trained(config) -> Trainer:
@@ -53,12 +53,12 @@ def xor_trainer() -> Trainer:
 
 def test_boundary_grid_shape_range_and_points(xor_trainer):
     raw = xor_trainer.data.raw
-    b = insights.boundary(xor_trainer.model, xor_trainer.data, 40, 20)
+    b = plane.boundary(xor_trainer.model, xor_trainer.data, 40, 20)
     assert b.classes.shape == b.confidence.shape == (20, 40)
     assert b.classes.dtype == np.int64 and set(np.unique(b.classes)) <= {0, 1}
     assert b.x_range[0] < raw.x[:, 0].min() < raw.x[:, 0].max() < b.x_range[1]
     assert b.y_range[0] < raw.x[:, 1].min() < raw.x[:, 1].max() < b.y_range[1]
-    assert len(b.points) == len(b.labels) == min(raw.samples, insights.BOUNDARY_POINTS)
+    assert len(b.points) == len(b.labels) == min(raw.samples, plane.BOUNDARY_POINTS)
     rows = {tuple(p): label for p, label in zip(raw.x.astype(np.float64), raw.y)}
     assert all(rows[tuple(p)] == label for p, label in zip(b.points, b.labels))  # real samples, right labels
     assert b.class_names == ["different", "same"] and b.feature_names == ["x1", "x2"]
@@ -66,7 +66,7 @@ def test_boundary_grid_shape_range_and_points(xor_trainer):
 
 
 def test_boundary_predicts_the_labels_of_the_data_points(xor_trainer):
-    b = insights.boundary(xor_trainer.model, xor_trainer.data, 80, 40)
+    b = plane.boundary(xor_trainer.model, xor_trainer.data, 80, 40)
     rows, cols = b.classes.shape
     col = np.rint((b.points[:, 0] - b.x_range[0]) / (b.x_range[1] - b.x_range[0]) * (cols - 1)).astype(int)
     row = np.rint((b.y_range[1] - b.points[:, 1]) / (b.y_range[1] - b.y_range[0]) * (rows - 1)).astype(int)
@@ -75,7 +75,7 @@ def test_boundary_predicts_the_labels_of_the_data_points(xor_trainer):
 
 
 def test_boundary_row_zero_is_the_top(xor_trainer):
-    b = insights.boundary(xor_trainer.model, xor_trainer.data, 30, 12)
+    b = plane.boundary(xor_trainer.model, xor_trainer.data, 30, 12)
     gx = np.linspace(b.x_range[0], b.x_range[1], 30)
     gy = np.linspace(b.y_range[1], b.y_range[0], 12)  # row 0: the largest y
     grid = np.stack(np.meshgrid(gx, gy), axis=-1).reshape(-1, 2)

@@ -1,4 +1,4 @@
-"""The loss landscape: the recorded path (engine.trajectory) and the loss over a slice (engine.landscape)."""
+"""The loss landscape: the recorded path (engine.insights.trajectory) and the loss over a slice (engine.insights.landscape)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ import torch
 from conftest import make_config
 from torch import nn
 
-import tui_dl.engine.trajectory as trajectory_module
-from tui_dl.engine import insights, landscape
+import tui_dl.engine.insights.trajectory as trajectory_module
+from tui_dl.engine.insights import compute as insights, landscape
 from tui_dl.engine.events import InsightsReady
-from tui_dl.engine.trainer import Trainer
-from tui_dl.engine.trajectory import Trajectory, is_line
+from tui_dl.engine.training.trainer import Trainer
+from tui_dl.engine.insights.trajectory import Trajectory, is_line
 
 
 def line_config(epochs: int = 3, lr: float = 0.05, samples: int = 200, **train):

@@ -10,8 +10,8 @@ from torch import nn
 
 from tui_dl.engine.config import ACTIVATIONS, OPTIMIZERS, ModelConfig
 from tui_dl.engine.model import build_model, parameter_count
-from tui_dl.engine.optim import make_optimizer
-from tui_dl.engine.trainer import Trainer
+from tui_dl.engine.training.optim import make_optimizer
+from tui_dl.engine.training.trainer import Trainer
 
 ACTIVATION_CLASSES = {"sigmoid": nn.Sigmoid, "relu": nn.ReLU, "tanh": nn.Tanh, "gelu": nn.GELU,
                       "leaky_relu": nn.LeakyReLU}

@@ -8,9 +8,9 @@ import torch
 from conftest import make_config
 from torch import nn
 
-from tui_dl.engine import insights, neurons
-from tui_dl.engine.insight_data import Unavailable, model_why_not, why_not
-from tui_dl.engine.trainer import Trainer
+from tui_dl.engine.insights import compute as insights, plane, neurons
+from tui_dl.engine.insights.views import Unavailable, model_why_not, why_not
+from tui_dl.engine.training.trainer import Trainer
 
 
 def trained(config) -> Trainer:
@@ -86,7 +86,7 @@ def test_neuron_maps_are_each_hidden_units_activation():
         after = [m for m in model if isinstance(m, nn.Linear)][layer + 1]
         importance = torch.linalg.vector_norm(after.weight.detach(), dim=0)[torch.tensor(numbers) - 1]
         assert torch.all(importance[:-1] >= importance[1:])  # largest outgoing weights first
-    expected = insights.boundary(model, data, 14, 10)
+    expected = plane.boundary(model, data, 14, 10)
     np.testing.assert_array_equal(maps.output.classes, expected.classes)
     assert maps.output.feature_names == ["x1", "x2"]
 

@@ -7,8 +7,8 @@ import math
 import numpy as np
 from conftest import make_config
 
-from tui_dl.engine.metrics import overfit_onset
-from tui_dl.engine.trainer import Trainer
+from tui_dl.engine.insights.overfit import overfit_onset
+from tui_dl.engine.training.trainer import Trainer
 
 
 def onsets(train: list[float], val: list[float]) -> list[int | None]:

@@ -25,10 +25,10 @@ from model_fixtures import (
 )
 
 from conftest import make_config
-from tui_dl.engine.checkpoint import load_checkpoint, save_checkpoint
+from tui_dl.engine.training.checkpoint import load_checkpoint, save_checkpoint
 from tui_dl.engine.errors import CheckpointError, DataError
-from tui_dl.engine.predict import predict_file
-from tui_dl.engine.predictor import Predictor, find_checkpoint
+from tui_dl.engine.use.predict import predict_file
+from tui_dl.engine.use.predictor import Predictor, find_checkpoint
 
 
 @pytest.fixture(scope="module")
@@ -231,7 +231,7 @@ def test_data_without_a_plan_reads_its_features_by_name(tmp_path):
 
 
 def test_npz_and_idx_samples_are_predicted_with_their_labels_scored(tmp_path):
-    from tui_dl.engine.files import load_idx
+    from tui_dl.engine.data.files import load_idx
 
     rng = np.random.default_rng(0)
     images = rng.integers(0, 255, (60, 4, 4), dtype=np.uint8)
@@ -257,8 +257,8 @@ def test_npz_and_idx_samples_are_predicted_with_their_labels_scored(tmp_path):
 
 
 def test_a_checkpoint_is_found_by_file_run_folder_name_or_prefix(tmp_path, monkeypatch):
-    from tui_dl.engine.runs import RunError, RunRecorder
-    from tui_dl.engine.trainer import Trainer
+    from tui_dl.engine.runs.recorder import RunError, RunRecorder
+    from tui_dl.engine.training.trainer import Trainer
 
     root = tmp_path / "runs"
     trainer = Trainer(make_config("circle", samples=60, epochs=1))

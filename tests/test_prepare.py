@@ -7,10 +7,10 @@ import pytest
 import torch
 
 from tui_dl.engine.config import DataConfig
-from tui_dl.engine.datasets import load_raw
+from tui_dl.engine.data.registry import load_raw
 from tui_dl.engine.errors import DataError
-from tui_dl.engine.prepare import prepare, split_indices
-from tui_dl.engine.rawdata import RawData
+from tui_dl.engine.data.prepare import prepare, split_indices
+from tui_dl.engine.data.rawdata import RawData
 
 CPU = torch.device("cpu")
 

@@ -9,8 +9,8 @@ import pytest
 import torch
 from torch import nn
 
-from tui_dl.engine.optim import l1_penalty
-from tui_dl.engine.trainer import Trainer
+from tui_dl.engine.training.optim import l1_penalty
+from tui_dl.engine.training.trainer import Trainer
 
 LR = 0.1
 

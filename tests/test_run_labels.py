@@ -7,8 +7,8 @@ from pathlib import Path
 from conftest import make_config
 
 from tui_dl.engine.config import dump_toml
-from tui_dl.engine.run_labels import run_labels, run_settings, short_names
-from tui_dl.engine.runs import CONFIG, RunSummary
+from tui_dl.engine.runs.labels import run_labels, run_settings, short_names
+from tui_dl.engine.runs.recorder import CONFIG, RunSummary
 
 
 def recorded(root: Path, name: str, architecture: str = "27 -> 32 -> 32 -> 1", **train) -> RunSummary:

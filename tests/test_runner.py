@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO, cli_env, make_config
-from tui_dl.engine.checkpoint import load_checkpoint
+from tui_dl.engine.training.checkpoint import load_checkpoint
 from tui_dl.engine.events import EpochEnded, LrChanged, RunFinished, StateChanged, StepMetrics
-from tui_dl.engine.run_list import read_metrics, read_summary
-from tui_dl.engine.runs import STEPS
+from tui_dl.engine.runs.listing import read_metrics, read_summary
+from tui_dl.engine.runs.recorder import STEPS
 from tui_dl.runner.client import RunClient, RunGone, history
 from tui_dl.runner.launch import launch, wait_started
 from tui_dl.runner.protocol import socket_path
@@ -128,7 +128,7 @@ def test_a_resumed_run_with_a_history_longer_than_a_protocol_line_starts_and_sho
     import numpy as np
     import torch
 
-    from tui_dl.engine.checkpoint import checkpoint_config, save_checkpoint
+    from tui_dl.engine.training.checkpoint import checkpoint_config, save_checkpoint
     from tui_dl.runner.protocol import MAX_LINE
 
     assert cli("train", "--dataset", "circle", "--samples", "100", "--epochs", "1", "--run-name", "seed")[0] == 0

@@ -18,15 +18,16 @@ import pytest
 import torch
 from conftest import make_config
 
-from tui_dl.engine import run_list, runs
-from tui_dl.engine.checkpoint import load_checkpoint
+from tui_dl.engine.runs import listing
+from tui_dl.engine.runs import recorder as recorder_module
+from tui_dl.engine.training.checkpoint import load_checkpoint
 from tui_dl.engine.config import load_toml
 from tui_dl.engine.errors import CheckpointError, UserError
 from tui_dl.engine.events import EpochEnded
-from tui_dl.engine.run_export import export_csv, export_tensorboard
-from tui_dl.engine.run_list import cells, find_run, list_runs, read_metrics, read_summary, sort_runs
-from tui_dl.engine.run_lock import LOCK, lock_state
-from tui_dl.engine.runs import (
+from tui_dl.engine.runs.export import export_csv, export_tensorboard
+from tui_dl.engine.runs.listing import cells, find_run, list_runs, read_metrics, read_summary, sort_runs
+from tui_dl.engine.runs.lock import LOCK, lock_state
+from tui_dl.engine.runs.recorder import (
     BEST,
     CONFIG,
     LAST,
@@ -38,7 +39,7 @@ from tui_dl.engine.runs import (
     RunSummary,
     unique_folder,
 )
-from tui_dl.engine.trainer import Trainer
+from tui_dl.engine.training.trainer import Trainer
 
 RUN_FILES = {CONFIG, METRICS, STEPS, BEST, LAST, SUMMARY, LOCK}
 
@@ -212,7 +213,7 @@ def test_default_names_are_date_time_dataset(config_factory, runs_folder):
     a, b = (record(config, runs_folder)[1].folder for _ in range(2))
     assert re.fullmatch(r"\d{8}-\d{6}-xor", a.name)
     assert b != a and re.fullmatch(r"\d{8}-\d{6}-xor(-2)?", b.name)
-    assert runs.default_run_name("/some/where/my data.csv").endswith("-my data")
+    assert recorder_module.default_run_name("/some/where/my data.csv").endswith("-my data")
 
 
 def test_unique_folder_creates_root_and_numbers_taken_names(tmp_path):
@@ -289,7 +290,7 @@ def test_run_failing_in_setup_creates_no_folder(config_factory, runs_folder, tmp
 
 
 def test_an_interrupted_session_records_why(config_factory, runs_folder):
-    from tui_dl.engine.session import RunSession
+    from tui_dl.engine.runs.session import RunSession
 
     session = RunSession(config_factory("circle", samples=60, epochs=100_000), runs_folder)
     session.subscribe(lambda _seq, e: session.interrupt("interrupted by SIGTERM")
@@ -325,7 +326,7 @@ def test_full_disk_while_setting_up_the_folder_does_not_stop_training(config_fac
     def full(path, text):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(runs, "_write_atomic", full)
+    monkeypatch.setattr(recorder_module, "_write_atomic", full)
     trainer, recorder = record(config_factory("circle", samples=60, epochs=3), runs_folder, "full")
     assert trainer.state == "completed" and trainer.epoch == 3
     assert recorder.errors and "No space left on device" in recorder.errors[0]
@@ -334,12 +335,12 @@ def test_full_disk_while_setting_up_the_folder_does_not_stop_training(config_fac
 
 
 def test_checkpoint_write_failures_are_kept_not_raised(config_factory, runs_folder, monkeypatch):
-    import tui_dl.engine.checkpoint
+    import tui_dl.engine.training.checkpoint
 
     def refuse(state, path):
         raise CheckpointError(f"cannot write checkpoint {path}: disk full")
 
-    monkeypatch.setattr(tui_dl.engine.checkpoint, "save_checkpoint", refuse)
+    monkeypatch.setattr(tui_dl.engine.training.checkpoint, "save_checkpoint", refuse)
     trainer, recorder = record(config_factory("circle", samples=60, epochs=2), runs_folder)
     assert trainer.state == "completed"
     assert any(BEST in e for e in recorder.errors) and any(LAST in e for e in recorder.errors)
@@ -456,7 +457,7 @@ def test_cells_of_a_classification_run():
     run = RunSummary("r", dataset="/data/my.csv", architecture="2 -> 16 -> 2", activation="tanh", optimizer="sgd",
                      lr=0.05, epochs=3, epochs_total=10, best_val_loss=0.123456, best_val_acc=0.875, seconds=125.7,
                      status="early_stopped", test_loss=0.2, test_acc=0.8125)
-    titles = [c.title for c in run_list.COLUMNS]
+    titles = [c.title for c in listing.COLUMNS]
     assert dict(zip(titles, cells(run))) == {
         "run": "r", "data set": "my.csv", "model": "2-16-2 tanh", "val loss": "0.1235", "val acc": "87.5%",
         "val R²": "-", "val MAE": "-", "state": "early stopped", "test": "acc 81.2%", "epochs": "3/10",
@@ -468,28 +469,28 @@ def test_cells_of_a_classification_run():
 def test_cells_of_a_regression_run_with_a_changed_learning_rate():
     run = RunSummary("r", task="regression", optimizer="adam", lr=0.01, last_lr=0.001, best_val_loss=0.05,
                      best_val_r2=0.9912, best_val_mae=206.93, test_loss=0.06, test_mae=210.0, test_r2=0.98765)
-    shown = dict(zip([c.title for c in run_list.COLUMNS], cells(run)))
+    shown = dict(zip([c.title for c in listing.COLUMNS], cells(run)))
     assert (shown["val R²"], shown["val MAE"], shown["test"]) == ("0.991", "206.9", "R² 0.988")
     assert shown["optimizer"] == "adam 0.01→0.001"  # configured -> last used
     same = RunSummary("s", optimizer="adam", lr=0.01, last_lr=0.01)
-    assert dict(zip([c.title for c in run_list.COLUMNS], cells(same)))["optimizer"] == "adam 0.01"
+    assert dict(zip([c.title for c in listing.COLUMNS], cells(same)))["optimizer"] == "adam 0.01"
 
 
 def test_optional_columns_appear_only_for_runs_that_have_them():
     classification = RunSummary("c", best_val_loss=0.1, best_val_acc=0.9)
     regression = RunSummary("g", best_val_loss=0.1, best_val_r2=0.8, best_val_mae=3.0, test_loss=0.2, test_r2=0.7)
-    titles = lambda found: [c.title for c in run_list.columns_for(found)]  # noqa: E731
+    titles = lambda found: [c.title for c in listing.columns_for(found)]  # noqa: E731
     assert titles([classification]) == ["run", "state", "data set", "model", "val loss", "val acc", "epochs",
                                         "optimizer", "time"]
     assert titles([regression]) == ["run", "state", "data set", "model", "val loss", "val R²", "val MAE", "test",
                                     "epochs", "optimizer", "time"]
-    assert titles([classification, regression]) == [c.title for c in run_list.COLUMNS]
+    assert titles([classification, regression]) == [c.title for c in listing.COLUMNS]
 
 
 def test_long_cells_are_cut_with_an_ellipsis():
     run = RunSummary("a-very-long-run-name-that-goes-on-and-on", dataset="/d/an-extremely-long-file-name.csv")
-    text = dict(zip((c.title for c in run_list.COLUMNS), cells(run)))
-    widths = {c.title: c.width for c in run_list.COLUMNS}
+    text = dict(zip((c.title for c in listing.COLUMNS), cells(run)))
+    widths = {c.title: c.width for c in listing.COLUMNS}
     assert text["run"] == "a-very-long-run-name-th…" and len(text["run"]) == widths["run"]
     assert text["data set"].endswith("…") and len(text["data set"]) == widths["data set"]
 

@@ -8,8 +8,8 @@ import pytest
 
 from tui_dl.engine.config import TrainConfig
 from tui_dl.engine.events import EpochEnded
-from tui_dl.engine.schedule import Plateau, learning_rate
-from tui_dl.engine.trainer import Trainer
+from tui_dl.engine.training.schedule import Plateau, learning_rate
+from tui_dl.engine.training.trainer import Trainer
 
 
 def curve(train: TrainConfig, steps_per_epoch: int = 1, plateau: Plateau | None = None) -> list[float]:

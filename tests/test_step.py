@@ -6,9 +6,9 @@ import threading
 
 import torch
 
-from tui_dl.engine.control import Control
+from tui_dl.engine.training.control import Control
 from tui_dl.engine.events import EpochEnded, InsightsReady, RunFinished, StateChanged, StepMetrics
-from tui_dl.engine.trainer import Trainer
+from tui_dl.engine.training.trainer import Trainer
 
 TIMEOUT = 30
 
@@ -141,7 +141,7 @@ def test_steps_allowed_but_not_taken_are_dropped_on_resume():
 def test_the_batches_before_a_pause_are_reported_when_it_begins(config_factory, monkeypatch):
     # Steps are reported every report_interval (here: never before the epoch ends) and when a pause begins, so a
     # paused run's charts show every batch it trained. The pause is asked for before batch 4 of epoch 1.
-    from tui_dl.engine import trainer as module
+    from tui_dl.engine.training import trainer as module
 
     original = module.learning_rate
     holder: dict = {}

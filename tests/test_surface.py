@@ -7,9 +7,9 @@ import pytest
 import torch
 from conftest import make_config
 
-from tui_dl.engine import insights
-from tui_dl.engine.insight_data import Surface
-from tui_dl.engine.trainer import Trainer
+from tui_dl.engine.insights import compute as insights, plane
+from tui_dl.engine.insights.views import Surface
+from tui_dl.engine.training.trainer import Trainer
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +23,7 @@ def plane_trainer() -> Trainer:
 
 def test_surface_is_the_predicted_target_in_data_units(plane_trainer):
     data = plane_trainer.data
-    s = insights.surface(plane_trainer.model, data, 30, 12)
+    s = plane.surface(plane_trainer.model, data, 30, 12)
     assert isinstance(s, Surface) and s.values.shape == (12, 30) and s.outputs == 1
     gx = np.linspace(s.x_range[0], s.x_range[1], 30)
     gy = np.linspace(s.y_range[1], s.y_range[0], 12)  # row 0: the largest x2
@@ -39,8 +39,8 @@ def test_surface_is_the_predicted_target_in_data_units(plane_trainer):
 
 def test_surface_points_carry_their_true_targets(plane_trainer):
     raw = plane_trainer.data.raw
-    s = insights.surface(plane_trainer.model, plane_trainer.data, 20, 10)
-    assert len(s.points) == len(s.targets) == min(raw.samples, insights.BOUNDARY_POINTS)
+    s = plane.surface(plane_trainer.model, plane_trainer.data, 20, 10)
+    assert len(s.points) == len(s.targets) == min(raw.samples, plane.BOUNDARY_POINTS)
     truth = {tuple(p): float(y) for p, y in zip(raw.x.astype(np.float64), raw.y[:, 0])}
     assert all(truth[tuple(p)] == pytest.approx(y) for p, y in zip(s.points, s.targets))
     assert s.feature_names == ["x1", "x2"]

@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from tui_dl.engine.config import DataConfig
-from tui_dl.engine.datasets import load_raw
+from tui_dl.engine.data.registry import load_raw
 from tui_dl.engine.errors import ConfigError, UserError
 from tui_dl.engine.events import (
     EpochEnded,
@@ -21,8 +21,8 @@ from tui_dl.engine.events import (
     StateChanged,
     StepMetrics,
 )
-from tui_dl.engine.prepare import prepare
-from tui_dl.engine.trainer import Trainer
+from tui_dl.engine.data.prepare import prepare
+from tui_dl.engine.training.trainer import Trainer
 
 TIMEOUT = 30
 
@@ -337,9 +337,9 @@ def test_epoch_metrics_from_a_newer_checkpoint_ignore_unknown_keys():
 
 
 def test_one_duration_for_the_run_its_summary_and_its_epochs(config_factory, runs_folder):
-    # engine.duration: the run's time is its epochs' time, pauses out; the summary and RunFinished agree.
-    from tui_dl.engine.run_list import read_summary
-    from tui_dl.engine.runs import RunRecorder
+    # engine.runs.duration: the run's time is its epochs' time, pauses out; the summary and RunFinished agree.
+    from tui_dl.engine.runs.listing import read_summary
+    from tui_dl.engine.runs.recorder import RunRecorder
 
     trainer = Trainer(config_factory("circle", samples=100, epochs=4))
     recorder = RunRecorder(trainer, runs_folder)
@@ -372,7 +372,7 @@ def test_a_stopped_run_counts_its_unfinished_epoch_but_not_its_pause(config_fact
 @pytest.mark.parametrize("seconds, text", [(0, "0.0s"), (1.74, "1.7s"), (59.9, "59.9s"), (59.97, "1:00"),
                                            (125.7, "2:06"), (3725, "1:02:05")])
 def test_format_duration(seconds, text):
-    from tui_dl.engine.duration import format_duration
+    from tui_dl.engine.runs.duration import format_duration
 
     assert format_duration(seconds) == text
 
@@ -381,7 +381,7 @@ def test_a_model_too_large_for_memory_is_refused_before_it_is_built(config_facto
     # 2 -> 65536 -> 65536 -> 2: 4.3 billion parameters, about 120 GiB with Adam's state and the snapshot.
     config = config_factory("circle", samples=100, layers=2, neurons=[65_536])
     built = []
-    monkeypatch.setattr("tui_dl.engine.trainer.build_model", lambda *a: built.append(a))
+    monkeypatch.setattr("tui_dl.engine.training.trainer.build_model", lambda *a: built.append(a))
     trainer = Trainer(config)
     with pytest.raises(UserError, match=r"will not fit in memory: it needs about 1\d\d\.\d GiB \(weights 16\.0 GiB"):
         trainer.setup()
@@ -391,18 +391,18 @@ def test_a_model_too_large_for_memory_is_refused_before_it_is_built(config_facto
 
 
 def test_a_run_close_to_the_memory_limit_warns(config_factory, monkeypatch):
-    from tui_dl.engine.memory import estimate
+    from tui_dl.engine.training.memory import estimate
 
     config = config_factory("circle", samples=100, layers=2, neurons=[256])
     needed = estimate(config, 2, 2, 80, regression=False)
-    monkeypatch.setattr("tui_dl.engine.device.free_memory", lambda device: int((needed.total - needed.data) / 0.8))
+    monkeypatch.setattr("tui_dl.engine.training.device.free_memory", lambda device: int((needed.total - needed.data) / 0.8))
     trainer = Trainer(config)
     trainer.setup()
     assert any(n.startswith("memory is tight: the run needs about") for n in trainer.notices)
 
 
 def test_memory_estimate_counts_each_part(config_factory):
-    from tui_dl.engine.memory import estimate
+    from tui_dl.engine.training.memory import estimate
 
     adam = config_factory("circle", layers=1, neurons=[10], batch_size=4)
     params = 2 * 10 + 10 + 10 * 2 + 2

@@ -12,7 +12,7 @@ import torch
 from conftest import SIZE, set_field, small_config, start_training, wait_for
 from textual.widgets import Input, OptionList, Static
 
-from tui_dl.engine.checkpoint import load_checkpoint
+from tui_dl.engine.training.checkpoint import load_checkpoint
 from tui_dl.ui.app import TuiDLApp, make_app
 from tui_dl.ui.exit_guard import ExitGuard
 from tui_dl.ui.form import Field
@@ -255,7 +255,7 @@ async def test_a_diverged_run_is_reported_and_the_app_stays_usable(tmp_path: Pat
     (RuntimeError("boom inside the model"), "training failed: RuntimeError: boom inside the model"),
 ])
 async def test_a_fault_in_the_worker_is_shown_and_the_app_stays_usable(tmp_path: Path, monkeypatch, error, expected):
-    from tui_dl.engine import trainer as trainer_module
+    from tui_dl.engine.training import trainer as trainer_module
 
     real_build = trainer_module.build_model
 
@@ -312,7 +312,7 @@ async def test_preview_of_a_class_sorted_set_shows_every_class(tmp_path: Path):
 async def test_a_run_shows_one_duration_in_progress_notification_and_summary(tmp_path: Path):
     import json
 
-    from tui_dl.engine.duration import format_duration
+    from tui_dl.engine.runs.duration import format_duration
 
     app = make_app(small_config(epochs=3), runs_root=tmp_path)
     async with app.run_test(size=SIZE) as pilot:

@@ -9,7 +9,7 @@ from pathlib import Path
 from textual.widgets import Input
 
 from conftest import SIZE, kill_live_runs, small_config, wait_for
-from tui_dl.engine.run_list import read_metrics, read_summary
+from tui_dl.engine.runs.listing import read_metrics, read_summary
 from tui_dl.runner.launch import launch, wait_started
 from tui_dl.ui.app import make_app
 from tui_dl.ui.run_link import AttachedRun

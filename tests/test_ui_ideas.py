@@ -10,7 +10,7 @@ from conftest import SIZE, small_config, start_training, wait_for
 from test_ui_views import PlotSpy
 from textual.app import App
 
-from tui_dl.engine.insight_data import Boundary, Landscape, NeuronMaps, Pieces
+from tui_dl.engine.insights.views import Boundary, Landscape, NeuronMaps, Pieces
 from tui_dl.ui.app import make_app
 from tui_dl.ui.keys import help_rows
 from tui_dl.ui.widgets.insights import InsightsPanel
@@ -19,7 +19,8 @@ from tui_dl.ui.widgets.insights.neurons import NeuronMapsView, layout
 from tui_dl.ui.widgets.insights.pieces import PiecesView
 
 
-def config(dataset: str, layers: int, neurons: int = 16, activation: str = "relu", epochs: int = 2000, **train):
+# A run of the default 10^6 epochs is still training when a test stops it (2,000 could finish first on a fast machine).
+def config(dataset: str, layers: int, neurons: int = 16, activation: str = "relu", epochs: int = 1_000_000, **train):
     cfg = small_config(epochs=epochs, samples=300)
     cfg.data.dataset, cfg.data.window = dataset, 1
     cfg.model.layers, cfg.model.neurons, cfg.model.activation = layers, [neurons], activation

@@ -11,7 +11,7 @@ from textual.app import App
 
 from tui_dl.engine.config import RunConfig
 from tui_dl.engine.events import EpochMetrics
-from tui_dl.engine.insight_data import Boundary, Confusion, Surface
+from tui_dl.engine.insights.views import Boundary, Confusion, Surface
 from tui_dl.ui.app import make_app
 from tui_dl.ui.themes import load_themes
 from tui_dl.ui.widgets.charts import Curves
@@ -43,8 +43,8 @@ def shown_lines(view) -> list[str]:
 @pytest.fixture(scope="module")
 def many_classes_confusion(tmp_path_factory) -> Confusion:
     """The validation confusion matrix of a short run on a table of 38 classes (trained headless)."""
-    from tui_dl.engine import insights
-    from tui_dl.engine.trainer import Trainer
+    from tui_dl.engine.insights import compute as insights
+    from tui_dl.engine.training.trainer import Trainer
 
     config = make_config(str(many_classes_csv(tmp_path_factory.mktemp("cars"))), epochs=3)
     config.data.target = "model"

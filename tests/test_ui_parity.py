@@ -9,7 +9,7 @@ from conftest import SIZE, small_config, start_training, wait_for
 from test_ui_views import PlotSpy
 from textual.widgets import OptionList, Static
 
-from tui_dl.engine.schedule import Plateau, learning_rate
+from tui_dl.engine.training.schedule import Plateau, learning_rate
 from tui_dl.ui.app import make_app
 from tui_dl.ui.form import read_config
 from tui_dl.ui.settings_form import FIELD_LABELS

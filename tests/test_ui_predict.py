@@ -11,8 +11,8 @@ from model_fixtures import shop_config, shop_csv
 from textual.widgets import Input
 
 from tui_dl.engine.config import RunConfig
-from tui_dl.engine.predictor import Predictor, row_cells
-from tui_dl.engine.prepare import split_indices
+from tui_dl.engine.use.predictor import Predictor, row_cells
+from tui_dl.engine.data.prepare import split_indices
 from tui_dl.ui.app import make_app
 from tui_dl.ui.system_feed import DETECTING
 from tui_dl.ui.widgets.insights import InsightsPanel
@@ -232,8 +232,8 @@ async def test_ctrl_e_on_the_runs_tab_exports_the_run_under_the_cursor(tmp_path:
 
 def untrained_checkpoint(config: RunConfig, path: Path) -> Path:
     """The seeded initial weights of `config`'s model: the same on every machine, so a snapshot is stable."""
-    from tui_dl.engine.checkpoint import save_checkpoint
-    from tui_dl.engine.trainer import Trainer
+    from tui_dl.engine.training.checkpoint import save_checkpoint
+    from tui_dl.engine.training.trainer import Trainer
 
     trainer = Trainer(config)
     trainer.setup()
@@ -257,8 +257,8 @@ def _predict_view_of(checkpoint: Path, mode: str):
 
 @pytest.mark.parametrize(("name", "size"), [("shop", (80, 24)), ("digits", (120, 40))])
 def test_predict_view_snapshot(snap_compare, tmp_path, monkeypatch, name, size):
-    monkeypatch.setattr("tui_dl.engine.device.available_devices", lambda: ["auto", "cpu"])
-    monkeypatch.setattr("tui_dl.engine.device.describe_device", lambda device: "cpu")
+    monkeypatch.setattr("tui_dl.engine.training.device.available_devices", lambda: ["auto", "cpu"])
+    monkeypatch.setattr("tui_dl.engine.training.device.describe_device", lambda device: "cpu")
     if name == "shop":
         config = shop_config(shop_csv(tmp_path), "label")
     else:

@@ -12,10 +12,10 @@ from textual.widgets import DataTable, Input, Select
 
 from tui_dl.engine.events import EpochEnded
 
-from tui_dl.engine.run_list import read_metrics
-from tui_dl.engine.runs import RunRecorder
+from tui_dl.engine.runs.listing import read_metrics
+from tui_dl.engine.runs.recorder import RunRecorder
 from tui_dl.ui.inspector import Inspector
-from tui_dl.engine.trainer import Trainer
+from tui_dl.engine.training.trainer import Trainer
 from tui_dl.ui.app import make_app
 from tui_dl.ui.widgets.runs_panel import RunsPanel
 

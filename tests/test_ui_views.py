@@ -10,7 +10,7 @@ from conftest import SIZE, small_config, start_training, wait_for
 from textual.app import App
 
 from tui_dl.engine.config import RunConfig
-from tui_dl.engine.insight_data import Boundary
+from tui_dl.engine.insights.views import Boundary
 from tui_dl.ui.app import make_app
 from tui_dl.ui.widgets.charts import LossChart
 from tui_dl.ui.widgets.insights import InsightsPanel

@@ -13,8 +13,8 @@ import torch
 from model_fixtures import saved, trained, write_csv
 
 from conftest import make_config
-from tui_dl.engine.checkpoint import load_checkpoint
-from tui_dl.engine.predictor import Predictor
+from tui_dl.engine.training.checkpoint import load_checkpoint
+from tui_dl.engine.use.predictor import Predictor
 
 FEATURES = ["x1", "x2", "x1*x2", "sin(x1)"]
 
@@ -33,7 +33,7 @@ def model_outputs(trainer) -> np.ndarray:
 
 
 def validation_x(trainer) -> np.ndarray:
-    from tui_dl.engine.prepare import split_indices
+    from tui_dl.engine.data.prepare import split_indices
 
     _, val, _ = split_indices(trainer.data.raw.samples, trainer.config.data)
     return trainer.data.raw.x[val]
@@ -48,7 +48,7 @@ def test_the_predictor_takes_x1_and_x2_and_computes_the_features_as_training(tmp
 
 
 def test_predict_a_csv_of_x1_and_x2_with_a_features_model(tmp_path):
-    from tui_dl.engine.predict import predict_file
+    from tui_dl.engine.use.predict import predict_file
 
     trainer = spiral_with_features()
     predictor = Predictor.load(saved(trainer, tmp_path / "f.pt"))
@@ -67,7 +67,7 @@ def test_onnx_computes_the_features_inside_and_matches_torch(tmp_path):
     onnxruntime = pytest.importorskip("onnxruntime")
     import onnx
 
-    from tui_dl.engine.onnx_export import export_onnx, onnx_difference, sample_features
+    from tui_dl.engine.use.onnx_export import export_onnx, onnx_difference, sample_features
 
     trainer = spiral_with_features(["x1^2", "x2^2", "x1*x2", "sin(x2)"])
     predictor = Predictor(trainer.checkpoint_state())
@@ -91,7 +91,7 @@ def test_a_model_without_features_has_an_empty_list_in_its_onnx_metadata(tmp_pat
     pytest.importorskip("onnx")
     import onnx
 
-    from tui_dl.engine.onnx_export import export_onnx
+    from tui_dl.engine.use.onnx_export import export_onnx
 
     predictor = Predictor(trained(make_config("circle", samples=80, epochs=1)).checkpoint_state())
     meta = {p.key: p.value for p in onnx.load(str(export_onnx(predictor, tmp_path / "m.onnx"))).metadata_props}
@@ -122,7 +122,7 @@ def test_a_features_checkpoint_without_input_statistics_takes_them_from_x1_and_x
 
 
 def test_the_checkpoint_keeps_the_raw_inputs_statistics():
-    from tui_dl.engine.prepare import split_indices
+    from tui_dl.engine.data.prepare import split_indices
 
     trainer = spiral_with_features(["x1^2", "sin(x1)"])
     train, _, _ = split_indices(200, trainer.config.data)

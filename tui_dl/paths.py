@@ -10,6 +10,7 @@ import os
 import stat
 import tempfile
 from pathlib import Path
+
 from tui_dl.i18n import _
 
 _PACKAGE = Path(__file__).resolve().parent

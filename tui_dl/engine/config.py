@@ -23,7 +23,7 @@ MISSING_MODES = ("impute", "drop")  # missing feature values in a CSV: filled in
 # Input features a model can take from a 2-D data set (TensorFlow Playground's), in the order of its input columns.
 FEATURES = ("x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)")
 REGULARIZATIONS = ("none", "l1", "l2")  # l1: rate * sum |w| added to the loss; l2: the optimizer's weight decay
-SCHEDULES = ("constant", "step", "cosine", "plateau")  # learning-rate schedules (engine.schedule)
+SCHEDULES = ("constant", "step", "cosine", "plateau")  # learning-rate schedules (engine.training.schedule)
 
 SUMMARY_WORDS = N_("{shape}, {activation}{dropout}, {count} params")  # ModelConfig.summary (keep the first comma)
 DROPOUT_WORDS = N_(", dropout {rate}")

@@ -1,6 +1,6 @@
 """Plain events the trainer emits to its subscribers (the CLI, the UI, tests), and the run's status.
 
-Every event is a record: `engine.wire` turns it into JSON-able data and back, so a run in another process
+Every event is a record: `engine.runs.wire` turns it into JSON-able data and back, so a run in another process
 sends the same events over its control socket.
 """
 
@@ -163,14 +163,14 @@ class RunFinished:
     epochs_done: int
     best_epoch: int
     best_val_loss: float | None
-    seconds: float  # the run's time, as `engine.duration` defines it
+    seconds: float  # the run's time, as `engine.runs.duration` defines it
     test: dict[str, float] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)  # what the run record could not write
 
 
 @dataclass
 class InsightsReady:
-    """Insight views' data (see `engine.insights`) computed after `epoch`, keyed by insight name."""
+    """Insight views' data (see `engine.insights.compute`) computed after `epoch`, keyed by insight name."""
 
     epoch: int
     insights: dict

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import psutil
+
 from tui_dl.i18n import _
 
 GIB = 1024 ** 3

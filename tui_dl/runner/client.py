@@ -13,9 +13,10 @@ import numpy as np
 
 from tui_dl.engine.errors import UserError
 from tui_dl.engine.events import EpochMetrics, Event, RunSnapshot, RunStarted
-from tui_dl.engine.run_list import read_metrics
-from tui_dl.engine.runs import STEP_DTYPE, STEPS
-from tui_dl.engine.wire import WireError, decode, event_from_record
+from tui_dl.engine.runs.listing import read_metrics
+from tui_dl.engine.runs.recorder import STEP_DTYPE, STEPS
+from tui_dl.engine.runs.wire import WireError, decode, event_from_record
+from tui_dl.i18n import _
 from tui_dl.runner.protocol import (
     PROTOCOL,
     RECORDED,
@@ -25,7 +26,6 @@ from tui_dl.runner.protocol import (
     encode_line,
     socket_path,
 )
-from tui_dl.i18n import _
 
 CONNECT_TIMEOUT_S = 5.0
 REPLY_TIMEOUT_S = 30.0  # a save of a large model may take a while

@@ -18,7 +18,7 @@ from pathlib import Path
 from tui_dl.engine.config import RunConfig, dump_toml
 from tui_dl.engine.errors import UserError
 from tui_dl.engine.events import status_label
-from tui_dl.engine.runs import CONFIG, default_run_name, unique_folder
+from tui_dl.engine.runs.recorder import CONFIG, default_run_name, unique_folder
 from tui_dl.i18n import _
 from tui_dl.runner.client import RunClient, RunGone
 from tui_dl.runner.process import LAUNCH, LOG

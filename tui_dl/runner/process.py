@@ -26,7 +26,7 @@ AWAIT_LAUNCHER_S = 15.0  # how long the run waits for its launcher to connect be
 def main(argv: list[str]) -> int:
     set_language()  # the starter's: it passed LANGUAGE down
     folder = Path(argv[0]).resolve()
-    from tui_dl.engine.run_lock import RunLock
+    from tui_dl.engine.runs.lock import RunLock
 
     lock = RunLock(folder)
     if not lock.acquire():
@@ -40,11 +40,11 @@ def main(argv: list[str]) -> int:
 
 
 def _run(folder: Path) -> int:
-    from tui_dl.engine.checkpoint import load_checkpoint
     from tui_dl.engine.config import load_toml
     from tui_dl.engine.errors import UserError
-    from tui_dl.engine.runs import CONFIG
-    from tui_dl.engine.session import RunSession
+    from tui_dl.engine.runs.recorder import CONFIG
+    from tui_dl.engine.runs.session import RunSession
+    from tui_dl.engine.training.checkpoint import load_checkpoint
     from tui_dl.runner.protocol import socket_path
     from tui_dl.runner.server import ControlServer
 

@@ -20,8 +20,8 @@ import socket
 import struct
 from pathlib import Path
 
-from tui_dl.paths import runtime_dir
 from tui_dl.i18n import _
+from tui_dl.paths import runtime_dir
 
 PROTOCOL = 1
 SOCKET = "control.sock"

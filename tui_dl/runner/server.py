@@ -21,7 +21,7 @@ import numpy as np
 
 from tui_dl.engine.errors import UserError
 from tui_dl.engine.events import Event, RunStarted
-from tui_dl.engine.wire import encode, event_record
+from tui_dl.engine.runs.wire import encode, event_record
 from tui_dl.runner.protocol import (
     COMMANDS,
     PROTOCOL,

@@ -22,8 +22,8 @@ from textual.notifications import Notify
 from textual.widgets import Input, Select, SelectionList, Static, TabbedContent, TabPane
 
 from tui_dl.engine.config import RunConfig
+from tui_dl.engine.data.rawdata import RawData
 from tui_dl.engine.events import RunStarted
-from tui_dl.engine.rawdata import RawData
 from tui_dl.i18n import N_, _
 from tui_dl.paths import runs_dir
 from tui_dl.ui.checkpoint_flow import CheckpointFlow

@@ -41,7 +41,7 @@ class CheckpointFlow:
             return
         import shutil
 
-        from tui_dl.engine.runs import LAST
+        from tui_dl.engine.runs.recorder import LAST
 
         try:  # the run's process has ended: its last.pt is the final epoch
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -68,7 +68,7 @@ class CheckpointFlow:
 
     def load_file(self, path: Path) -> None:
         """Load `path` into the app (settings, curves); report problems as notifications."""
-        from tui_dl.engine.checkpoint import load_checkpoint
+        from tui_dl.engine.training.checkpoint import load_checkpoint
 
         try:
             state = load_checkpoint(path)
@@ -79,7 +79,7 @@ class CheckpointFlow:
 
     def apply(self, path: Path, state: dict) -> None:
         """Restore a loaded checkpoint's settings and curves; F5 then continues from it."""
-        from tui_dl.engine.checkpoint import checkpoint_config
+        from tui_dl.engine.training.checkpoint import checkpoint_config
 
         app = self.app
         config = checkpoint_config(state)  # load_checkpoint validated it
@@ -101,7 +101,7 @@ class CheckpointFlow:
         app = self.app
         if app.loaded is None:
             return None
-        from tui_dl.engine.checkpoint import checkpoint_config
+        from tui_dl.engine.training.checkpoint import checkpoint_config
 
         saved = checkpoint_config(app.loaded)  # as read today: an older checkpoint's settings get their defaults
         if saved.model != config.model or saved.data.dataset != config.data.dataset:

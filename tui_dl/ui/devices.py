@@ -14,7 +14,7 @@ FALLBACK = {"devices": ["auto", "cpu"], "auto": N_("device unknown")}  # "auto" 
 def detect() -> dict:
     """`{"devices": [names...], "auto": "what auto means here"}` (FALLBACK when the child cannot tell)."""
     try:
-        answer = subprocess.run([sys.executable, "-m", "tui_dl.engine.device"], capture_output=True, text=True,
+        answer = subprocess.run([sys.executable, "-m", "tui_dl.engine.training.device"], capture_output=True, text=True,
                                 timeout=120, stdin=subprocess.DEVNULL)
         found = json.loads(answer.stdout)
         if isinstance(found.get("devices"), list) and isinstance(found.get("auto"), str):

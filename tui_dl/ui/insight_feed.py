@@ -71,8 +71,8 @@ class InsightFeed:
             elif isinstance(link, LocalRun) and link.session.trainer.model is not None:
                 self.inspector = Inspector(link.session.trainer, deliver, complain)
             elif isinstance(link, AttachedRun) and link.epoch > 0:
-                from tui_dl.engine.checkpoint import load_checkpoint
-                from tui_dl.engine.runs import LAST
+                from tui_dl.engine.runs.recorder import LAST
+                from tui_dl.engine.training.checkpoint import load_checkpoint
 
                 self.inspector = Inspector.of_checkpoint(load_checkpoint(link.folder / LAST), deliver, complain)
         except UserError as exc:

@@ -23,8 +23,8 @@ class Inspector:
     @classmethod
     def of_checkpoint(cls, state: dict, deliver, complain) -> Inspector:
         """For a checkpoint's model, on the CPU: the UI never holds GPU memory for a run."""
-        from tui_dl.engine.checkpoint import checkpoint_config
-        from tui_dl.engine.trainer import Trainer
+        from tui_dl.engine.training.checkpoint import checkpoint_config
+        from tui_dl.engine.training.trainer import Trainer
 
         config = checkpoint_config(state)
         config.train.device = "cpu"

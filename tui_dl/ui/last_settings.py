@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tui_dl.engine.config import RunConfig, load_toml, save_toml
-from tui_dl.engine.datasets import REGISTRY
+from tui_dl.engine.data.registry import REGISTRY
 from tui_dl.engine.errors import UserError
 from tui_dl.i18n import _, check_language
 from tui_dl.paths import user_config_dir

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from tui_dl.engine.rawdata import RawData
+from tui_dl.engine.data.rawdata import RawData
 from tui_dl.i18n import _
 
 NEW_ROWS = "NEW_ROWS.csv"  # the predict command's --input when the run's data is not a file
@@ -53,7 +53,7 @@ def current_model(app) -> ModelSource | None:
         snapshot = trainer.snapshot  # replaced, never changed, after each epoch
         return ModelSource(snapshot, lambda: trainer.checkpoint_state(snapshot), trainer.data.raw)
     if isinstance(link, AttachedRun) and link.folder is not None:
-        from tui_dl.engine.runs import BEST, LAST
+        from tui_dl.engine.runs.recorder import BEST, LAST
 
         for name in (BEST, LAST):
             path = link.folder / name
@@ -75,7 +75,7 @@ def _matching(app, feature_names: list[str] | None) -> RawData | None:
 
 
 def _load(path: Path) -> dict:
-    from tui_dl.engine.checkpoint import (
+    from tui_dl.engine.training.checkpoint import (
         load_checkpoint,  # torch: imported on the worker thread
     )
 
@@ -87,7 +87,7 @@ def _data_file(dataset: str) -> str:
 
 
 def _from_file(path: Path, what: str, dataset: str) -> ExportSource:
-    from tui_dl.engine.runs import BEST
+    from tui_dl.engine.runs.recorder import BEST
 
     def state() -> dict:
         return _load(path)
@@ -99,7 +99,7 @@ def _from_file(path: Path, what: str, dataset: str) -> ExportSource:
 def export_source(app, runs_tab: bool) -> ExportSource | str:
     """The model ctrl+e exports (the run under the cursor on the Runs tab, else the run on screen's or the loaded one),
     or why there is none."""
-    from tui_dl.engine.runs import BEST, LAST
+    from tui_dl.engine.runs.recorder import BEST, LAST
 
     if runs_tab:
         from tui_dl.ui.widgets.runs_panel import RunsPanel

@@ -125,7 +125,7 @@ class LocalRun(RunLink):
     """A RunSession training on a thread of this process; it ends with the UI."""
 
     def __init__(self, config, runs_root: Path, resume: dict | None = None, resumed_from: str = ""):
-        from tui_dl.engine.session import RunSession
+        from tui_dl.engine.runs.session import RunSession
 
         super().__init__()
         self.session = RunSession(config, runs_root, resume=resume, resumed_from=resumed_from)
@@ -185,7 +185,7 @@ class LocalRun(RunLink):
         self.session.interrupt(reason)
         if not self.done.wait(timeout):
             return _("{reason}: the run did not stop within {seconds}s").format(reason=reason, seconds=f"{timeout:g}")
-        from tui_dl.engine.runs import LAST
+        from tui_dl.engine.runs.recorder import LAST
 
         trainer, recorder = self.session.trainer, self.session.recorder
         if trainer.epoch == 0:

@@ -19,7 +19,7 @@ class RunsFlow:
     def fork(self, folder: Path) -> None:
         """Put a past run's settings into the builder."""
         from tui_dl.engine.config import load_toml
-        from tui_dl.engine.runs import CONFIG
+        from tui_dl.engine.runs.recorder import CONFIG
 
         try:
             config = load_toml(folder / CONFIG)
@@ -51,7 +51,7 @@ class RunsFlow:
 
     def tell_live_runs(self) -> None:
         """At start: name the newest run still training in the background, and how to watch it."""
-        from tui_dl.detached import live_runs
+        from tui_dl.engine.runs.listing import live_runs
         from tui_dl.ui.training import describe_state
 
         live = live_runs(self.app.runs_root)

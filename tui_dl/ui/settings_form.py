@@ -49,7 +49,7 @@ class SettingsForm:
         memory = None
         inputs = config.model.input_size(raw.features) if raw else None  # the features counted
         if raw is not None and model_ok:
-            from tui_dl.engine.memory import estimate
+            from tui_dl.engine.training.memory import estimate
 
             memory = estimate(config, inputs, raw.outputs, raw.samples, raw.task == "regression").total
         settings.show_architecture(inputs, raw.outputs if raw else None, config.model if model_ok else None, memory)

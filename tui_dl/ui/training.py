@@ -11,7 +11,6 @@ from pathlib import Path
 from textual.widgets import Input, TabbedContent
 
 from tui_dl.engine.config import RunConfig
-from tui_dl.engine.duration import format_duration
 from tui_dl.engine.errors import UserError
 from tui_dl.engine.events import (
     EpochEnded,
@@ -24,7 +23,8 @@ from tui_dl.engine.events import (
     StateChanged,
     StepMetrics,
 )
-from tui_dl.engine.metric_text import format_test
+from tui_dl.engine.runs.duration import format_duration
+from tui_dl.engine.runs.metric_text import format_test
 from tui_dl.i18n import N_, _, ngettext
 from tui_dl.ui.form import field_id
 from tui_dl.ui.run_link import AttachedRun, LinkNote, LocalRun, RunLink

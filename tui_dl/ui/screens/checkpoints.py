@@ -96,8 +96,8 @@ class LoadCheckpointDialog(ModalScreen[tuple[Path, dict] | None]):
 
     @work(thread=True, exclusive=True)
     def _scan(self) -> None:
-        from tui_dl.engine.checkpoint import describe_checkpoint
         from tui_dl.engine.errors import UserError
+        from tui_dl.engine.training.checkpoint import describe_checkpoint
 
         rows = []
         for path in find_checkpoints(self.root):
@@ -126,8 +126,8 @@ class LoadCheckpointDialog(ModalScreen[tuple[Path, dict] | None]):
         self._load(Path(event.value.strip()).expanduser())
 
     def _load(self, path: Path) -> None:
-        from tui_dl.engine.checkpoint import load_checkpoint
         from tui_dl.engine.errors import UserError
+        from tui_dl.engine.training.checkpoint import load_checkpoint
 
         try:
             state = load_checkpoint(path)

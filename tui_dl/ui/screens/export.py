@@ -85,14 +85,14 @@ class ExportDialog(ModalScreen[str | None]):
         try:
             state = self.source.state()
             if kind == "onnx":
-                from tui_dl.engine.onnx_export import export_onnx
-                from tui_dl.engine.predictor import Predictor
+                from tui_dl.engine.use.onnx_export import export_onnx
+                from tui_dl.engine.use.predictor import Predictor
 
                 written = export_onnx(Predictor(state, self.source.name), path)
                 done = _("wrote {file}: an ONNX graph taking the raw features (their recipe is in its metadata)").format(
                     file=written)
             else:
-                from tui_dl.engine.script_export import export_script
+                from tui_dl.engine.use.script_export import export_script
 
                 written = export_script(state, path, self.source.name)
                 done = _("wrote {file}: python {name} trains the same model again").format(file=written, name=written.name)

@@ -18,7 +18,7 @@ from textual_plotext import PlotextPlot
 
 from tui_dl.engine.config import RunConfig
 from tui_dl.engine.events import EpochMetrics
-from tui_dl.engine.metrics import overfit_onset
+from tui_dl.engine.insights.overfit import overfit_onset
 from tui_dl.i18n import _
 from tui_dl.ui.series import ChartOptions, Timeline, shape_line, y_ticks
 from tui_dl.ui.widgets.wide_plot import WidePlot
@@ -143,7 +143,7 @@ class Curves:
         return (centres / self.steps_per_epoch).tolist(), means.tolist()
 
     def overfit_since(self) -> int | None:
-        """The onset of overfitting (see `engine.metrics.overfit_onset`), worked out once per epoch."""
+        """The onset of overfitting (see `engine.insights.overfit.overfit_onset`), worked out once per epoch."""
         if self._overfit[0] != len(self.epochs):
             self._overfit = (len(self.epochs), overfit_onset(
                 self.columns["epoch"], self.columns["train_loss"], self.columns["val_loss"]))

@@ -9,7 +9,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable
 
-from tui_dl.engine.columns import Column, ColumnPlan
+from tui_dl.engine.data.columns import Column, ColumnPlan
 from tui_dl.i18n import N_, _
 from tui_dl.ui.language import Relabels
 

@@ -15,10 +15,10 @@ from textual.widgets import Button, DataTable, Input, OptionList, Select, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
-from tui_dl.engine.columns import column_notices, toggled
 from tui_dl.engine.config import MISSING_MODES, DataConfig
-from tui_dl.engine.datasets import REGISTRY
-from tui_dl.engine.rawdata import RawData
+from tui_dl.engine.data.columns import column_notices, toggled
+from tui_dl.engine.data.rawdata import RawData
+from tui_dl.engine.data.registry import REGISTRY
 from tui_dl.i18n import N_, _, ngettext
 from tui_dl.ui.form import (
     Field,
@@ -164,7 +164,7 @@ class DatasetPanel(Horizontal, Relabels):
     def _fit_columns(self, path: Path) -> None:
         """A new file keeps the target where it has that column, and starts without column overrides: those
         were chosen for another table (an ID put back in one file must not leak into the next)."""
-        from tui_dl.engine.files import csv_header
+        from tui_dl.engine.data.files import csv_header
 
         header = csv_header(path) or []
         target = self._input("target")
@@ -249,7 +249,7 @@ class DatasetPanel(Horizontal, Relabels):
 
     @work(thread=True, exclusive=True, group="preview", exit_on_error=False)
     def _load(self, cfg: DataConfig) -> None:
-        from tui_dl.engine.datasets import load_raw
+        from tui_dl.engine.data.registry import load_raw
         from tui_dl.engine.errors import UserError
 
         try:

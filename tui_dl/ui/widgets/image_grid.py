@@ -8,7 +8,7 @@ from rich.style import Style
 from rich.text import Text
 from textual.widget import Widget
 
-from tui_dl.engine.rawdata import RawData
+from tui_dl.engine.data.rawdata import RawData
 from tui_dl.ui.cells import center
 
 MAX_IMAGES = 24

@@ -16,8 +16,8 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Input, Label, Static
 
-from tui_dl.engine import run_list, runs
-from tui_dl.engine.run_labels import run_labels, run_settings
+from tui_dl.engine.runs import listing, recorder
+from tui_dl.engine.runs.labels import run_labels, run_settings
 from tui_dl.i18n import N_, _, ngettext
 from tui_dl.ui.language import Relabels
 from tui_dl.ui.series import ChartOptions, Timeline
@@ -31,7 +31,7 @@ METRICS = (("val_loss", N_("validation loss")), ("train_loss", N_("training loss
            ("val_mae", N_("validation MAE")), ("val_r2", N_("validation R²")),
            ("grad_norm_1", N_("gradient norm at layer 1")), ("lr", N_("learning rate")))
 TITLES = dict(METRICS)
-SORT_ORDER = tuple(run_list.SORTS)
+SORT_ORDER = tuple(listing.SORTS)
 LIVE_RELOAD_S = 2.0  # while a run trains, the list and overlay are reread at most this often
 FAINT = (90, 90, 90)
 
@@ -45,7 +45,7 @@ class RunCurves:
 
     @classmethod
     def read(cls, folder: Path, stamp: tuple[int, float]) -> RunCurves:
-        records = run_list.read_metrics(folder)
+        records = listing.read_metrics(folder)
         keys = {"epoch", "step", "seconds", *(k for k, _ in METRICS if k != "grad_norm_1")}
         columns = {k: np.array([r.get(k, math.nan) if r.get(k) is not None else math.nan for r in records],
                                dtype=np.float64) for k in keys}
@@ -59,7 +59,7 @@ class RunCurves:
 
 def _stamp(folder: Path) -> tuple[int, float]:
     try:
-        info = (folder / runs.METRICS).stat()
+        info = (folder / recorder.METRICS).stat()
     except OSError:
         return (0, 0.0)
     return info.st_size, info.st_mtime
@@ -114,13 +114,13 @@ class RunsPanel(ChartKeys, Vertical, Relabels):
         super().__init__(**kwargs)
         self.root = root
         self.chart_options = ChartOptions(smoothing=0.0)
-        self.summaries: list[runs.RunSummary] = []
-        self.shown: list[runs.RunSummary] = []
+        self.summaries: list[recorder.RunSummary] = []
+        self.shown: list[recorder.RunSummary] = []
         self.selected: list[str] = []  # run names, in selection order (their overlay colours)
         self.sort_by, self.reverse = "started", False
         self.metric = METRICS[0][0]  # the one `m` chose; shown when the overlaid runs have it
         self.shown_metric = self.metric
-        self.columns = run_list.COLUMNS
+        self.columns = listing.COLUMNS
         self.cache: dict[str, RunCurves] = {}
         self.settings: dict[str, dict[str, str]] = {}  # run name -> its settings, for the legend
         self.loaded_at = 0.0
@@ -138,9 +138,9 @@ class RunsPanel(ChartKeys, Vertical, Relabels):
         yield self.chart
 
     def on_mount(self) -> None:
-        self._set_columns(run_list.columns_for([]))  # rows come when the tab is shown (the app calls reload)
+        self._set_columns(listing.columns_for([]))  # rows come when the tab is shown (the app calls reload)
 
-    def _set_columns(self, columns: tuple[run_list.Column, ...]) -> None:
+    def _set_columns(self, columns: tuple[listing.Column, ...]) -> None:
         """The selection mark, then `columns` (those the listed runs have values for)."""
         self.columns = columns
         table = self.query_one(DataTable)
@@ -161,7 +161,7 @@ class RunsPanel(ChartKeys, Vertical, Relabels):
     def reload(self) -> None:
         """Read the runs folder again and redraw the table and the overlay."""
         self.loaded_at = time.monotonic()
-        self.summaries = run_list.list_runs(self.root)
+        self.summaries = listing.list_runs(self.root)
         names = {s.name for s in self.summaries}
         self.selected = [name for name in self.selected if name in names]
         self._fill()
@@ -174,10 +174,10 @@ class RunsPanel(ChartKeys, Vertical, Relabels):
         table = self.query_one(DataTable)
         wanted = self.query_one("#runs-filter", Input).value.strip().lower()
         cursor = self._cursor_run()
-        columns = run_list.columns_for(self.summaries)
+        columns = listing.columns_for(self.summaries)
         if columns != self.columns:
             self._set_columns(columns)
-        rows = [(s, run_list.cells(s, columns)) for s in run_list.sort_runs(self.summaries, self.sort_by, self.reverse)]
+        rows = [(s, listing.cells(s, columns)) for s in listing.sort_runs(self.summaries, self.sort_by, self.reverse)]
         rows = [(s, cells) for s, cells in rows if not wanted or wanted in " ".join(cells).lower()]
         self.shown = [s for s, _ in rows]
         scrolled = table.scroll_x  # clear() scrolls back to the left: a live reload must not
@@ -214,27 +214,27 @@ class RunsPanel(ChartKeys, Vertical, Relabels):
             return None
         return self.shown[table.cursor_row].name
 
-    def cursor_summary(self) -> runs.RunSummary | None:
+    def cursor_summary(self) -> recorder.RunSummary | None:
         """The run under the cursor, if any."""
         name = self._cursor_run()
         return self._summary(name) if name is not None else None
 
-    def _summary(self, name: str) -> runs.RunSummary | None:
+    def _summary(self, name: str) -> recorder.RunSummary | None:
         return next((s for s in self.summaries if s.name == name), None)
 
-    def _curves(self, summary: runs.RunSummary) -> RunCurves:
+    def _curves(self, summary: recorder.RunSummary) -> RunCurves:
         stamp = _stamp(summary.path)
         cached = self.cache.get(summary.name)
         if cached is None or cached.stamp != stamp:
             cached = self.cache[summary.name] = RunCurves.read(summary.path, stamp)
         return cached
 
-    def _settings(self, summary: runs.RunSummary) -> dict[str, str]:
+    def _settings(self, summary: recorder.RunSummary) -> dict[str, str]:
         if summary.name not in self.settings:
             self.settings[summary.name] = run_settings(summary)
         return self.settings[summary.name]
 
-    def _overlaid(self) -> list[tuple[int, runs.RunSummary, RunCurves]]:
+    def _overlaid(self) -> list[tuple[int, recorder.RunSummary, RunCurves]]:
         """The runs the chart shows (the selected ones, else the one under the cursor) that have epochs.
 
         Each comes with its place in the selection, which gives its colour and number.
@@ -250,7 +250,7 @@ class RunsPanel(ChartKeys, Vertical, Relabels):
         return overlaid
 
     @staticmethod
-    def _offered(overlaid: list[tuple[int, runs.RunSummary, RunCurves]]) -> list[str]:
+    def _offered(overlaid: list[tuple[int, recorder.RunSummary, RunCurves]]) -> list[str]:
         """The metrics `m` offers: those an overlaid run has values for (validation loss when there are none)."""
         keys = [k for k, _ in METRICS if any(np.isfinite(data.columns[k]).any() for _, _, data in overlaid)]
         return keys or [METRICS[0][0]]
@@ -303,7 +303,7 @@ class RunsPanel(ChartKeys, Vertical, Relabels):
 
             state = describe_state(summary.live_status)
             text = _("{name} is not training ({state})").format(name=name, state=state)
-            if summary.path and (summary.path / runs.LAST).is_file():
+            if summary.path and (summary.path / recorder.LAST).is_file():
                 text += _(": c continues it from its last.pt")
             self.app.notify(text, title=_("nothing to attach to"), severity="warning")
             return
@@ -385,7 +385,7 @@ class RunsPanel(ChartKeys, Vertical, Relabels):
         name = self._cursor_run()
         if name is None:
             return
-        checkpoint = self._summary(name).path / (runs.LAST if which == "last" else runs.BEST)
+        checkpoint = self._summary(name).path / (recorder.LAST if which == "last" else recorder.BEST)
         if not checkpoint.is_file():
             hint = _("press b for best.pt") if which == "last" else _("it has no improved epoch yet")
             self.app.notify(_("{name} has no {file} (last.pt is written every minute and when a run ends; best.pt "

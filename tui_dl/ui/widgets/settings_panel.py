@@ -125,7 +125,7 @@ class SettingsPanel(VerticalScroll, Relabels):
     def show_architecture(self, inputs: int | None, outputs: int | None, model: ModelConfig | None,
                           memory: int | None = None) -> None:
         """Update the live architecture line (`2 -> 16 -> 16 -> 2, relu, 354 params, needs ~1.2 MiB`)."""
-        from tui_dl.engine.memory import format_bytes
+        from tui_dl.engine.training.memory import format_bytes
 
         line = self.query_one("#architecture", Static)
         if model is None:

@@ -8,9 +8,9 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import ProgressBar, Static
 
-from tui_dl.engine.duration import format_duration
 from tui_dl.engine.events import EpochMetrics
-from tui_dl.engine.metric_text import format_test
+from tui_dl.engine.runs.duration import format_duration
+from tui_dl.engine.runs.metric_text import format_test
 from tui_dl.i18n import _
 from tui_dl.ui.language import Relabels
 from tui_dl.ui.series import ChartOptions
@@ -36,7 +36,7 @@ def describe_epoch(m: EpochMetrics) -> str:
 class RunClock:
     """The run's time on screen: the recorded epochs' seconds plus the time since the last one, pauses left out.
 
-    So it agrees with the trainer's figure (engine.duration): exactly once the run has finished.
+    So it agrees with the trainer's figure (engine.runs.duration): exactly once the run has finished.
     """
 
     def __init__(self, resumed_at: float = 0.0):

@@ -13,7 +13,7 @@ from rich.cells import cell_len
 from rich.text import Text
 from textual.widget import Widget
 
-from tui_dl.engine.insight_data import Confusion
+from tui_dl.engine.insights.views import Confusion
 from tui_dl.i18n import N_, _
 from tui_dl.ui.cells import crop, left, right
 

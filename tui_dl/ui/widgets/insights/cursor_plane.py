@@ -12,8 +12,8 @@ from textual.events import Click
 from textual.message import Message
 from textual.strip import Strip
 
-from tui_dl.engine.insight_data import Boundary, Surface
-from tui_dl.engine.rawdata import RawData
+from tui_dl.engine.data.rawdata import RawData
+from tui_dl.engine.insights.views import Boundary, Surface
 from tui_dl.i18n import _
 from tui_dl.ui.widgets.insights.heatmap import background_rgb
 from tui_dl.ui.widgets.insights.plane import PlaneView, legend

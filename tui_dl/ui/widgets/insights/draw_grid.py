@@ -14,7 +14,7 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Static
 
-from tui_dl.engine.rawdata import RawData
+from tui_dl.engine.data.rawdata import RawData
 from tui_dl.i18n import N_, _
 
 SHADES = 16  # grey levels drawn

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tui_dl.engine.insight_data import Fit
+from tui_dl.engine.insights.views import Fit
 from tui_dl.i18n import _
 from tui_dl.ui.widgets.charts import MARKER, ThemedPlot
 

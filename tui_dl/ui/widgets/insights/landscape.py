@@ -16,7 +16,7 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 
-from tui_dl.engine.insight_data import Landscape
+from tui_dl.engine.insights.views import Landscape
 from tui_dl.i18n import _, ngettext
 from tui_dl.ui.widgets.insights.heatmap import RGB, HeatmapView, blend, heat_lines
 from tui_dl.ui.widgets.insights.plane import LEVELS, scale_rgb

@@ -15,7 +15,7 @@ from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 
-from tui_dl.engine.insight_data import Boundary, NeuronMaps
+from tui_dl.engine.insights.views import Boundary, NeuronMaps
 from tui_dl.i18n import _
 from tui_dl.ui.cells import crop
 from tui_dl.ui.widgets.insights.heatmap import RGB, HeatmapView, blend, heat_lines

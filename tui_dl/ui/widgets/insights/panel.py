@@ -10,7 +10,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Static, TabbedContent, TabPane
 
-from tui_dl.engine.insight_data import Confusion, Unavailable, why_not
+from tui_dl.engine.insights.views import Confusion, Unavailable, why_not
 from tui_dl.i18n import N_, _
 from tui_dl.ui.language import Relabels
 from tui_dl.ui.widgets.charts import Curves

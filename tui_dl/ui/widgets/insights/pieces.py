@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from tui_dl.engine.insight_data import Pieces
+from tui_dl.engine.insights.views import Pieces
 from tui_dl.i18n import _
 from tui_dl.ui.widgets.charts import MARKER, ThemedPlot
 

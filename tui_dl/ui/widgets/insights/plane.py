@@ -7,7 +7,7 @@ from rich.color import Color
 from rich.segment import Segment
 from rich.style import Style
 
-from tui_dl.engine.insight_data import Boundary, Surface
+from tui_dl.engine.insights.views import Boundary, Surface
 from tui_dl.i18n import _
 from tui_dl.ui.widgets.insights.heatmap import (
     RGB,

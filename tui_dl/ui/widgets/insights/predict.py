@@ -1,6 +1,6 @@
 """The Insights tab's Predict view: try the model live on a row you type, a digit you draw, or a point of the plane.
 
-The model is the run's last finished epoch (or a loaded checkpoint; see ui.model_source), rebuilt as an `engine.predictor.Predictor`
+The model is the run's last finished epoch (or a loaded checkpoint; see ui.model_source), rebuilt as an `engine.use.predictor.Predictor`
 on a worker thread whenever it changes; each edit then runs one forward pass of a single row on the UI thread.
 """
 
@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import ContentSwitcher, Static
 
-from tui_dl.engine.rawdata import RawData
+from tui_dl.engine.data.rawdata import RawData
 from tui_dl.i18n import _
 from tui_dl.ui.cells import left
 from tui_dl.ui.model_source import ModelSource
@@ -124,9 +124,9 @@ class PredictView(Vertical):
 
     @work(thread=True, exclusive=True, group="predict-model", exit_on_error=False)
     def _build(self, source: ModelSource) -> None:
+        from tui_dl.engine.data.prepare import split_indices
         from tui_dl.engine.errors import UserError
-        from tui_dl.engine.predictor import Predictor
-        from tui_dl.engine.prepare import split_indices
+        from tui_dl.engine.use.predictor import Predictor
 
         try:
             predictor = Predictor(source.state(), _("the model"))

@@ -11,7 +11,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Input, Label, Static
 
-from tui_dl.engine.rawdata import RawData
+from tui_dl.engine.data.rawdata import RawData
 from tui_dl.i18n import N_, _
 from tui_dl.ui.cells import left
 
@@ -77,7 +77,7 @@ class TabularForm(Horizontal):
 
     def _fill(self) -> None:
         """Put the current validation row into the fields (empty fields without data)."""
-        from tui_dl.engine.predictor import row_cells
+        from tui_dl.engine.use.predictor import row_cells
 
         if self.raw is not None and self.rows is not None and len(self.rows):
             self.prefilled = row_cells(self.predictor.plan, self.raw.x[self.rows[self.row]])
