@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from conftest import make_config
+from helpers import make_config
 from tui_dl.engine.training.checkpoint import save_checkpoint
 from tui_dl.engine.config import RunConfig
 from tui_dl.engine.data.prepare import split_indices

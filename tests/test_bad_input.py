@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import SIZE, set_field, small_config, wait_for
+from helpers import SIZE, set_field, small_config, wait_for
 from tui_dl.ui.app import make_app
 from tui_dl.ui.form import Field
 

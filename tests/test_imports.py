@@ -9,7 +9,7 @@ import sys
 import tui_dl.cli
 import tui_dl.engine
 
-from conftest import REPO, cli_env
+from helpers import REPO, cli_env
 
 ENGINE_MODULES = sorted(m.name for m in pkgutil.walk_packages(tui_dl.engine.__path__, "tui_dl.engine."))
 HEADLESS_MODULES = ["tui_dl", "tui_dl.engine", "tui_dl.paths"] + sorted(
