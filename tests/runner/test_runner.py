@@ -228,6 +228,30 @@ def test_hostile_clients_are_dropped_and_the_run_goes_on(live_run):
     watcher.close()
 
 
+def test_a_command_before_hello_is_refused_and_the_run_goes_on(live_run):
+    """A well-formed command from a client that never said hello gets the protocol's error, and is not obeyed."""
+    folder = live_run.folder
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.settimeout(TIMEOUT)
+    sock.connect(str(socket_path(folder)))
+    try:
+        sock.sendall(b'{"cmd": "stop"}\n')
+        with sock.makefile("rb") as replies:
+            assert json.loads(replies.readline()) == {"error": "say hello first"}
+        held = len(read_metrics(folder))
+        until(lambda: len(read_metrics(folder)) > held + 1, what="training on")
+        assert state(folder) == "running" and live_run.process.poll() is None
+    finally:
+        sock.close()
+    owner = RunClient(folder, watch=False)  # who says hello is obeyed
+    try:
+        assert owner.snapshot.status == "running"
+        owner.command("stop")
+    finally:
+        owner.close()
+    assert live_run.process.wait(TIMEOUT) == 0 and state(folder) == "stopped"
+
+
 def dropped(sock: socket.socket) -> bool:
     """Whether the server closed this connection (reading what it sent before, error replies)."""
     sock.setblocking(False)

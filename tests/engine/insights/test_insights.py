@@ -393,6 +393,22 @@ def test_probes_forced_by_steps_while_paused_are_not_charged():
     assert budget.due(60.0, 10.0)  # resumed: the views come as the share allows, not a minute later
 
 
+def test_a_probe_waits_until_it_and_the_final_one_both_fit_the_share():
+    # After a first probe of 0.3 s, the second may run once 0.3 s spent + 0.3 s for it + 0.3 s for the final one
+    # fit PROBE_SHARE of the training time; counting only its own cost would let it run a third earlier.
+    share = probe_budget.PROBE_SHARE
+    for origin in (0.0, 100.0):  # a resumed run's earlier training time buys nothing
+        budget, now = probe_budget.ProbeBudget(origin=origin), 1000.0  # long after the last one: only the share holds
+        budget.took(0.0, 0.3)
+        boundary = origin + (0.3 + 2 * 0.3) / share  # 30 s trained in this account
+        assert not budget.due(now, origin + (0.3 + 0.3) / share + 1.0)  # its own cost fits, the final one's not
+        assert not budget.due(now, boundary - 0.01)
+        assert budget.due(now, boundary + 0.01)
+        budget.took(now, 0.3)  # spent 0.6 s: the next needs (0.6 + 2 * 0.3) / share = 40 s
+        assert not budget.due(now + 1.0, origin + (0.6 + 2 * 0.3) / share - 0.01)
+        assert budget.due(now + 1.0, origin + (0.6 + 2 * 0.3) / share + 0.01)
+
+
 def test_probes_that_do_not_apply_give_empty_insights():
     trainer, events = probing("sine", {"boundary", "confusion"}, epochs=2)
     assert trainer.run().status == "completed"

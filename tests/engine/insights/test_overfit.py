@@ -64,6 +64,20 @@ def test_validation_climbing_while_training_falls_reports_the_turn():
     assert 10 <= found[-1] <= 20
 
 
+def test_the_onset_is_the_middle_epoch_of_the_best_window():
+    # Noise-free: validation loss falls to a floor of 0.3 reached at epoch 20, stays there to epoch 35, then climbs
+    # 0.02 an epoch; training loss falls steadily throughout. The best (lowest) window is the first whose median is
+    # the floor: epochs 18-22, the first with three epochs at it. Its middle, epoch 20, is the onset, and it stays
+    # so as the climb goes on.
+    epochs = np.arange(1, 61)
+    val = np.where(epochs <= 20, 0.3 ** ((epochs - 1) / 19), 0.3 + 0.02 * np.maximum(epochs - 35, 0))
+    train = 0.01 ** ((epochs - 1) / 59)
+    found = onsets(train.tolist(), val.tolist())
+    first = next(i for i, onset in enumerate(found) if onset is not None) + 1
+    assert 36 < first <= 45  # a few epochs into the climb
+    assert found[first - 1:] == [20] * (60 - first + 1)
+
+
 def test_a_rise_that_training_loss_shares_is_not_overfitting():
     # Both losses climb (a learning rate too high): the model gets worse everywhere, it does not overfit.
     val = np.concatenate([falling(20, 0.7, 0.1), np.linspace(0.1, 2.0, 80)]).tolist()

@@ -104,6 +104,54 @@ def test_several_steps_train_as_many_batches(config_factory):
     assert events.of(RunFinished)[0].status == "stopped" and len(trainer.step_losses) == 3
 
 
+class Blocks(threading.Event):
+    """A Control's wake-up event that counts the times the training thread blocks on it: paused, no step left."""
+
+    def __init__(self):
+        super().__init__()
+        self.count = 0
+        self.changed = threading.Condition()
+
+    def wait(self, timeout=None):
+        with self.changed:
+            self.count += 1
+            self.changed.notify_all()
+        return super().wait(timeout)
+
+    def wait_for(self, count: int) -> None:
+        with self.changed:
+            assert self.changed.wait_for(lambda: self.count >= count, TIMEOUT), f"blocked fewer than {count} times"
+
+
+def blocking_trainer(config) -> tuple[Trainer, Events, threading.Thread, Blocks]:
+    """A trainer started paused, blocked before its first batch, whose blocking waits are counted."""
+    trainer = Trainer(config, report_interval=3600)
+    blocks = trainer.control._wake = Blocks()
+    events = Events(trainer)
+    trainer.pause()
+    thread = threading.Thread(target=trainer.run, daemon=True)
+    thread.start()
+    blocks.wait_for(1)
+    return trainer, events, thread, blocks
+
+
+def test_once_a_step_is_done_the_run_waits_for_the_next_command_with_one_batch_trained(config_factory):
+    # Checked once the trainer blocks again (paused, no step left), not at the first StepMetrics: a second batch
+    # taken for the same step would come after that event.
+    trainer, events, thread, blocks = blocking_trainer(config_factory("circle", samples=200, epochs=2, batch_size=10))
+    assert trainer.step_once()
+    blocks.wait_for(2)
+    assert len(trainer.step_losses) == 1 and sum(len(s.losses) for s in events.of(StepMetrics)) == 1
+    for done in (2, 3):
+        assert trainer.step_once()
+        blocks.wait_for(done + 1)
+    assert len(trainer.step_losses) == 3 and [s.first_step for s in events.of(StepMetrics)] == [0, 1, 2]
+    assert trainer.paused and trainer.epoch == 0
+    trainer.stop()
+    thread.join(TIMEOUT)
+    assert events.of(RunFinished)[0].status == "stopped" and len(trainer.step_losses) == 3
+
+
 def test_a_step_refreshes_the_insight_views(config_factory):
     trainer, events, thread = paused_trainer(config_factory("circle", samples=200, epochs=2, batch_size=10))
     trainer.probes = frozenset({"boundary"})
