@@ -94,10 +94,10 @@ async def set_field(pilot, field_id: str, value: str) -> None:
 async def start_training(pilot, epochs: int = 1):
     """Once the data set has loaded, press F5 and wait for `epochs` finished epochs; return the trainer."""
     app = pilot.app
-    await wait_for(pilot, lambda: app.raw is not None)
+    await wait_for(pilot, lambda: app.shown.raw is not None)
     await pilot.press("f5")
-    await wait_for(pilot, lambda: app.link is not None and len(app.link.session.trainer.history) >= epochs)
-    return app.link.session.trainer
+    await wait_for(pilot, lambda: app.shown.link is not None and len(app.shown.link.session.trainer.history) >= epochs)
+    return app.shown.link.session.trainer
 
 
 def kill_live_runs(root: Path) -> None:

@@ -167,7 +167,7 @@ UI_FIELD_CASES = [
 async def test_ui_bad_fields_are_marked_with_the_reason_and_block_the_start(tmp_path: Path):
     app = make_app(small_config(), runs_root=tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.raw is not None)
+        await wait_for(pilot, lambda: app.shown.raw is not None)
         for field_id, value, expected in UI_FIELD_CASES:
             field = app.query_one(f"#{field_id}-field", Field)
             good = field.editor.value
@@ -176,11 +176,11 @@ async def test_ui_bad_fields_are_marked_with_the_reason_and_block_the_start(tmp_
             assert expected in str(field.query_one(".error").render()), (field_id, value)
             await pilot.press("f5")
             await pilot.pause(0.05)
-            assert app.link is None, (field_id, value)
+            assert app.shown.link is None, (field_id, value)
             await set_field(pilot, field_id, good)
             assert not field.has_class("-invalid"), field_id
         await pilot.press("f5")
-        await wait_for(pilot, lambda: app.run_state == "completed")
+        await wait_for(pilot, lambda: app.shown.run_state == "completed")
 
 
 UI_FILE_CASES = ["empty.csv", "garbage.csv", "ragged.csv", "all_missing.csv", "one_class.csv",
@@ -191,17 +191,17 @@ async def test_ui_bad_files_show_a_message_and_the_app_keeps_working(tmp_path: P
     paths = write_bad_files(tmp_path)
     app = make_app(small_config(), runs_root=tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.raw is not None)
+        await wait_for(pilot, lambda: app.shown.raw is not None)
         panel = app.query_one("#dataset-panel")
         for name in UI_FILE_CASES:
             panel.choose(str(paths[name]))
-            await wait_for(pilot, lambda: app.raw is None and name in str(app.query_one("#dataset-info").render()))
+            await wait_for(pilot, lambda: app.shown.raw is None and name in str(app.query_one("#dataset-info").render()))
             info = str(app.query_one("#dataset-info").render())
             assert "Traceback" not in info
             await pilot.press("f5")
             await wait_for(pilot, lambda: any(name in str(n.message) for n in app._notifications))
-            await wait_for(pilot, lambda: app.run_state == "failed")
+            await wait_for(pilot, lambda: app.shown.run_state == "failed")
         panel.choose("spiral")
-        await wait_for(pilot, lambda: app.raw is not None and app.raw.name == "spiral")
+        await wait_for(pilot, lambda: app.shown.raw is not None and app.shown.raw.name == "spiral")
         await pilot.press("f5")
-        await wait_for(pilot, lambda: app.run_state == "completed")
+        await wait_for(pilot, lambda: app.shown.run_state == "completed")

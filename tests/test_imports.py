@@ -62,7 +62,7 @@ def test_the_ui_imports_and_composes_without_torch():
         "    async with app.run_test(size=(120, 40)) as pilot:\n"
         "        await pilot.pause(0.3)\n"
         "        await app.workers.wait_for_complete()\n"
-        "        assert app.raw is not None, 'the data preview did not load'\n"
+        "        assert app.shown.raw is not None, 'the data preview did not load'\n"
         "asyncio.run(main())\n"
         "assert 'torch' not in sys.modules, 'torch imported before the first frame'\n"
     )

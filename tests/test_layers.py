@@ -1,4 +1,5 @@
-"""The packages' layers: a module imports only from its own layer and the layers below it.
+"""The packages' layers: a module imports only from its own layer and the layers below it, no modules import
+each other in a circle, and nothing in the UI imports the app that wires it.
 
 Lowest first: the shared modules (`i18n`, `paths`, the engine's `config`, `errors`, `events`, `model`,
 `system`), then the engine's `data`, `insights`, `training`, `runs`, `use`, then `runner`, `ui`, `cli`.
@@ -101,3 +102,70 @@ def test_an_import_of_a_higher_layer_is_caught(module, line, target):
     sources[module] = (source + "\n" + body + "\n", is_package)
     wrong = violations(sources)
     assert wrong and all(found.startswith(f"{module} imports {target}") for found in wrong), wrong
+
+
+def import_graph(sources: dict[str, tuple[str, bool]]) -> dict[str, set[str]]:
+    """Each module's imports of other project modules (an import of `a.b.c` that names no module counts as `a.b`)."""
+    graph = {}
+    for module, (source, is_package) in sources.items():
+        targets = set()
+        for target in imported(source, module, is_package, set(sources)):
+            while target not in sources and "." in target:
+                target = target.rsplit(".", 1)[0]
+            if target in sources and target != module:
+                targets.add(target)
+        graph[module] = targets
+    return graph
+
+
+def circles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The groups of two or more modules that import each other, directly or through others (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for nxt in sorted(graph[node]):
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            group = []
+            while not group or group[-1] != node:
+                group.append(stack.pop())
+            if len(group) > 1:
+                found.append(sorted(group))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def importers_of_the_app(sources: dict[str, tuple[str, bool]]) -> list[str]:
+    """The modules of `ui/` that import `ui.app` (the app wires them; they get a Shell and the ScreenState)."""
+    return sorted(module for module, targets in import_graph(sources).items()
+                  if "tui_dl.ui.app" in targets and module.startswith("tui_dl.ui."))
+
+
+def test_no_modules_import_each_other_in_a_circle():
+    assert circles(import_graph(project_sources())) == []
+
+
+def test_no_module_of_the_ui_imports_the_app():
+    assert importers_of_the_app(project_sources()) == []
+
+
+def test_a_circle_and_an_import_of_the_app_are_caught():
+    # The circle the UI had: its language module took the tab titles from the app, which imports it.
+    sources = project_sources()
+    source, is_package = sources["tui_dl.ui.language"]
+    sources["tui_dl.ui.language"] = (source + "\nfrom tui_dl.ui.app import TABS\n", is_package)
+    assert importers_of_the_app(sources) == ["tui_dl.ui.language"]
+    found = circles(import_graph(sources))
+    assert len(found) == 1 and {"tui_dl.ui.app", "tui_dl.ui.language", "tui_dl.ui.widgets.training_view"} <= set(found[0])

@@ -44,12 +44,12 @@ async def test_ten_thousand_epochs_keep_memory_flat_and_charts_fast(tmp_path: Pa
     config.train.epochs, config.train.batch_size, config.train.device = EPOCHS, 16, "cpu"
     app = make_app(config, runs_root=tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.raw is not None)
+        await wait_for(pilot, lambda: app.shown.raw is not None)
         await pilot.press("f5")
         view = app.query_one(TrainingView)
         await wait_for(pilot, lambda: len(view.curves.epochs) >= 1_000, timeout=120)
         start_rss, start_chart = rss_mb(), chart_ms(view)
-        await wait_for(pilot, lambda: app.run_state == "completed", timeout=600)
+        await wait_for(pilot, lambda: app.shown.run_state == "completed", timeout=600)
         end_rss, end_chart = rss_mb(), chart_ms(view)
     print(f"\nsoak {EPOCHS:,} epochs: RSS {start_rss:.1f} -> {end_rss:.1f} MiB; "
           f"chart redraw {start_chart:.1f} -> {end_chart:.1f} ms")

@@ -16,7 +16,7 @@ from tui_dl.engine.training.checkpoint import load_checkpoint
 from tui_dl.ui.app import TuiDLApp, make_app
 from tui_dl.ui.exit_guard import ExitGuard
 from tui_dl.ui.form import Field
-from tui_dl.ui.system_feed import DETECTING
+from tui_dl.ui.screen_state import DETECTING
 from tui_dl.ui.widgets.charts import LossChart
 from tui_dl.ui.widgets.training_view import TrainingView
 
@@ -28,11 +28,11 @@ def text_of(app: TuiDLApp, selector: str) -> str:
 async def test_choosing_a_data_set_shows_its_facts(tmp_path: Path):
     app = make_app(small_config(), runs_root=tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.raw is not None and app.raw.name == "spiral")
+        await wait_for(pilot, lambda: app.shown.raw is not None and app.shown.raw.name == "spiral")
         option_list = app.query_one("#dataset-list", OptionList)
         option_list.focus()
         option_list.highlighted = list(option_list._options).index(option_list.get_option("iris"))
-        await wait_for(pilot, lambda: app.raw is not None and app.raw.name == "iris")
+        await wait_for(pilot, lambda: app.shown.raw is not None and app.shown.raw.name == "iris")
         info = text_of(app, "#dataset-info")
         assert "150 samples" in info and "4 features" in info and "3 classes" in info
         assert app.query_one("#dataset-rows").display  # a table of rows, not a scatter, for 4-D data
@@ -42,7 +42,7 @@ async def test_choosing_a_data_set_shows_its_facts(tmp_path: Path):
 async def test_model_builder_updates_the_architecture_line_live(tmp_path: Path):
     app = make_app(small_config(), runs_root=tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.raw is not None)
+        await wait_for(pilot, lambda: app.shown.raw is not None)
         await pilot.press("f3")
         await set_field(pilot, "model-layers", "3")
         await set_field(pilot, "model-neurons", "32")
@@ -56,7 +56,7 @@ async def test_model_builder_updates_the_architecture_line_live(tmp_path: Path):
 async def test_invalid_values_are_marked_and_block_the_start(tmp_path: Path):
     app = make_app(small_config(), runs_root=tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.raw is not None)
+        await wait_for(pilot, lambda: app.shown.raw is not None)
         await set_field(pilot, "train-lr", "-1")
         await set_field(pilot, "train-batch_size", "abc")
         lr_field = app.query_one("#train-lr-field", Field)
@@ -66,7 +66,7 @@ async def test_invalid_values_are_marked_and_block_the_start(tmp_path: Path):
         assert "batch size must be a whole number" in batch_error
         await pilot.press("f5")
         await pilot.pause(0.2)
-        assert app.link is None
+        assert app.shown.link is None
         assert app.focused is not None and app.focused.id in ("train-lr", "train-batch_size")
         await set_field(pilot, "train-lr", "0.01")
         assert not lr_field.has_class("-invalid")
@@ -75,7 +75,7 @@ async def test_invalid_values_are_marked_and_block_the_start(tmp_path: Path):
 async def test_start_shows_epochs_and_stop_ends_the_run(tmp_path: Path):
     app = make_app(small_config(epochs=100_000), runs_root=tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.raw is not None)
+        await wait_for(pilot, lambda: app.shown.raw is not None)
         await pilot.press("f5")
         view = app.query_one(TrainingView)
         await wait_for(pilot, lambda: len(view.curves.epochs) >= 3)
@@ -83,7 +83,7 @@ async def test_start_shows_epochs_and_stop_ends_the_run(tmp_path: Path):
         assert "running" in text_of(app, "#progress-text")
         await pilot.press("f7")
         await app.workers.wait_for_complete()
-        await wait_for(pilot, lambda: app.run_state == "stopped")
+        await wait_for(pilot, lambda: app.shown.run_state == "stopped")
         assert "stopped" in text_of(app, "#status")
 
 
@@ -92,13 +92,13 @@ async def test_pause_holds_the_run_and_resume_continues(tmp_path: Path):
     async with app.run_test(size=SIZE) as pilot:
         trainer = await start_training(pilot, epochs=2)
         await pilot.press("f6")
-        await wait_for(pilot, lambda: app.run_state == "paused")
+        await wait_for(pilot, lambda: app.shown.run_state == "paused")
         held = len(trainer.history)
         await pilot.pause(0.5)
         assert len(trainer.history) == held
         await pilot.press("f6")
         await wait_for(pilot, lambda: len(trainer.history) > held + 1)
-        assert app.run_state == "running"
+        assert app.shown.run_state == "running"
         await pilot.press("f7")
         await app.workers.wait_for_complete()
 
@@ -111,7 +111,7 @@ async def test_learning_rate_changes_mid_run(tmp_path: Path):
         dialog_input = app.screen.query_one("#lr", Input)
         dialog_input.value = "0.002"
         await pilot.press("enter")
-        trainer = app.link.session.trainer
+        trainer = app.shown.link.session.trainer
         await wait_for(pilot, lambda: trainer.history and trainer.history[-1].lr == pytest.approx(0.002))
         await pilot.press("f7")
         await app.workers.wait_for_complete()
@@ -122,9 +122,9 @@ async def test_save_then_load_restores_settings_and_curves_and_continues(tmp_pat
     config.model.neurons = [8]
     app = make_app(config, runs_root=tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.raw is not None)
+        await wait_for(pilot, lambda: app.shown.raw is not None)
         await pilot.press("f5")
-        await wait_for(pilot, lambda: app.run_state == "completed")
+        await wait_for(pilot, lambda: app.shown.run_state == "completed")
         await pilot.press("ctrl+s")
         save_input = app.screen.query_one("#save-path", Input)
         target = tmp_path / "saved" / "run.pt"
@@ -134,18 +134,18 @@ async def test_save_then_load_restores_settings_and_curves_and_continues(tmp_pat
 
     fresh = make_app(small_config(epochs=4), runs_root=tmp_path)
     async with fresh.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: fresh.raw is not None)
+        await wait_for(pilot, lambda: fresh.shown.raw is not None)
         await pilot.press("ctrl+o")
         await wait_for(pilot, lambda: bool(getattr(fresh.screen, "paths", [])))
         await pilot.press("down", "enter")  # down: from the path field to the list
-        await wait_for(pilot, lambda: fresh.run_state == "loaded")
+        await wait_for(pilot, lambda: fresh.shown.run_state == "loaded")
         assert fresh.query_one("#model-neurons", Input).value == "8"
         view = fresh.query_one(TrainingView)
         assert [m.epoch for m in view.curves.epochs] == [1, 2, 3, 4]
         await set_field(pilot, "train-epochs", "6")
         await pilot.press("f5")
-        await wait_for(pilot, lambda: fresh.run_state == "completed")
-        assert [m.epoch for m in fresh.link.session.trainer.history] == [1, 2, 3, 4, 5, 6]
+        await wait_for(pilot, lambda: fresh.shown.run_state == "completed")
+        assert [m.epoch for m in fresh.shown.link.session.trainer.history] == [1, 2, 3, 4, 5, 6]
 
 
 async def test_loading_a_bad_checkpoint_says_why_and_keeps_the_app_usable(tmp_path: Path):
@@ -153,13 +153,13 @@ async def test_loading_a_bad_checkpoint_says_why_and_keeps_the_app_usable(tmp_pa
     bad.write_bytes(b"not a checkpoint at all")
     app = make_app(small_config(), runs_root=tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.raw is not None)
-        app.load_checkpoint_file(bad)
+        await wait_for(pilot, lambda: app.shown.raw is not None)
+        app.checkpoints.load_file(bad)
         await pilot.pause()
         assert any("junk.pt" in str(n.message) for n in app._notifications)
-        assert app.loaded is None
+        assert app.shown.loaded is None
         await pilot.press("f5")
-        await wait_for(pilot, lambda: app.run_state == "completed")
+        await wait_for(pilot, lambda: app.shown.run_state == "completed")
 
 
 async def test_theme_switch_keeps_charts_readable(tmp_path: Path):
@@ -210,7 +210,7 @@ async def test_a_signal_during_a_ui_run_saves_the_last_epoch_and_exits(tmp_path:
 async def test_global_keys_work_while_a_text_field_has_focus(tmp_path: Path):
     app = make_app(small_config(), runs_root=tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.raw is not None)
+        await wait_for(pilot, lambda: app.shown.raw is not None)
         await pilot.press("f3")
         app.query_one("#train-lr", Input).focus()
         await pilot.press("f1")
@@ -218,12 +218,12 @@ async def test_global_keys_work_while_a_text_field_has_focus(tmp_path: Path):
         await pilot.press("escape")
         app.query_one("#train-lr", Input).focus()
         await pilot.press("f5")
-        await wait_for(pilot, lambda: app.run_state == "completed")
+        await wait_for(pilot, lambda: app.shown.run_state == "completed")
 
 
 def _settled(app_size: tuple[int, int]):
     async def run_before(pilot) -> None:
-        await wait_for(pilot, lambda: pilot.app.raw is not None and pilot.app.system.device_name != DETECTING)
+        await wait_for(pilot, lambda: pilot.app.shown.raw is not None and pilot.app.shown.device_name != DETECTING)
         await pilot.app.workers.wait_for_complete()
         await pilot.pause(0.3)
     return run_before
@@ -240,14 +240,14 @@ async def test_a_diverged_run_is_reported_and_the_app_stays_usable(tmp_path: Pat
     config.train.optimizer, config.train.lr = "sgd", 100.0
     app = make_app(config, runs_root=tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.raw is not None)
+        await wait_for(pilot, lambda: app.shown.raw is not None)
         await pilot.press("f5")
-        await wait_for(pilot, lambda: app.run_state == "diverged")
+        await wait_for(pilot, lambda: app.shown.run_state == "diverged")
         assert any("diverged" in str(n.message) and "lower learning rate" in str(n.message)
                    for n in app._notifications)
         await set_field(pilot, "train-lr", "0.01")
         await pilot.press("f5")
-        await wait_for(pilot, lambda: app.run_state == "completed")
+        await wait_for(pilot, lambda: app.shown.run_state == "completed")
 
 
 @pytest.mark.parametrize(("error", "expected"), [
@@ -275,14 +275,14 @@ async def test_a_fault_in_the_worker_is_shown_and_the_app_stays_usable(tmp_path:
 
     app = make_app(small_config(epochs=50), runs_root=tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.raw is not None)
+        await wait_for(pilot, lambda: app.shown.raw is not None)
         monkeypatch.setattr(trainer_module, "build_model", build_failing)
         await pilot.press("f5")
         await wait_for(pilot, lambda: any(expected in str(n.message) for n in app._notifications))
-        assert app.run_state == "failed"
+        assert app.shown.run_state == "failed"
         monkeypatch.setattr(trainer_module, "build_model", real_build)
         await pilot.press("f5")
-        await wait_for(pilot, lambda: app.run_state == "completed")
+        await wait_for(pilot, lambda: app.shown.run_state == "completed")
 
 
 async def test_resizing_to_40x12_and_back_during_training(tmp_path: Path):
@@ -292,9 +292,9 @@ async def test_resizing_to_40x12_and_back_during_training(tmp_path: Path):
         for size in ((40, 12), (80, 24), (20, 6), (120, 40)):
             await pilot.resize_terminal(*size)
             await pilot.pause(0.4)
-            assert app.run_state == "running"
-        held = len(app.link.session.trainer.history)
-        await wait_for(pilot, lambda: len(app.link.session.trainer.history) > held)
+            assert app.shown.run_state == "running"
+        held = len(app.shown.link.session.trainer.history)
+        await wait_for(pilot, lambda: len(app.shown.link.session.trainer.history) > held)
         await pilot.press("f7")
         await app.workers.wait_for_complete()
 
@@ -302,7 +302,7 @@ async def test_resizing_to_40x12_and_back_during_training(tmp_path: Path):
 async def test_preview_of_a_class_sorted_set_shows_every_class(tmp_path: Path):
     app = make_app(small_config(samples=5_000), runs_root=tmp_path)  # spiral: first half one class
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.raw is not None)
+        await wait_for(pilot, lambda: app.shown.raw is not None)
         await pilot.pause(0.3)
         preview = app.query_one("#dataset-preview")
         legend = str(preview.render())
@@ -316,9 +316,9 @@ async def test_a_run_shows_one_duration_in_progress_notification_and_summary(tmp
 
     app = make_app(small_config(epochs=3), runs_root=tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.raw is not None)
+        await wait_for(pilot, lambda: app.shown.raw is not None)
         await pilot.press("f5")
-        await wait_for(pilot, lambda: app.run_state == "completed")
+        await wait_for(pilot, lambda: app.shown.run_state == "completed")
         await pilot.pause(0.1)
         summary = json.loads(next(tmp_path.rglob("summary.json")).read_text())
         shown = format_duration(summary["seconds"])
@@ -331,10 +331,10 @@ async def test_a_run_that_fails_to_start_says_why_instead_of_a_clock(tmp_path: P
     config = small_config()
     app = make_app(config, runs_root=tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.raw is not None and app.system.device_name != DETECTING)
+        await wait_for(pilot, lambda: app.shown.raw is not None and app.shown.device_name != DETECTING)
         app.query_one("#train-device").value = "cuda:0"  # offered, but this machine has no CUDA
         await pilot.press("f5")
-        await wait_for(pilot, lambda: app.run_state == "failed")
+        await wait_for(pilot, lambda: app.shown.run_state == "failed")
         await pilot.pause(0.1)
         progress = text_of(app, "#progress-text")
         assert progress.startswith("failed before the first epoch: device cuda:0 is not available"), progress
@@ -344,12 +344,12 @@ async def test_a_run_that_fails_to_start_says_why_instead_of_a_clock(tmp_path: P
 async def test_the_architecture_line_estimates_memory_and_a_model_too_large_is_refused(tmp_path: Path):
     app = make_app(small_config(), runs_root=tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.raw is not None)
+        await wait_for(pilot, lambda: app.shown.raw is not None)
         assert "354 params, needs ~" in text_of(app, "#architecture")
         await set_field(pilot, "model-neurons", "65536")
         assert "4,295,360,514 params, needs ~112.1 GiB" in text_of(app, "#architecture")
         await pilot.press("f5")
-        await wait_for(pilot, lambda: app.run_state == "failed")
+        await wait_for(pilot, lambda: app.shown.run_state == "failed")
         assert any("will not fit in memory" in str(n.message) for n in app._notifications)
         assert not list(tmp_path.rglob("last.pt"))
 
@@ -364,16 +364,16 @@ async def test_f5_during_a_run_asks_before_stopping_it(tmp_path: Path):
         assert isinstance(app.screen, ChoiceDialog)
         await pilot.press("n")
         assert not isinstance(app.screen, ChoiceDialog)
-        assert app.training and app.link.session.trainer is first and first.state == "running"
+        assert app.shown.training and app.shown.link.session.trainer is first and first.state == "running"
         await pilot.press("f5")
         await pilot.press("escape")
-        assert app.link.session.trainer is first and first.state == "running"
+        assert app.shown.link.session.trainer is first and first.state == "running"
         await pilot.press("f5")
         await pilot.press("y")
-        await wait_for(pilot, lambda: app.link.session.trainer is not first and app.training)
+        await wait_for(pilot, lambda: app.shown.link.session.trainer is not first and app.shown.training)
         assert first.state == "stopped"
         await pilot.press("f7")
-        await wait_for(pilot, lambda: not app.training)
+        await wait_for(pilot, lambda: not app.shown.training)
 
 
 async def test_the_load_dialog_explains_a_bad_file_and_stays_open(tmp_path: Path):
@@ -383,9 +383,9 @@ async def test_the_load_dialog_explains_a_bad_file_and_stays_open(tmp_path: Path
     bad.write_text("garbage")
     app = make_app(small_config(epochs=2), runs_root=tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.raw is not None)
+        await wait_for(pilot, lambda: app.shown.raw is not None)
         await pilot.press("f5")  # a run, so that the dialog lists a checkpoint
-        await wait_for(pilot, lambda: app.run_state == "completed")
+        await wait_for(pilot, lambda: app.shown.run_state == "completed")
         await pilot.press("ctrl+o")
         dialog = app.screen
         assert isinstance(dialog, LoadCheckpointDialog)
@@ -397,7 +397,7 @@ async def test_the_load_dialog_explains_a_bad_file_and_stays_open(tmp_path: Path
         await pilot.pause()
         assert app.screen is dialog  # still open: the next keys go to the dialog, not to the charts
         assert "not loaded: " in text_of(dialog, "#load-error") and "notes.pt" in text_of(dialog, "#load-error")
-        assert app.loaded is None
+        assert app.shown.loaded is None
         await pilot.press("escape")
         assert not isinstance(app.screen, LoadCheckpointDialog)
 
@@ -408,17 +408,17 @@ async def test_the_settings_of_the_last_run_are_kept_for_the_next_launch(tmp_pat
     assert load_last() == (None, None)  # a first launch: the defaults
     app = make_app(small_config(), runs_root=tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.raw is not None)
+        await wait_for(pilot, lambda: app.shown.raw is not None)
         await set_field(pilot, "model-neurons", "64,8")
         app.query_one("#model-activation").value = "tanh"
         await pilot.press("f5")
-        await wait_for(pilot, lambda: app.run_state == "completed")
+        await wait_for(pilot, lambda: app.shown.run_state == "completed")
     assert (config_home / "last-settings.toml").is_file()
     kept, problem = load_last()
     assert problem is None and kept.model.neurons == [64, 8] and kept.model.activation == "tanh"
     again = make_app(kept, runs_root=tmp_path)
     async with again.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: again.raw is not None)
+        await wait_for(pilot, lambda: again.shown.raw is not None)
         assert again.query_one("#model-neurons", Input).value == "64,8"
         assert "2 -> 64 -> 8 -> 2, tanh" in text_of(again, "#architecture")
 
@@ -441,7 +441,7 @@ async def test_the_screen_is_repainted_after_a_toast_times_out(tmp_path: Path):
     # Textual can leave an expired toast drawn over a still view until the next key; a repaint clears it.
     app = make_app(small_config(), runs_root=tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.raw is not None)
+        await wait_for(pilot, lambda: app.shown.raw is not None)
         repaints = []
         app.screen.refresh = lambda *a, **k: repaints.append(a)
         app.notify("run completed", timeout=1.5)  # a wide margin: a loaded machine can stall the pause below
@@ -480,7 +480,7 @@ async def test_the_key_bar_shows_the_current_tabs_keys_first_and_f1_always(tmp_p
 async def test_the_focused_field_is_marked(tmp_path: Path):
     app = make_app(small_config(), runs_root=tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.raw is not None)
+        await wait_for(pilot, lambda: app.shown.raw is not None)
         await pilot.press("f3", "tab")
         focused = app.query_one("#model-neurons-field", Field)
         other = app.query_one("#model-layers-field", Field)
@@ -494,7 +494,7 @@ async def test_tab_never_lands_on_the_tab_bar(tmp_path: Path):
 
     app = make_app(small_config(), runs_root=tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.raw is not None)
+        await wait_for(pilot, lambda: app.shown.raw is not None)
         main_tabs = app.query_one("#tabs > Tabs", Tabs)
         for tab in ("f10", "f2", "f3"):
             await pilot.press(tab)
@@ -510,11 +510,11 @@ async def test_the_test_splits_metrics_are_shown_when_the_run_ends(tmp_path: Pat
     config.data.test_split = 0.25
     app = make_app(config, runs_root=tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.raw is not None)
+        await wait_for(pilot, lambda: app.shown.raw is not None)
         await pilot.press("f5")
-        await wait_for(pilot, lambda: app.run_state == "completed")
+        await wait_for(pilot, lambda: app.shown.run_state == "completed")
         await pilot.pause(0.1)
-        test = app.link.session.trainer.test_metrics()
+        test = app.shown.link.session.trainer.test_metrics()
         line = text_of(app, "#metrics-line")
         assert f"test: loss {test['test_loss']:.4f}  acc {test['test_acc']:.1%}" in line
         assert any("test: loss" in str(n.message) for n in app._notifications)
@@ -524,14 +524,14 @@ async def test_a_failed_start_clears_the_last_runs_figures(tmp_path: Path, monke
     monkeypatch.setattr("tui_dl.ui.devices.detect", lambda: {"devices": ["auto", "cpu", "cuda:0"], "auto": "cpu"})
     app = make_app(small_config(epochs=3), runs_root=tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.raw is not None and app.system.device_name != DETECTING)
+        await wait_for(pilot, lambda: app.shown.raw is not None and app.shown.device_name != DETECTING)
         await pilot.press("f5")
-        await wait_for(pilot, lambda: app.run_state == "completed")
+        await wait_for(pilot, lambda: app.shown.run_state == "completed")
         view = app.query_one(TrainingView)
         assert view.curves.epochs and "ETA -" in text_of(app, "#progress-text")
         app.query_one("#train-device").value = "cuda:0"  # fails at setup on this machine
         await pilot.press("f5")
-        await wait_for(pilot, lambda: app.run_state == "failed")
+        await wait_for(pilot, lambda: app.shown.run_state == "failed")
         await pilot.pause(0.1)
         assert view.curves.epochs == [] and text_of(app, "#metrics-line") == ""
         assert text_of(app, "#progress-text").startswith("failed before the first epoch")

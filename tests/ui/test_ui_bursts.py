@@ -48,7 +48,7 @@ async def test_a_burst_of_epochs_works_out_the_overfitting_marker_once(monkeypat
     monkeypatch.setattr(charts, "overfit_onset", lambda *a: calls.append(1) or real(*a))
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        app.controller.link = Burst(overfitting_run(600))
+        app.shown.link = Burst(overfitting_run(600))
         app.controller.drain()
         await pilot.pause()
         line = str(app.query_one(TrainingView).metrics_line.render())

@@ -38,7 +38,7 @@ def value(app, name: str) -> str:
 async def open_file(pilot, path: str) -> None:
     app = pilot.app
     app.query_one("#dataset-panel").choose(path)
-    await wait_for(pilot, lambda: app.raw is not None and app.raw.name == Path(path).name)
+    await wait_for(pilot, lambda: app.shown.raw is not None and app.shown.raw.name == Path(path).name)
 
 
 def headers(app) -> list[str]:
@@ -48,7 +48,7 @@ def headers(app) -> list[str]:
 async def test_the_column_list_shows_each_role_and_its_keys_set_target_and_exclusions(tmp_path: Path):
     app = make_app(small_config(), runs_root=tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.raw is not None)
+        await wait_for(pilot, lambda: app.shown.raw is not None)
         await open_file(pilot, pets(tmp_path))
         columns = app.query_one(ColumnList)
         assert columns.display and columns.row_count == 5
@@ -60,22 +60,22 @@ async def test_the_column_list_shows_each_role_and_its_keys_set_target_and_exclu
         assert app.focused is columns  # a new file: its target is chosen next
         columns.move_cursor(row=3)  # Survived
         await pilot.press("t")
-        await wait_for(pilot, lambda: app.raw is not None and app.raw.plan.target.name == "Survived")
+        await wait_for(pilot, lambda: app.shown.raw is not None and app.shown.raw.plan.target.name == "Survived")
         assert value(app, "target") == "Survived" and "Survived (target)" in headers(app)
         assert "target Survived" in text(app, "#dataset-info")
         assert columns.cursor_row == 3  # the cursor stays on its column
 
         columns.move_cursor(row=2)  # colour: a feature, left out by the user
         await pilot.press("x")
-        await wait_for(pilot, lambda: app.raw is not None and "colour" in app.raw.plan.excluded())
-        assert value(app, "exclude") == "colour" and app.raw.plan.excluded()["colour"] == "left out by you"
+        await wait_for(pilot, lambda: app.shown.raw is not None and "colour" in app.shown.raw.plan.excluded())
+        assert value(app, "exclude") == "colour" and app.shown.raw.plan.excluded()["colour"] == "left out by you"
         columns.move_cursor(row=0)  # PassengerId: left out by a rule, put back
         await pilot.press("x")
-        await wait_for(pilot, lambda: app.raw is not None and "PassengerId" in [c.name for c in app.raw.plan.features])
+        await wait_for(pilot, lambda: app.shown.raw is not None and "PassengerId" in [c.name for c in app.shown.raw.plan.features])
         assert value(app, "include") == "PassengerId"
         columns.move_cursor(row=2)
         await pilot.press("x")
-        await wait_for(pilot, lambda: app.raw is not None and "colour" not in app.raw.plan.excluded())
+        await wait_for(pilot, lambda: app.shown.raw is not None and "colour" not in app.shown.raw.plan.excluded())
         assert value(app, "exclude") == ""
 
         columns.move_cursor(row=3)  # the target cannot be left out
@@ -83,23 +83,23 @@ async def test_the_column_list_shows_each_role_and_its_keys_set_target_and_exclu
         await wait_for(pilot, lambda: any("target cannot be left out" in str(n.message) for n in app._notifications))
         assert value(app, "exclude") == ""
         await pilot.press("f5")
-        await wait_for(pilot, lambda: app.run_state == "completed")
-        assert app.link.session.trainer.data.raw.plan.target.name == "Survived"
+        await wait_for(pilot, lambda: app.shown.run_state == "completed")
+        assert app.shown.link.session.trainer.data.raw.plan.target.name == "Survived"
 
 
 async def test_a_new_file_resets_a_target_it_does_not_have(tmp_path: Path):
     app = make_app(small_config(), runs_root=tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.raw is not None)
+        await wait_for(pilot, lambda: app.shown.raw is not None)
         await open_file(pilot, pets(tmp_path))
         await set_field(pilot, "data-target", "Survived")
         await set_field(pilot, "data-exclude", "colour")
         app.query_one("#data-exclude", Input).focus()
         await pilot.press("enter")
-        await wait_for(pilot, lambda: app.raw is not None and app.raw.plan.target.name == "Survived")
+        await wait_for(pilot, lambda: app.shown.raw is not None and app.shown.raw.plan.target.name == "Survived")
         await open_file(pilot, other(tmp_path))
         assert value(app, "target") == "" and value(app, "exclude") == ""
-        assert app.raw.plan.target.name == "price" and headers(app)[0] == "price (target)"
+        assert app.shown.raw.plan.target.name == "price" and headers(app)[0] == "price (target)"
         assert not app.query_one(OptionList).highlighted  # no built-in is highlighted while a file is chosen
         assert app.query_one("#dataset-list", OptionList).highlighted is None
         same = write(tmp_path / "same.csv", ["Survived,x", *(f"{i % 2},{i}" for i in range(20))])
@@ -112,61 +112,61 @@ async def test_a_new_file_resets_a_target_it_does_not_have(tmp_path: Path):
 
         bad = write(tmp_path / "bad.csv", ["x,y", "1,2"])
         app.query_one("#dataset-panel").choose(bad)
-        await wait_for(pilot, lambda: app.raw is None and "bad.csv" in text(app, "#dataset-info"))
+        await wait_for(pilot, lambda: app.shown.raw is None and "bad.csv" in text(app, "#dataset-info"))
         assert not app.query_one("#dataset-rows").display  # no rows of the previous file under this name
         assert not app.query_one(ColumnList).display
         await pilot.press("f5")
-        await wait_for(pilot, lambda: app.run_state == "failed")
+        await wait_for(pilot, lambda: app.shown.run_state == "failed")
 
 
 async def test_leaving_an_edited_field_refreshes_the_preview(tmp_path: Path):
     app = make_app(small_config(samples=200), runs_root=tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.raw is not None and app.raw.samples == 200)
+        await wait_for(pilot, lambda: app.shown.raw is not None and app.shown.raw.samples == 200)
         app.query_one("#data-samples", Input).focus()
         await set_field(pilot, "data-samples", "300")
         await pilot.pause(0.3)
-        assert app.raw.samples == 200  # typing alone does not reload
+        assert app.shown.raw.samples == 200  # typing alone does not reload
         await pilot.press("tab")
-        await wait_for(pilot, lambda: app.raw.samples == 300)
+        await wait_for(pilot, lambda: app.shown.raw.samples == 300)
         assert "300 samples" in text(app, "#dataset-info")
 
 
 async def test_missing_mode_select_reloads(tmp_path: Path):
     app = make_app(small_config(), runs_root=tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.raw is not None)
+        await wait_for(pilot, lambda: app.shown.raw is not None)
         await open_file(pilot, pets(tmp_path))
-        assert app.raw.samples == 30
+        assert app.shown.raw.samples == 30
         app.query_one("#data-missing", Select).value = "drop"
-        await wait_for(pilot, lambda: app.raw is not None and app.raw.samples == 20)
-        assert app.raw.plan.missing == "drop"
+        await wait_for(pilot, lambda: app.shown.raw is not None and app.shown.raw.samples == 20)
+        assert app.shown.raw.plan.missing == "drop"
 
 
 async def test_each_built_in_set_keeps_its_own_knobs(tmp_path: Path):
     app = make_app(small_config(samples=200), runs_root=tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.raw is not None and app.raw.name == "spiral")
+        await wait_for(pilot, lambda: app.shown.raw is not None and app.shown.raw.name == "spiral")
         option_list = app.query_one("#dataset-list", OptionList)
         names = [option.id for option in option_list.options]
         await set_field(pilot, "data-noise", "0.5")
         await set_field(pilot, "data-samples", "150")
         option_list.focus()
         option_list.highlighted = names.index("circle")
-        await wait_for(pilot, lambda: app.raw is not None and app.raw.name == "circle")
-        assert (value(app, "noise"), value(app, "samples")) == ("0.1", "200") and app.raw.samples == 200
+        await wait_for(pilot, lambda: app.shown.raw is not None and app.shown.raw.name == "circle")
+        assert (value(app, "noise"), value(app, "samples")) == ("0.1", "200") and app.shown.raw.samples == 200
         await open_file(pilot, other(tmp_path))
         option_list.highlighted = names.index("spiral")
-        await wait_for(pilot, lambda: app.raw is not None and app.raw.name == "spiral")
-        assert (value(app, "noise"), value(app, "samples")) == ("0.5", "150") and app.raw.samples == 150
+        await wait_for(pilot, lambda: app.shown.raw is not None and app.shown.raw.name == "spiral")
+        assert (value(app, "noise"), value(app, "samples")) == ("0.5", "150") and app.shown.raw.samples == 150
 
 
 async def test_image_data_is_previewed_as_a_grid_of_labelled_images(tmp_path: Path):
     app = make_app(small_config(), runs_root=tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.raw is not None)
+        await wait_for(pilot, lambda: app.shown.raw is not None)
         app.query_one("#dataset-panel").choose("digits")
-        await wait_for(pilot, lambda: app.raw is not None and app.raw.name == "digits")
+        await wait_for(pilot, lambda: app.shown.raw is not None and app.shown.raw.name == "digits")
         await pilot.pause(0.2)
         grid = app.query_one("#dataset-images")
         assert grid.display and not app.query_one("#dataset-rows").display
@@ -187,12 +187,12 @@ async def test_a_column_put_back_in_one_file_does_not_follow_into_the_next(tmp_p
     second = write(tmp_path / "second.csv", ["rownames,carat,price", *(f"{i + 1},{i * 0.1},{i * 3.5}" for i in range(40))])
     app = make_app(small_config(), runs_root=tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.raw is not None)
+        await wait_for(pilot, lambda: app.shown.raw is not None)
         await open_file(pilot, first)
         await set_field(pilot, "data-include", "rownames")
         app.query_one("#data-include", Input).focus()
         await pilot.press("enter")
-        await wait_for(pilot, lambda: app.raw is not None and "rownames" in app.raw.feature_names)
+        await wait_for(pilot, lambda: app.shown.raw is not None and "rownames" in app.shown.raw.feature_names)
         await open_file(pilot, second)
-        assert value(app, "include") == "" and "rownames" not in app.raw.feature_names
-        assert "rownames" in app.raw.plan.excluded()
+        assert value(app, "include") == "" and "rownames" not in app.shown.raw.feature_names
+        assert "rownames" in app.shown.raw.plan.excluded()

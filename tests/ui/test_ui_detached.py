@@ -27,10 +27,10 @@ def messages(app) -> list[str]:
 
 async def start_detached(pilot, epochs: int = 1) -> AttachedRun:
     app = pilot.app
-    await wait_for(pilot, lambda: app.raw is not None)
+    await wait_for(pilot, lambda: app.shown.raw is not None)
     await pilot.press("f5")
-    await wait_for(pilot, lambda: isinstance(app.link, AttachedRun) and app.link.epoch >= epochs, timeout=SLOW)
-    return app.link
+    await wait_for(pilot, lambda: isinstance(app.shown.link, AttachedRun) and app.shown.link.epoch >= epochs, timeout=SLOW)
+    return app.shown.link
 
 
 async def test_f5_trains_in_its_own_process_with_the_same_keys(tmp_path: Path):
@@ -42,23 +42,23 @@ async def test_f5_trains_in_its_own_process_with_the_same_keys(tmp_path: Path):
             assert summary.pid == link.process.pid != os.getpid() and summary.live_status == "running"
             assert "(background)" in str(app.query_one("#status").render())
             await pilot.press("f6")
-            await wait_for(pilot, lambda: app.run_state == "paused", timeout=SLOW)
+            await wait_for(pilot, lambda: app.shown.run_state == "paused", timeout=SLOW)
             assert read_summary(link.folder).live_status == "paused"
             held = len(app.query_one(TrainingView).curves.steps)  # the batches before the pause are drawn by now
             await pilot.press("n")  # one batch, through the run's control socket
             await wait_for(pilot, lambda: len(app.query_one(TrainingView).curves.steps) == held + 1, timeout=SLOW)
-            assert app.run_state == "paused"
+            assert app.shown.run_state == "paused"
             await pilot.press("f8")
             dialog = app.screen
             assert isinstance(dialog, LearningRateDialog)
             dialog.query_one("#lr", Input).value = "0.004"
             await pilot.press("enter")
             await pilot.press("f6")
-            await wait_for(pilot, lambda: app.link.lr == 0.004 and app.run_state == "running", timeout=SLOW)
+            await wait_for(pilot, lambda: app.shown.link.lr == 0.004 and app.shown.run_state == "running", timeout=SLOW)
             view = app.query_one(TrainingView)
             await wait_for(pilot, lambda: len(view.curves.epochs) > link.epoch - 1 >= 1, timeout=SLOW)
             await pilot.press("f7")
-            await wait_for(pilot, lambda: app.run_state == "stopped", timeout=SLOW)
+            await wait_for(pilot, lambda: app.shown.run_state == "stopped", timeout=SLOW)
             assert link.process.wait(SLOW) == 0
             assert [m.epoch for m in view.curves.epochs] == [r["epoch"] for r in read_metrics(link.folder)]
             assert read_metrics(link.folder)[-1]["lr"] == 0.004
@@ -80,14 +80,14 @@ async def test_quitting_leaves_the_run_training_and_a_new_ui_attaches_with_its_h
 
         again = make_app(small_config(), runs_root=tmp_path, detach=True, attach=folder)
         async with again.run_test(size=SIZE) as pilot:
-            await wait_for(pilot, lambda: isinstance(again.link, AttachedRun) and again.link.epoch >= 3, timeout=SLOW)
+            await wait_for(pilot, lambda: isinstance(again.shown.link, AttachedRun) and again.shown.link.epoch >= 3, timeout=SLOW)
             view = again.query_one(TrainingView)
             recorded = [r["epoch"] for r in read_metrics(folder)]
             shown = [m.epoch for m in view.curves.epochs]
             assert shown == list(range(1, len(shown) + 1)) and shown == recorded[:len(shown)]  # no gap, no duplicate
             assert len(view.curves.steps) >= 2 * 50  # the step losses of the epochs before the attach, too
             await pilot.press("f7")
-            await wait_for(pilot, lambda: again.run_state == "stopped", timeout=SLOW)
+            await wait_for(pilot, lambda: again.shown.run_state == "stopped", timeout=SLOW)
     finally:
         kill_live_runs(tmp_path)
 
@@ -100,16 +100,16 @@ async def test_two_uis_on_one_run_see_each_others_commands(tmp_path: Path, runs_
         first = make_app(small_config(), runs_root=tmp_path, detach=True, attach=launched.folder)
         second = make_app(small_config(), runs_root=tmp_path, detach=True, attach=launched.folder)
         async with first.run_test(size=SIZE) as one, second.run_test(size=SIZE) as two:
-            await wait_for(one, lambda: first.training, timeout=SLOW)
-            await wait_for(two, lambda: second.training, timeout=SLOW)
-            first.link.set_lr(0.002)
+            await wait_for(one, lambda: first.shown.training, timeout=SLOW)
+            await wait_for(two, lambda: second.shown.training, timeout=SLOW)
+            first.shown.link.set_lr(0.002)
             await wait_for(two, lambda: "learning rate 0.002 set from another session" in messages(second), timeout=SLOW)
             assert not any("from another session" in m for m in messages(first))
-            first.link.pause()
-            await wait_for(two, lambda: second.run_state == "paused", timeout=SLOW)
+            first.shown.link.pause()
+            await wait_for(two, lambda: second.shown.run_state == "paused", timeout=SLOW)
             assert any("paused from another session" in m for m in messages(second))
-            second.link.stop()
-            await wait_for(one, lambda: first.run_state == "stopped", timeout=SLOW)
+            second.shown.link.stop()
+            await wait_for(one, lambda: first.shown.run_state == "stopped", timeout=SLOW)
     finally:
         kill_live_runs(tmp_path)
 
@@ -121,7 +121,7 @@ async def test_the_runs_tab_lists_live_runs_first_and_attaches_with_a(tmp_path: 
     try:
         app = make_app(small_config(), runs_root=tmp_path, detach=True)
         async with app.run_test(size=SIZE) as pilot:
-            await wait_for(pilot, lambda: app.raw is not None)
+            await wait_for(pilot, lambda: app.shown.raw is not None)
             assert any(launched.folder.name in m and "in the background" in m for m in messages(app))
             await pilot.press("f10")
             await pilot.pause(0.3)
@@ -129,7 +129,7 @@ async def test_the_runs_tab_lists_live_runs_first_and_attaches_with_a(tmp_path: 
             assert str(table.get_row_at(0)[1]) == launched.folder.name
             assert "running" in [str(c) for c in table.get_row_at(0)]
             await pilot.press("a")
-            await wait_for(pilot, lambda: isinstance(app.link, AttachedRun) and app.training, timeout=SLOW)
+            await wait_for(pilot, lambda: isinstance(app.shown.link, AttachedRun) and app.shown.training, timeout=SLOW)
             assert app.query_one("#tabs").active == "training"
             await pilot.press("ctrl+s")
             save = app.screen
@@ -148,7 +148,7 @@ async def test_a_killed_run_process_is_shown_as_crashed(tmp_path: Path):
         async with app.run_test(size=SIZE) as pilot:
             link = await start_detached(pilot)
             os.kill(link.process.pid, signal.SIGKILL)
-            await wait_for(pilot, lambda: app.run_state == "crashed", timeout=SLOW)
+            await wait_for(pilot, lambda: app.shown.run_state == "crashed", timeout=SLOW)
             assert any("ended without finishing the run" in m for m in messages(app))
             assert read_summary(link.folder).live_status == "crashed"
     finally:
@@ -167,7 +167,7 @@ async def test_the_insight_views_of_a_detached_run_come_over_its_socket(tmp_path
             # the view's size reaches the run too: the next grids fill the view
             await wait_for(pilot, lambda: view.plane.classes.shape[::-1] == view.grid_size, timeout=SLOW)
             await pilot.press("f7")
-            await wait_for(pilot, lambda: app.run_state == "stopped", timeout=SLOW)
+            await wait_for(pilot, lambda: app.shown.run_state == "stopped", timeout=SLOW)
     finally:
         kill_live_runs(tmp_path)
 
@@ -191,10 +191,10 @@ def test_a_ui_attached_to_a_run_needs_no_torch(tmp_path: Path):
         "    async with app.run_test(size=(120, 40)) as pilot:\n"
         "        for _ in range(400):\n"
         "            await pilot.pause(0.05)\n"
-        "            if app.link is not None and app.link.epoch >= 2 and app.query_one('#training-view').curves.epochs:\n"
+        "            if app.shown.link is not None and app.shown.link.epoch >= 2 and app.query_one('#training-view').curves.epochs:\n"
         "                break\n"
-        "        assert app.link.epoch >= 2, 'no epochs shown'\n"
-        "        app.link.stop()\n"
+        "        assert app.shown.link.epoch >= 2, 'no epochs shown'\n"
+        "        app.shown.link.stop()\n"
         "asyncio.run(main())\n"
         "assert 'torch' not in sys.modules, 'torch imported by an attached UI'\n"
     )
@@ -215,16 +215,16 @@ async def test_the_predict_view_of_an_attached_run_leaves_out_another_data_set_o
     app = make_app(small_config(), runs_root=tmp_path, detach=True, attach=launched.folder)
     try:
         async with app.run_test(size=SIZE) as pilot:
-            await wait_for(pilot, lambda: isinstance(app.link, AttachedRun) and app.link.epoch >= 1
-                           and app.raw is not None and app.raw.name == "circle", timeout=SLOW)  # the run's set
+            await wait_for(pilot, lambda: isinstance(app.shown.link, AttachedRun) and app.shown.link.epoch >= 1
+                           and app.shown.raw is not None and app.shown.raw.name == "circle", timeout=SLOW)  # the run's set
             app.query_one(DatasetPanel).choose("spiral")  # then another one on the Data tab
-            await wait_for(pilot, lambda: app.raw.name == "spiral", timeout=SLOW)
+            await wait_for(pilot, lambda: app.shown.raw.name == "spiral", timeout=SLOW)
             await pilot.press("f9", "6")
             plane = app.query_one("#predict-plane")
             await wait_for(pilot, lambda: plane.predictor is not None and plane.plane is not None, timeout=SLOW)
-            assert app.raw.name == "spiral" and plane.predictor.dataset == "circle"
+            assert app.shown.raw.name == "spiral" and plane.predictor.dataset == "circle"
             assert plane.raw is None and len(plane.points) == 0  # no spiral points under the circle model
-            app.link.stop()
+            app.shown.link.stop()
     finally:
         kill_live_runs(tmp_path)
 
@@ -238,8 +238,8 @@ async def test_a_run_attached_to_brings_its_settings_to_the_data_and_model_tabs(
     try:
         app = make_app(small_config(), runs_root=tmp_path, detach=True, attach=launched.folder)
         async with app.run_test(size=SIZE) as pilot:
-            await wait_for(pilot, lambda: isinstance(app.link, AttachedRun) and app.training, timeout=SLOW)
-            await wait_for(pilot, lambda: app.raw is not None and app.raw.name == "xor", timeout=SLOW)
+            await wait_for(pilot, lambda: isinstance(app.shown.link, AttachedRun) and app.shown.training, timeout=SLOW)
+            await wait_for(pilot, lambda: app.shown.raw is not None and app.shown.raw.name == "xor", timeout=SLOW)
             assert app.query_one("#model-neurons", Input).value == "8"
             assert app.query_one("#train-lr", Input).value == "0.05"
             assert app.query_one("#train-epochs", Input).value == str(LONG)

@@ -13,7 +13,7 @@ from textual.app import App
 from tui_dl.engine.insights.views import Boundary, Landscape, NeuronMaps, Pieces
 from tui_dl.ui.app import make_app
 from tui_dl.ui.keys import help_rows
-from tui_dl.ui.widgets.insights import InsightsPanel
+from tui_dl.ui.widgets.insights.panel import InsightsPanel
 from tui_dl.ui.widgets.insights.landscape import LandscapeView, axes, describe
 from tui_dl.ui.widgets.insights.neurons import NeuronMapsView, layout
 from tui_dl.ui.widgets.insights.pieces import PiecesView
@@ -67,7 +67,7 @@ async def test_landscape_of_a_network_is_a_pca_slice_and_says_so(tmp_path: Path)
         await start_training(pilot, epochs=1)
         await pilot.press("f9", "7")
         view = app.query_one(InsightsPanel).landscape_view
-        await wait_for(pilot, lambda: app.run_state == "completed" and view.landscape is not None
+        await wait_for(pilot, lambda: app.shown.run_state == "completed" and view.landscape is not None
                        and view.landscape.recorded == 30)
         lines = screen_text(view)
         title = " ".join(lines[:2]).split()
@@ -80,14 +80,14 @@ async def test_a_view_asked_for_as_the_run_ends_is_drawn_from_the_finished_model
     app = make_app(config("circle", 1), runs_root=tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await start_training(pilot, epochs=1)
-        app.controller.want_insights = lambda kinds, size: None  # the request reaches the run after its end
+        app.shown.link.want_insights = lambda kinds, size: None  # the request reaches the run after its end
         await pilot.press("f9", "7")
         await pilot.pause(0.5)
         view = app.query_one(InsightsPanel).landscape_view
-        assert view.landscape is None and app.training
+        assert view.landscape is None and app.shown.training
         await pilot.press("f7")
-        await wait_for(pilot, lambda: app.run_state == "stopped" and view.landscape is not None)
-        assert view.landscape.recorded == app.link.epoch
+        await wait_for(pilot, lambda: app.shown.run_state == "stopped" and view.landscape is not None)
+        assert view.landscape.recorded == app.shown.link.epoch
 
 
 def landscape_of(kind: str) -> Landscape:
@@ -123,7 +123,7 @@ async def test_sigmoid_pieces_add_up_to_the_red_curve(tmp_path: Path, monkeypatc
         await pilot.press("f9", "8")
         await wait_for(pilot, lambda: chart.pieces is not None)
         await pilot.press("f7")
-        await wait_for(pilot, lambda: app.run_state == "stopped")
+        await wait_for(pilot, lambda: app.shown.run_state == "stopped")
         await pilot.pause(0.3)
         p = chart.pieces
         assert chart.note.endswith("over its hidden layer's 30 neurons: the 8 that swing most drawn, "

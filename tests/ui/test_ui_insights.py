@@ -15,7 +15,7 @@ from tui_dl.engine.insights.views import Boundary, Confusion, Surface
 from tui_dl.ui.app import make_app
 from tui_dl.ui.themes import load_themes
 from tui_dl.ui.widgets.charts import Curves
-from tui_dl.ui.widgets.insights import InsightsPanel
+from tui_dl.ui.widgets.insights.panel import InsightsPanel
 from tui_dl.ui.widgets.insights.confusion import ConfusionView
 from tui_dl.ui.widgets.insights.norms import gradient_note
 from tui_dl.ui.widgets.insights.plane import CLASS_RGB, PlaneView, class_shade

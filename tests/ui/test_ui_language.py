@@ -15,7 +15,7 @@ from tui_dl.ui.app import make_app
 from tui_dl.ui.cells import center, crop, left, right
 from tui_dl.ui.language import start_language
 from tui_dl.ui.last_settings import load_language, save_language
-from tui_dl.ui.system_feed import DETECTING
+from tui_dl.ui.screen_state import DETECTING
 from tui_dl.ui.widgets.training_view import TrainingView
 from tui_dl.ui.widgets.wide_plot import cell_text
 
@@ -38,7 +38,7 @@ async def choose_in_palette(pilot, query: str) -> None:
 async def test_the_palette_switches_the_language_keeping_the_form_values(tmp_path: Path, config_home: Path):
     app = make_app(small_config(), runs_root=tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.raw is not None)
+        await wait_for(pilot, lambda: app.shown.raw is not None)
         await pilot.press("f3")
         await set_field(pilot, "train-lr", "0.05")
         await set_field(pilot, "train-epochs", "abc")  # an invalid value stays, with its reason
@@ -63,7 +63,7 @@ async def test_a_run_on_screen_is_kept_when_the_language_changes(tmp_path: Path)
     app = make_app(small_config(epochs=2), runs_root=tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await start_training(pilot, epochs=2)
-        await wait_for(pilot, lambda: app.run_state == "completed")
+        await wait_for(pilot, lambda: app.shown.run_state == "completed")
         epochs = len(app.query_one(TrainingView).curves.epochs)
         await choose_in_palette(pilot, "中文")
         view = app.query_one(TrainingView)
@@ -106,7 +106,7 @@ def test_texts_are_fitted_by_terminal_cells():
 
 def _chinese(run_before=None):
     async def before(pilot) -> None:
-        await wait_for(pilot, lambda: pilot.app.raw is not None and pilot.app.system.device_name != DETECTING)
+        await wait_for(pilot, lambda: pilot.app.shown.raw is not None and pilot.app.shown.device_name != DETECTING)
         if run_before is not None:
             await run_before(pilot)
         await pilot.app.workers.wait_for_complete()
@@ -123,7 +123,7 @@ async def _trained(pilot) -> None:
     app.system.close()
     app.system.monitor = None  # the machine's load and speed are not part of the picture
     view.samples_per_s, view.clock.final = 0.0, 1.0
-    view.show_progress(app.controller.state_label)
+    view.show_progress(app.shown.state_label)
     view.show_system("")
 
 
@@ -157,7 +157,7 @@ async def test_textual_s_own_palette_texts_are_in_chinese(tmp_path: Path):
     i18n.set_language("zh")
     app = make_app(small_config(), runs_root=tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.raw is not None)
+        await wait_for(pilot, lambda: app.shown.raw is not None)
         await pilot.press("ctrl+p")
         await pilot.pause(0.3)
         assert app.screen.query_one(CommandInput).placeholder == "搜索命令…"
@@ -191,7 +191,7 @@ async def test_textual_s_own_notices_are_in_chinese(tmp_path: Path):
     i18n.set_language("zh")
     app = make_app(small_config(), runs_root=tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.raw is not None)
+        await wait_for(pilot, lambda: app.shown.raw is not None)
         await pilot.press("ctrl+c")  # outside a text field: Textual says which key quits
         await wait_for(pilot, lambda: any("退出程序" in n.message for n in app._notifications))
         app.deliver_screenshot(path=str(tmp_path))
@@ -204,9 +204,9 @@ async def test_values_and_an_ended_run_s_test_line_switch_language(tmp_path: Pat
     config.data.test_split = 0.25
     app = make_app(config, runs_root=tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.raw is not None)
+        await wait_for(pilot, lambda: app.shown.raw is not None)
         await pilot.press("f5")
-        await wait_for(pilot, lambda: app.run_state == "completed")
+        await wait_for(pilot, lambda: app.shown.run_state == "completed")
         await pilot.pause(0.1)
         assert "test: loss" in str(app.query_one("#metrics-line", Static).render())
         await choose_in_palette(pilot, "中文")
@@ -227,7 +227,7 @@ async def test_an_open_help_screen_switches_language_with_the_app(tmp_path: Path
 
     app = make_app(small_config(), runs_root=tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.raw is not None)
+        await wait_for(pilot, lambda: app.shown.raw is not None)
         await pilot.press("f1")
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
         await choose_in_palette(pilot, "中文")  # the palette opened over the help

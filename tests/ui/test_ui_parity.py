@@ -31,7 +31,7 @@ def features_of(app) -> list[str]:
 async def test_the_feature_checklist_works_from_the_keyboard_and_counts_in_the_architecture(tmp_path: Path):
     app = make_app(small_config(), runs_root=tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.raw is not None)
+        await wait_for(pilot, lambda: app.shown.raw is not None)
         await pilot.press("f3")
         checklist = app.query_one(FeatureList)
         while app.focused is not checklist:
@@ -47,8 +47,8 @@ async def test_the_feature_checklist_works_from_the_keyboard_and_counts_in_the_a
         assert features_of(app) == ["sin(x1)"]
         assert any("at least one input feature" in n.message for n in app._notifications)
         await pilot.press("f5")
-        await wait_for(pilot, lambda: app.link is not None and app.link.session.trainer.model is not None)
-        trainer = app.link.session.trainer
+        await wait_for(pilot, lambda: app.shown.link is not None and app.shown.link.session.trainer.model is not None)
+        trainer = app.shown.link.session.trainer
         assert trainer.config.model.features == ["sin(x1)"] and trainer.model[0].in_features == 1
         await pilot.press("f7")
         await app.workers.wait_for_complete()
@@ -59,17 +59,17 @@ async def test_the_checklist_is_disabled_for_data_sets_without_two_inputs(tmp_pa
     config.model.features = ["x1", "x1*x2"]
     app = make_app(config, runs_root=tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.raw is not None and app.raw.name == "spiral")
+        await wait_for(pilot, lambda: app.shown.raw is not None and app.shown.raw.name == "spiral")
         assert features_of(app) == ["x1", "x1*x2"]
         option_list = app.query_one("#dataset-list", OptionList)
         option_list.focus()
         option_list.highlighted = list(option_list._options).index(option_list.get_option("iris"))
-        await wait_for(pilot, lambda: app.raw is not None and app.raw.name == "iris")
+        await wait_for(pilot, lambda: app.shown.raw is not None and app.shown.raw.name == "iris")
         checklist = app.query_one(FeatureList)
         assert checklist.disabled and features_of(app) == []
         assert "4 -> 16 -> 16 -> 3" in text_of(app, "#architecture")
         option_list.highlighted = list(option_list._options).index(option_list.get_option("circle"))
-        await wait_for(pilot, lambda: app.raw is not None and app.raw.name == "circle")
+        await wait_for(pilot, lambda: app.shown.raw is not None and app.shown.raw.name == "circle")
         assert not checklist.disabled and features_of(app) == ["x1", "x1*x2"]  # kept for a 2-D set
 
 
@@ -82,7 +82,7 @@ async def test_n_trains_one_batch_while_paused_and_the_charts_show_it(tmp_path: 
         await pilot.press("n")  # not paused: says what to do
         assert any("pause it first (F6)" in n.message for n in app._notifications)
         await pilot.press("f4", "f6")
-        await wait_for(pilot, lambda: app.run_state == "paused")
+        await wait_for(pilot, lambda: app.shown.run_state == "paused")
         await pilot.pause(0.6)  # what was trained before the pause is drawn
         assert bar.paused and "n" in [k.key for k in app.query("FooterKey")]
         view = app.query_one("TrainingView")
@@ -90,14 +90,14 @@ async def test_n_trains_one_batch_while_paused_and_the_charts_show_it(tmp_path: 
         assert len(view.curves.steps) == held
         await pilot.press("n")
         await wait_for(pilot, lambda: len(view.curves.steps) == held + 1)
-        assert len(trainer.step_losses) == held + 1 and app.run_state == "paused"
+        assert len(trainer.step_losses) == held + 1 and app.shown.run_state == "paused"
         spe = trainer.steps_per_epoch
         done = held + 1 - (held // spe) * spe
         assert f"step {done}/{spe}" in str(view.progress_text.render())
         await pilot.press("n", "n")
         await wait_for(pilot, lambda: len(view.curves.steps) == held + 3)
         await pilot.press("f6")
-        await wait_for(pilot, lambda: app.run_state == "running")
+        await wait_for(pilot, lambda: app.shown.run_state == "running")
         await pilot.pause(0.1)
         assert not bar.paused and "n" not in [k.key for k in app.query("FooterKey")]
         await pilot.press("f7")
@@ -110,11 +110,11 @@ async def test_the_learning_rate_is_charted_on_the_right_of_the_metric_chart(tmp
     app = make_app(config, runs_root=tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await start_training(pilot, epochs=6)
-        await wait_for(pilot, lambda: app.run_state == "completed")
+        await wait_for(pilot, lambda: app.shown.run_state == "completed")
         spy = PlotSpy(app.query_one(MetricChart), monkeypatch)
         app.query_one("TrainingView").redraw()
         xs, ys = spy.labelled("lr (right)")
-        spe = app.link.session.trainer.steps_per_epoch
+        spe = app.shown.link.session.trainer.steps_per_epoch
         expected = [learning_rate(0.01, e, spe - 1, spe, config.train, Plateau()) for e in range(6)]
         assert xs == [1, 2, 3, 4, 5, 6] and ys == pytest.approx(expected)
         assert spy.sides["lr (right)"] == "right" and spy.sides["train"] is None
@@ -128,7 +128,7 @@ async def test_the_loss_chart_says_the_penalty_is_not_in_it(tmp_path: Path, size
     app = make_app(config, runs_root=tmp_path)
     async with app.run_test(size=size) as pilot:
         await start_training(pilot, epochs=2)
-        await wait_for(pilot, lambda: app.run_state == "completed")
+        await wait_for(pilot, lambda: app.shown.run_state == "completed")
         await pilot.press("f4")
         await pilot.pause(0.2)
         chart = app.query_one(LossChart)
@@ -147,7 +147,7 @@ async def test_a_long_loss_title_drops_its_last_parts_instead_of_vanishing(tmp_p
     assert curves.overfit_since() is not None
     app = make_app(small_config(), runs_root=tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for(pilot, lambda: app.raw is not None)
+        await wait_for(pilot, lambda: app.shown.raw is not None)
         await pilot.press("f4")
         app.query_one("TrainingView").show_curves(curves, "loaded")
         await pilot.pause(0.2)

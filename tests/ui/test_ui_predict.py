@@ -14,8 +14,8 @@ from tui_dl.engine.config import RunConfig
 from tui_dl.engine.use.predictor import Predictor, row_cells
 from tui_dl.engine.data.prepare import split_indices
 from tui_dl.ui.app import make_app
-from tui_dl.ui.system_feed import DETECTING
-from tui_dl.ui.widgets.insights import InsightsPanel
+from tui_dl.ui.screen_state import DETECTING
+from tui_dl.ui.widgets.insights.panel import InsightsPanel
 
 
 def predict_view(app):
@@ -51,7 +51,7 @@ async def test_a_tables_fields_start_with_a_validation_row_and_predict_as_you_ty
     app = make_app(shop_config(shop_csv(tmp_path), "label", epochs=3), runs_root=tmp_path / "runs")
     async with app.run_test(size=(120, 40)) as pilot:
         trainer = await start_training(pilot, epochs=3)
-        await wait_for(pilot, lambda: app.run_state == "completed")
+        await wait_for(pilot, lambda: app.shown.run_state == "completed")
         form = await open_predict(pilot, "form")
         raw = trainer.data.raw
         _, val, _ = split_indices(raw.samples, trainer.config.data)
@@ -95,7 +95,7 @@ async def test_drawing_an_image_changes_the_class_probabilities(tmp_path: Path):
     app = make_app(config, runs_root=tmp_path / "runs")
     async with app.run_test(size=(80, 24)) as pilot:
         await start_training(pilot, epochs=2)
-        await wait_for(pilot, lambda: app.run_state == "completed")
+        await wait_for(pilot, lambda: app.shown.run_state == "completed")
         pad = await open_predict(pilot, "image")
         grid = pad.query_one("#draw-grid")
         assert app.focused is grid and grid.pixels.shape == (8, 8)
@@ -122,7 +122,7 @@ async def test_the_cursor_plane_says_what_the_model_predicts_under_it(tmp_path: 
     app = make_app(config, runs_root=tmp_path / "runs")
     async with app.run_test(size=(120, 40)) as pilot:
         await start_training(pilot, epochs=3)
-        await wait_for(pilot, lambda: app.run_state == "completed")
+        await wait_for(pilot, lambda: app.shown.run_state == "completed")
         plane = await open_predict(pilot, "plane")
         assert app.focused is plane and plane.plane is not None
         middle = list(plane.cursor)
@@ -148,7 +148,7 @@ async def test_the_cursor_plane_of_a_model_with_input_features_takes_x1_and_x2(t
     app = make_app(config, runs_root=tmp_path / "runs")
     async with app.run_test(size=(120, 40)) as pilot:
         trainer = await start_training(pilot, epochs=2)
-        await wait_for(pilot, lambda: app.run_state == "completed")
+        await wait_for(pilot, lambda: app.shown.run_state == "completed")
         plane = await open_predict(pilot, "plane")
         assert plane.plane is not None and plane.predictor.model_inputs == 4
         gx, gy = plane._axes()
@@ -172,9 +172,9 @@ async def test_a_loaded_checkpoint_can_be_tried_and_a_new_epoch_replaces_the_mod
     checkpoint = saved(trained(shop_config(path, "label", epochs=2)), tmp_path / "shop.pt")
     app = make_app(RunConfig(), runs_root=tmp_path / "runs")
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: app.raw is not None)
-        app.load_checkpoint_file(checkpoint)
-        await wait_for(pilot, lambda: app.raw is not None and app.raw.name == "shop.csv")
+        await wait_for(pilot, lambda: app.shown.raw is not None)
+        app.checkpoints.load_file(checkpoint)
+        await wait_for(pilot, lambda: app.shown.raw is not None and app.shown.raw.name == "shop.csv")
         form = await open_predict(pilot, "form")
         assert form.predictor.epoch == 2 and form.rows is not None and form.fields[0].value
 
@@ -184,15 +184,15 @@ async def test_export_dialog_writes_the_script_and_onnx_and_copies_the_command(t
     copied = []
     monkeypatch.setattr(app, "copy_to_clipboard", copied.append)
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for(pilot, lambda: app.raw is not None)
+        await wait_for(pilot, lambda: app.shown.raw is not None)
         await pilot.press("ctrl+e")
         await pilot.pause()
         assert app.screen is app.screen_stack[0]  # nothing trained yet: a notification, no dialog
         await start_training(pilot, epochs=2)
-        await wait_for(pilot, lambda: app.run_state == "completed")
+        await wait_for(pilot, lambda: app.shown.run_state == "completed")
         await pilot.press("ctrl+e")
         dialog = app.screen
-        folder = app.link.folder
+        folder = app.shown.link.folder
         path = dialog.query_one("#export-path", Input)
         assert type(dialog).__name__ == "ExportDialog" and path.value == str(folder / "model.onnx")
         await pilot.press("down")
@@ -220,8 +220,8 @@ async def test_ctrl_e_on_the_runs_tab_exports_the_run_under_the_cursor(tmp_path:
     monkeypatch.setattr(app, "copy_to_clipboard", copied.append)
     async with app.run_test(size=(120, 40)) as pilot:
         await start_training(pilot, epochs=1)
-        await wait_for(pilot, lambda: app.run_state == "completed")
-        folder = app.link.folder
+        await wait_for(pilot, lambda: app.shown.run_state == "completed")
+        folder = app.shown.link.folder
         await pilot.press("f10")
         await pilot.pause(0.3)
         await pilot.press("ctrl+e")
@@ -245,9 +245,9 @@ def _predict_view_of(checkpoint: Path, mode: str):
     checkpoint's data set (the validation rows), the mode is ready, the "checkpoint loaded" toast is up."""
     async def run_before(pilot) -> None:
         app = pilot.app
-        await wait_for(pilot, lambda: app.raw is not None and app.system.device_name != DETECTING)
-        app.load_checkpoint_file(checkpoint)
-        await wait_for(pilot, lambda: app.raw.name == app.loaded["dataset"])
+        await wait_for(pilot, lambda: app.shown.raw is not None and app.shown.device_name != DETECTING)
+        app.checkpoints.load_file(checkpoint)
+        await wait_for(pilot, lambda: app.shown.raw.name == app.shown.loaded["dataset"])
         await open_predict(pilot, mode)
         await wait_for(pilot, lambda: len(app.screen.query("Toast")) == 1)
         await app.workers.wait_for_complete()

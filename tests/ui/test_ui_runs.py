@@ -114,7 +114,7 @@ async def test_fork_loads_a_runs_settings_and_continue_loads_its_checkpoint(tmp_
     record(tmp_path, "sigmoid-run", "sigmoid", epochs=3)
     app = make_app(small_config(), runs_root=tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.raw is not None)
+        await wait_for(pilot, lambda: app.shown.raw is not None)
         await open_runs(pilot)
         await pilot.press("f")
         await wait_for(pilot, lambda: app.query_one("#model-activation", Select).value == "sigmoid")
@@ -122,16 +122,16 @@ async def test_fork_loads_a_runs_settings_and_continue_loads_its_checkpoint(tmp_
         assert app.query_one("#tabs").active == "model"
         await open_runs(pilot)
         await pilot.press("c")
-        await wait_for(pilot, lambda: app.run_state == "loaded")
-        assert app.loaded["epoch"] == 3 and app.loaded_path == tmp_path / "sigmoid-run" / "last.pt"
+        await wait_for(pilot, lambda: app.shown.run_state == "loaded")
+        assert app.shown.loaded["epoch"] == 3 and app.shown.loaded_path == tmp_path / "sigmoid-run" / "last.pt"
 
 
 async def test_a_ui_run_is_recorded_and_listed_and_the_runs_folder_can_change(tmp_path: Path):
     app = make_app(small_config(epochs=3), runs_root=tmp_path / "first")
     async with app.run_test(size=SIZE) as pilot:
         await start_training(pilot, epochs=3)
-        await wait_for(pilot, lambda: app.run_state == "completed")
-        folder = app.link.session.recorder.folder
+        await wait_for(pilot, lambda: app.shown.run_state == "completed")
+        folder = app.shown.link.session.recorder.folder
         assert folder.parent == tmp_path / "first"
         assert len(read_metrics(folder)) == 3
         summary = json.loads((folder / "summary.json").read_text())
@@ -143,10 +143,10 @@ async def test_a_ui_run_is_recorded_and_listed_and_the_runs_folder_can_change(tm
         runs_dir.focus()
         runs_dir.value = str(tmp_path / "second")
         await pilot.press("enter")
-        assert app.runs_root == tmp_path / "second" and table_names(panel) == []
+        assert app.shown.runs_root == tmp_path / "second" and table_names(panel) == []
         await pilot.press("f5")
-        await wait_for(pilot, lambda: app.run_state == "completed" and app.link.session.recorder.folder is not None)
-        assert app.link.session.recorder.folder.parent == tmp_path / "second"
+        await wait_for(pilot, lambda: app.shown.run_state == "completed" and app.shown.link.session.recorder.folder is not None)
+        assert app.shown.link.session.recorder.folder.parent == tmp_path / "second"
 
 
 async def test_quitting_a_run_whose_folder_could_not_be_made_says_so(tmp_path: Path):
@@ -155,8 +155,8 @@ async def test_quitting_a_run_whose_folder_could_not_be_made_says_so(tmp_path: P
     app = make_app(small_config(epochs=100_000), runs_root=blocker / "runs")
     async with app.run_test(size=SIZE) as pilot:
         trainer = await start_training(pilot, epochs=1)
-        await wait_for(pilot, lambda: app.run_state == "running")
-        assert app.link.session.recorder.folder is None and app.link.session.recorder.errors
+        await wait_for(pilot, lambda: app.shown.run_state == "running")
+        assert app.shown.link.session.recorder.folder is None and app.shown.link.session.recorder.errors
         await pilot.press("ctrl+q")
     assert trainer.state == "interrupted" and app.return_code in (0, None)
     assert app.exit_report.startswith("stopped by quitting the UI: could not save the run: run folder")
@@ -168,21 +168,21 @@ async def test_starting_with_the_insights_tab_open_sets_up_one_trainer(tmp_path:
     app = make_app(small_config(epochs=3), runs_root=tmp_path)
     inspected = []
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.raw is not None)
-        app.load_checkpoint_file(checkpoint)  # F5 continues it
-        await wait_for(pilot, lambda: app.raw is not None and app.raw.name == "circle")
+        await wait_for(pilot, lambda: app.shown.raw is not None)
+        app.checkpoints.load_file(checkpoint)  # F5 continues it
+        await wait_for(pilot, lambda: app.shown.raw is not None and app.shown.raw.name == "circle")
         await set_field(pilot, "train-epochs", "4")
         monkeypatch.setattr(Inspector, "request", lambda self, kinds, size: inspected.append(self))
         await pilot.press("f9")
         await wait_for(pilot, lambda: inspected)  # idle: the loaded checkpoint is inspected
-        assert all(i is app.insight_feed.inspector and i.trainer.config.to_dict() == app.loaded["config"] for i in inspected)
+        assert all(i is app.insight_feed.inspector and i.trainer.config.to_dict() == app.shown.loaded["config"] for i in inspected)
         inspected.clear()
         await pilot.press("f5")
-        await wait_for(pilot, lambda: app.run_state == "completed")
+        await wait_for(pilot, lambda: app.shown.run_state == "completed")
         assert inspected == [] and app.insight_feed.inspector is None
         await pilot.press("f9")  # idle now: the finished run's model is inspected
         await wait_for(pilot, lambda: inspected)
-        assert all(i.trainer is app.link.session.trainer for i in inspected)
+        assert all(i.trainer is app.shown.link.session.trainer for i in inspected)
 
 
 async def test_forking_a_run_from_a_gpu_machine_falls_back_to_auto(tmp_path: Path):

@@ -11,7 +11,7 @@ from textual.app import App
 
 from tui_dl.ui.app import make_app
 from tui_dl.ui.widgets.charts import Curves
-from tui_dl.ui.widgets.insights import InsightsPanel
+from tui_dl.ui.widgets.insights.panel import InsightsPanel
 from tui_dl.ui.widgets.runs_panel import RunsPanel
 from tui_dl.ui.widgets.settings_panel import SettingsPanel
 from tui_dl.ui.widgets.training_view import TrainingView
@@ -54,11 +54,11 @@ async def test_the_pilot_of_tests_comes_once_every_tab_is_filled(tmp_path: Path)
 async def test_f5_while_a_run_is_being_attached_to_says_to_wait(tmp_path: Path):
     app = make_app(small_config(), runs_root=tmp_path, detach=True)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.raw is not None)
-        app.controller.state = "connecting"  # `tui-dl attach` or the Runs tab's a, before the run is on screen
+        await wait_for(pilot, lambda: app.shown.raw is not None)
+        app.shown.run_state = "connecting"  # `tui-dl attach` or the Runs tab's a, before the run is on screen
         await pilot.press("f5")
         await pilot.pause(0.2)
-        assert app.link is None and app.controller.state == "connecting"
+        assert app.shown.link is None and app.shown.run_state == "connecting"
         assert any("press F5 again once the run is on screen" in m for m in messages(app))
 
 

@@ -13,7 +13,7 @@ from tui_dl.engine.config import RunConfig
 from tui_dl.engine.insights.views import Boundary
 from tui_dl.ui.app import make_app
 from tui_dl.ui.widgets.charts import LossChart
-from tui_dl.ui.widgets.insights import InsightsPanel
+from tui_dl.ui.widgets.insights.panel import InsightsPanel
 from tui_dl.ui.widgets.insights.confusion import confusion_text
 from tui_dl.ui.widgets.insights.plane import PlaneView
 from tui_dl.ui.widgets.training_view import TrainingView
@@ -61,7 +61,7 @@ async def test_chart_keys_smooth_log_scale_switch_axis_and_zoom(tmp_path: Path, 
     app = make_app(config("spiral", epochs=30), runs_root=tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await start_training(pilot, epochs=30)
-        await wait_for(pilot, lambda: app.run_state == "completed")
+        await wait_for(pilot, lambda: app.shown.run_state == "completed")
         view = app.query_one(TrainingView)
         spy = PlotSpy(app.query_one(LossChart), monkeypatch)
         await pilot.press("f4")
@@ -105,7 +105,7 @@ async def test_chart_keys_smooth_log_scale_switch_axis_and_zoom(tmp_path: Path, 
 
 
 async def test_insight_views_are_computed_only_while_visible(tmp_path: Path):
-    app = make_app(config("circle", epochs=2000), runs_root=tmp_path)
+    app = make_app(config("circle", epochs=1_000_000), runs_root=tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         trainer = await start_training(pilot, epochs=1)
         assert trainer.probes == frozenset()
@@ -123,7 +123,7 @@ async def test_insight_views_are_computed_only_while_visible(tmp_path: Path):
 
 
 async def test_decision_boundary_is_drawn_during_training(tmp_path: Path):
-    app = make_app(config("circle", epochs=2000), runs_root=tmp_path)
+    app = make_app(config("circle", epochs=1_000_000), runs_root=tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await start_training(pilot, epochs=1)
         await pilot.press("f9")
@@ -143,16 +143,16 @@ async def test_boundary_of_a_finished_run_and_of_a_loaded_checkpoint(tmp_path: P
     app = make_app(config("xor", epochs=3), runs_root=tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await start_training(pilot, epochs=3)
-        await wait_for(pilot, lambda: app.run_state == "completed")
+        await wait_for(pilot, lambda: app.shown.run_state == "completed")
         view = app.query_one(InsightsPanel).boundary_view
         await pilot.press("f9")
         await wait_for(pilot, lambda: view.plane is not None)
         assert view.note.startswith("epoch 3")
-        checkpoint = app.link.session.recorder.folder / "last.pt"
+        checkpoint = app.shown.link.session.recorder.folder / "last.pt"
     app = make_app(config("xor", epochs=3), runs_root=tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.raw is not None)
-        app.load_checkpoint_file(checkpoint)
+        await wait_for(pilot, lambda: app.shown.raw is not None)
+        app.checkpoints.load_file(checkpoint)
         view = app.query_one(InsightsPanel).boundary_view
         await pilot.press("f9")
         await wait_for(pilot, lambda: view.plane is not None)
@@ -160,7 +160,7 @@ async def test_boundary_of_a_finished_run_and_of_a_loaded_checkpoint(tmp_path: P
 
 
 async def test_regression_fit_shows_real_and_predicted_in_time_order(tmp_path: Path, monkeypatch):
-    app = make_app(config("daily-views", epochs=2000), runs_root=tmp_path)
+    app = make_app(config("daily-views", epochs=1_000_000), runs_root=tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         chart = app.query_one(InsightsPanel).fit_chart
         spy = PlotSpy(chart, monkeypatch)
@@ -180,13 +180,13 @@ async def test_confusion_matrix_and_per_class_accuracy(tmp_path: Path):
     app = make_app(config("iris", epochs=3), runs_root=tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await start_training(pilot, epochs=3)
-        await wait_for(pilot, lambda: app.run_state == "completed")
+        await wait_for(pilot, lambda: app.shown.run_state == "completed")
         await pilot.press("f9", "3")
         panel = app.query_one(InsightsPanel)
         await wait_for(pilot, lambda: panel.confusion is not None)
         matrix = panel.confusion.matrix
-        assert matrix.shape == (3, 3) and matrix.sum() == len(app.link.session.trainer.data.x_val)
-        assert panel.confusion.accuracy == app.link.session.trainer.history[-1].val_acc
+        assert matrix.shape == (3, 3) and matrix.sum() == len(app.shown.link.session.trainer.data.x_val)
+        assert panel.confusion.accuracy == app.shown.link.session.trainer.history[-1].val_acc
         text = confusion_text(panel.confusion, 200, 40).plain
         assert "confusion matrix on the validation split" in text
         assert "rec" in text and "setosa" in text and "virginica" in text
@@ -198,7 +198,7 @@ async def test_layer_norms_view_compares_the_gradient_of_the_first_layer(tmp_pat
     app = make_app(cfg, runs_root=tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await start_training(pilot, epochs=3)
-        await wait_for(pilot, lambda: app.run_state == "completed")
+        await wait_for(pilot, lambda: app.shown.run_state == "completed")
         await pilot.press("f9", "4")
         panel = app.query_one(InsightsPanel)
         spy = PlotSpy(panel.grad_chart, monkeypatch)

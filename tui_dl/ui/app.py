@@ -1,10 +1,12 @@
 """The tui-dl Textual app: settings tabs, runs in their own processes, live charts, checkpoints, themes.
 
-The app keeps keys, tabs, dialogs, themes and signals. Its parts: the training controller (`ui.training`) runs
-and watches runs, driven by the run keys (`ui.run_keys`); `ui.runs_flow` carries out the Runs tab's requests; the
-settings form (`ui.settings_form`) reads and fills the fields; the checkpoint flow (`ui.checkpoint_flow`) saves and
-loads; the insight feed (`ui.insight_feed`) feeds the Insights tab; the system feed (`ui.system_feed`) finds the
-devices and samples the machine's load.
+The app keeps keys, tabs, dialogs, themes and signals, and wires its parts. What the screen shows is one
+ScreenState (`ui.screen_state`); each part gets it and the app as a narrow Shell (`ui.shell`), never the app
+itself: the training controller (`ui.training`) runs and watches runs, driven by the run keys (`ui.run_keys`);
+`ui.runs_flow` carries out the Runs tab's requests; the settings form (`ui.settings_form`) reads and fills the
+fields; the checkpoint flow (`ui.checkpoint_flow`) saves and loads; the insight feed (`ui.insight_feed`) feeds
+the Insights tab; the system feed (`ui.system_feed`) finds the devices and samples the machine's load. No
+module below this one imports it.
 """
 
 from __future__ import annotations
@@ -22,16 +24,16 @@ from textual.notifications import Notify
 from textual.widgets import Input, Select, SelectionList, Static, TabbedContent, TabPane
 
 from tui_dl.engine.config import RunConfig
-from tui_dl.engine.data.rawdata import RawData
-from tui_dl.engine.events import RunStarted
-from tui_dl.i18n import N_, _
+from tui_dl.i18n import LANGUAGES, N_, _
 from tui_dl.paths import runs_dir
 from tui_dl.ui.checkpoint_flow import CheckpointFlow
 from tui_dl.ui.commands import ActionCommands, LanguageCommands
 from tui_dl.ui.insight_feed import InsightFeed
 from tui_dl.ui.keys import bindings
+from tui_dl.ui.language import switch_language
 from tui_dl.ui.run_keys import RunKeys
 from tui_dl.ui.runs_flow import RunsFlow
+from tui_dl.ui.screen_state import ScreenState
 from tui_dl.ui.settings_form import SettingsForm
 from tui_dl.ui.startup import Startup
 from tui_dl.ui.status_line import status_text
@@ -40,7 +42,7 @@ from tui_dl.ui.textual_texts import TextualTexts
 from tui_dl.ui.themes import load_themes
 from tui_dl.ui.training import TrainingController
 from tui_dl.ui.widgets.dataset_panel import DatasetPanel
-from tui_dl.ui.widgets.insights import InsightsPanel
+from tui_dl.ui.widgets.insights.panel import InsightsPanel
 from tui_dl.ui.widgets.key_bar import KeyBar
 from tui_dl.ui.widgets.runs_panel import RunsPanel
 from tui_dl.ui.widgets.settings_panel import SettingsPanel
@@ -70,22 +72,20 @@ class TuiDLApp(TextualTexts, App[None]):
         `attach`: a live run's folder to show at once."""
         super().__init__()
         self.initial = config or RunConfig()
-        self.runs_root = runs_root or runs_dir()
-        self.controller = TrainingController(self, self.runs_root, detach)
+        self.shown = ScreenState(runs_root or runs_dir())
         self.attach_at_start = attach
-        self.raw: RawData | None = None
-        self.loaded: dict | None = None
-        self.loaded_path: Path | None = None
         self.exit_report: str | None = None
         self.ui_loop: asyncio.AbstractEventLoop | None = None
         self.startup_notices = list(notices)  # said once the screen is up
-        self.form = SettingsForm(self)
-        self.checkpoints = CheckpointFlow(self)
-        self.insight_feed = InsightFeed(self)
-        self.system = SystemFeed(self)
-        self.runs_flow = RunsFlow(self)
-        self.run_keys = RunKeys(self)
-        self.startup = Startup(self)
+        shown = self.shown
+        self.form = SettingsForm(self, shown)
+        self.insight_feed = InsightFeed(self, shown)
+        self.controller = TrainingController(self, shown, self.form, self.insight_feed, detach)
+        self.checkpoints = CheckpointFlow(self, shown, self.form, self.insight_feed)
+        self.system = SystemFeed(self, shown)
+        self.runs_flow = RunsFlow(self, shown, self.form, self.controller, self.checkpoints)
+        self.run_keys = RunKeys(self, shown, self.form, self.controller, self.checkpoints, self.insight_feed)
+        self.startup = Startup(self, shown, self.initial, self._started)
         # Themes are registered and chosen before the first frame: switching later restyles every widget.
         themes, self.theme_problems = load_themes()
         for theme in themes:
@@ -113,6 +113,16 @@ class TuiDLApp(TextualTexts, App[None]):
         self.set_interval(UI_REFRESH_S, self._drain)
         self.ui_loop = asyncio.get_running_loop()
         self.startup.first_frame()
+
+    def _started(self) -> None:
+        """Every tab is filled: check the settings, find the devices, show the run to attach to (or say which
+        runs train in the background)."""
+        self.data_changed()  # the data set may have loaded meanwhile; this checks the settings either way
+        self.system.start()  # devices are found now: importing torch takes seconds
+        if self.attach_at_start is not None:
+            self.controller.attach(self.attach_at_start)
+        else:
+            self.runs_flow.tell_live_runs()
 
     async def run_action(self, action, default_namespace=None, namespaces=None) -> bool:
         """As App.run_action; the app's own actions wait until the start is done (ui.startup)."""
@@ -166,7 +176,7 @@ class TuiDLApp(TextualTexts, App[None]):
 
     @on(DatasetPanel.Loaded)
     def _data_loaded(self, event: DatasetPanel.Loaded) -> None:
-        self.raw = event.raw
+        self.shown.raw = event.raw
         if self.startup.done.is_set():  # else the start shows it
             try:
                 self.data_changed()
@@ -175,27 +185,14 @@ class TuiDLApp(TextualTexts, App[None]):
 
     def data_changed(self) -> None:
         """Say which views and input features apply to the data set, and check the settings against it."""
-        if self.raw is not None:
-            self.query_one(InsightsPanel).set_data(self.raw.task, self.raw.features)
-            self.query_one(SettingsPanel).set_data_inputs(self.raw.features)
+        raw = self.shown.raw
+        if raw is not None:
+            self.query_one(InsightsPanel).set_data(raw.task, raw.features)
+            self.query_one(SettingsPanel).set_data_inputs(raw.features)
         self.form.validate()
         self.refresh_status()
 
     # training ---------------------------------------------------------------------------------
-
-    @property
-    def training(self) -> bool:
-        return self.controller.training
-
-    @property
-    def link(self):
-        """The run on screen (ui.run_link), or None."""
-        return self.controller.link
-
-    @property
-    def run_state(self) -> str:
-        """What the status line says of the run: a RunStatus value, or idle, connecting, loaded."""
-        return str(self.controller.state)
 
     async def action_start(self) -> None:
         """Start training with the current settings (asking first whether to stop a run in progress)."""
@@ -224,24 +221,9 @@ class TuiDLApp(TextualTexts, App[None]):
         except NoMatches:  # the timer fired while the app tears its widgets down
             pass
 
-    def link_changed(self) -> None:
-        """The controller shows another run (started, or attached to)."""
-        self.insight_feed.forget()
-        self._update_probes()
-        self.action_show_tab("training")
-        self.refresh_status()
-
-    def run_started(self, event: RunStarted, link) -> None:
-        """A run on screen began training (or was attached to): its notices, the Runs tab, its settings if joined."""
-        self.reload_runs_if_shown()
-        self.loaded = None
-        if link.joined:  # the Data and Model tabs show what the run attached to trains with
-            self.form.apply(event.config)
-        for notice in event.notices:
-            self.notify(notice, title=_("data"))
-
     def refresh_status(self) -> None:
-        self.query_one("#status", Static).update(status_text(self), layout=False)  # one line: no relayout
+        status = status_text(self.shown, self.query_one(TrainingView).curves.epochs)
+        self.query_one("#status", Static).update(status, layout=False)  # one line: no relayout
 
     # checkpoints ------------------------------------------------------------------------------
 
@@ -253,10 +235,6 @@ class TuiDLApp(TextualTexts, App[None]):
         """Pick a checkpoint; restore its settings and curves; F5 then continues from it."""
         self.checkpoints.choose()
 
-    def load_checkpoint_file(self, path: Path) -> None:
-        """Load `path` into the app (settings, curves); report problems as notifications."""
-        self.checkpoints.load_file(path)
-
     # insight views and runs ---------------------------------------------------------------------
 
     @on(TabbedContent.TabActivated, "#tabs")
@@ -267,11 +245,6 @@ class TuiDLApp(TextualTexts, App[None]):
             for panel in self.query(RunsPanel):  # none yet when a tab is shown while the app starts
                 panel.reload()
         self.call_after_refresh(self._update_probes)  # after layout: the boundary grid fits the view
-
-    def reload_runs_if_shown(self) -> None:
-        """The Runs tab rereads its folder when shown; while it is shown, when a run starts or ends."""
-        if self.query_one("#tabs", TabbedContent).active == "runs":
-            self.query_one(RunsPanel).reload()
 
     @on(InsightsPanel.ViewChanged)
     def _view_changed(self) -> None:
@@ -287,7 +260,7 @@ class TuiDLApp(TextualTexts, App[None]):
 
     @on(RunsPanel.FolderChanged)
     def _runs_folder_changed(self, event: RunsPanel.FolderChanged) -> None:
-        self.runs_root = self.controller.runs_root = event.folder
+        self.shown.runs_root = event.folder
 
     @on(RunsPanel.Attach)
     def _attach(self, event: RunsPanel.Attach) -> None:
@@ -311,14 +284,39 @@ class TuiDLApp(TextualTexts, App[None]):
         elif self.focused is None or self.focused not in editors:
             editors[0].focus()
 
+    show_tab = action_show_tab  # the Shell's name for it
+
+    def active_tab(self) -> str:
+        return self.query_one("#tabs", TabbedContent).active
+
+    def switch_language(self, code: str) -> None:
+        """Show the app in language `code` from now on (and at the next start); say so in that language."""
+        problem = switch_language(code, self.screen_stack)
+        main = self.screen_stack[0]  # the command palette is over it
+        tabs = main.query_one("#tabs", TabbedContent)
+        for pane, title in TABS.items():
+            tabs.get_tab(pane).label = _(title)
+        main.query_one(TrainingView).show_progress(self.shown.state_label)
+        for bar in main.query(KeyBar):
+            bar.refresh(recompose=True)
+        self.form.validate()  # the architecture line and the fields' reasons
+        self.refresh_status()
+        self.insight_feed.update()  # the visible view's title and legend
+        self.notify(_("the UI speaks {language} now (kept for the next start)").format(language=LANGUAGES[code]))
+        if problem is not None:
+            self.notify(problem, severity="warning")
+
     def action_export(self) -> None:
         """Export the model (on the Runs tab, the run under the cursor's): ONNX, a PyTorch script, the predict command."""
-        from tui_dl.ui.model_source import export_source
+        from tui_dl.ui.model_source import export_source, run_export_source
         from tui_dl.ui.screens.export import ExportDialog
 
         if isinstance(self.screen, ExportDialog):
             return
-        source = export_source(self, self.query_one("#tabs", TabbedContent).active == "runs")
+        if self.active_tab() == "runs":
+            source = run_export_source(self.query_one(RunsPanel).cursor_summary())
+        else:
+            source = export_source(self.shown, self.query_one(DatasetPanel).dataset)
         if isinstance(source, str):
             self.notify(source, title=_("nothing to export"), severity="warning")
             return
@@ -343,7 +341,7 @@ class TuiDLApp(TextualTexts, App[None]):
 
     async def action_quit(self) -> None:
         """Quit. A run in its own process may go on training (asked); a run of this process is stopped and saved."""
-        link = self.link
+        link = self.shown.link
         if link is not None and link.detached and link.live:
             from tui_dl.ui.screens.dialogs import ChoiceDialog
 

@@ -36,9 +36,7 @@ class LanguageCommands(Provider):
     """Switch the UI to another language (saved for the next start)."""
 
     def _switch(self, code: str) -> None:
-        from tui_dl.ui.language import switch_language
-
-        switch_language(self.app, code)
+        self.app.switch_language(code)
 
     async def discover(self) -> Hits:
         for title, help_text, code in language_entries():

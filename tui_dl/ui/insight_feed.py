@@ -5,21 +5,21 @@ from __future__ import annotations
 
 from functools import partial
 
-from textual.widgets import TabbedContent
-
 from tui_dl.engine.errors import UserError
 from tui_dl.engine.events import RunStatus
 from tui_dl.i18n import _
 from tui_dl.ui.run_link import AttachedRun, LocalRun
-from tui_dl.ui.widgets.insights import InsightsPanel
+from tui_dl.ui.screen_state import ScreenState
+from tui_dl.ui.shell import Shell
+from tui_dl.ui.widgets.insights.panel import InsightsPanel
 from tui_dl.ui.widgets.training_view import TrainingView
 
 
 class InsightFeed:
     """Asks for what the visible insight view needs and delivers it to the InsightsPanel."""
 
-    def __init__(self, app) -> None:
-        self.app = app
+    def __init__(self, shell: Shell, shown: ScreenState) -> None:
+        self.shell, self.shown = shell, shown
         self.inspector = None  # the inspector of the model on screen, made when a view first needs it
         self.latest: tuple[int, frozenset[str]] = (0, frozenset())  # the run's last views: epoch, kinds
 
@@ -36,21 +36,20 @@ class InsightFeed:
         ended), the finished model draws it. A failed or diverged run's weights are not drawn."""
         if status not in (RunStatus.COMPLETED, RunStatus.EARLY_STOPPED, RunStatus.STOPPED) or epoch == 0:
             return
-        panel = self.app.query_one(InsightsPanel)
-        visible = self.app.query_one("#tabs", TabbedContent).active == "insights"
+        panel = self.shell.query_one(InsightsPanel)
+        visible = self.shell.active_tab() == "insights"
         if visible and (self.latest[0] < epoch or not panel.probes <= self.latest[1]):
             self.update()
 
     def update(self) -> None:
         """Ask for what the visible insight view needs: from the run training, else from an inspector."""
-        app = self.app
-        panel = app.query_one(InsightsPanel)
-        visible = app.query_one("#tabs", TabbedContent).active == "insights"
+        panel = self.shell.query_one(InsightsPanel)
+        visible = self.shell.active_tab() == "insights"
         wanted = panel.probes if visible else frozenset()
         if visible and panel.view == "norms":
-            panel.draw_norms(app.query_one(TrainingView).curves)
-        if app.training:
-            app.controller.want_insights(wanted, panel.probe_size)
+            panel.draw_norms(self.shell.query_one(TrainingView).curves)
+        if self.shown.training:
+            self.shown.link.want_insights(wanted, panel.probe_size)
             return
         if wanted:
             inspector = self.inspector or self._make_inspector()
@@ -61,13 +60,12 @@ class InsightFeed:
         """An inspector of the model on screen: a finished run's, or a loaded checkpoint's."""
         from tui_dl.ui.inspector import Inspector
 
-        app = self.app
-        deliver = partial(app.call_from_thread, self._show)
-        complain = partial(app.call_from_thread, self._failed)
-        link = app.link
+        deliver = partial(self.shell.call_from_thread, self._show)
+        complain = partial(self.shell.call_from_thread, self._failed)
+        link, loaded = self.shown.link, self.shown.loaded
         try:
-            if app.loaded is not None:
-                self.inspector = Inspector.of_checkpoint(app.loaded, deliver, complain)
+            if loaded is not None:
+                self.inspector = Inspector.of_checkpoint(loaded, deliver, complain)
             elif isinstance(link, LocalRun) and link.session.trainer.model is not None:
                 self.inspector = Inspector(link.session.trainer, deliver, complain)
             elif isinstance(link, AttachedRun) and link.epoch > 0:
@@ -80,7 +78,7 @@ class InsightFeed:
         return self.inspector
 
     def _show(self, epoch: int, insights: dict) -> None:
-        self.app.query_one(InsightsPanel).show_insights(epoch, insights)
+        self.shell.query_one(InsightsPanel).show_insights(epoch, insights)
 
     def _failed(self, message: str) -> None:
-        self.app.notify(message, title=_("insights unavailable"), severity="warning")
+        self.shell.notify(message, title=_("insights unavailable"), severity="warning")

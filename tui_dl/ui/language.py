@@ -4,9 +4,10 @@ the views are kept, nothing is composed again)."""
 
 from __future__ import annotations
 
-from textual.widgets import Static, TabbedContent
+from textual.screen import Screen
+from textual.widgets import Static
 
-from tui_dl.i18n import LANGUAGES, _, set_language
+from tui_dl.i18n import _, set_language
 from tui_dl.ui.last_settings import load_language, save_language
 
 
@@ -33,30 +34,15 @@ def start_language(chosen: str | None = None) -> str:
     return set_language(chosen or load_language())
 
 
-def switch_language(app, code: str) -> None:
-    """Show the app in language `code` from now on (and at the next start); say so in that language."""
-    from tui_dl.ui.app import TABS
-    from tui_dl.ui.widgets.key_bar import KeyBar
-    from tui_dl.ui.widgets.training_view import TrainingView
-
+def switch_language(code: str, screens: list[Screen]) -> str | None:
+    """Use language `code` from now on (and at the next start) and set again the texts of every widget and screen
+    in `screens` (the app's stack) that can; returns a problem keeping the choice, else None."""
     set_language(code)
     problem = save_language(code)
-    main = app.screen_stack[0]
-    for widget in main.walk_children():
+    for widget in screens[0].walk_children():
         if isinstance(widget, Relabels):
             widget.relabel()
-    for screen in app.screen_stack[1:]:  # the help, if the palette was opened over it
+    for screen in screens[1:]:  # the help, if the palette was opened over it
         if isinstance(screen, Relabels):
             screen.relabel()
-    tabs = main.query_one("#tabs", TabbedContent)
-    for pane, title in TABS.items():
-        tabs.get_tab(pane).label = _(title)
-    main.query_one(TrainingView).show_progress(app.controller.state_label)
-    for bar in main.query(KeyBar):
-        bar.refresh(recompose=True)
-    app.form.validate()  # the architecture line and the fields' reasons
-    app.refresh_status()
-    app.insight_feed.update()  # the visible view's title and legend
-    app.notify(_("the UI speaks {language} now (kept for the next start)").format(language=LANGUAGES[code]))
-    if problem is not None:
-        app.notify(problem, severity="warning")
+    return problem

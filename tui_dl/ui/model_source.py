@@ -1,8 +1,8 @@
 """Which model the UI uses outside training: the one ctrl+e exports and the one the Predict view runs.
 
-Both are read from the app's state here, in one place: the run on screen (a run of this process: its trainer's
-last finished epoch; a run in its own process: its folder's best.pt), a loaded checkpoint, or the run under
-the cursor on the Runs tab.
+Both are read from what the screen shows (`ui.screen_state`), in one place: the run on screen (a run of this
+process: its trainer's last finished epoch; a run in its own process: its folder's best.pt), a loaded
+checkpoint, or the run under the cursor on the Runs tab.
 """
 
 from __future__ import annotations
@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tui_dl.engine.data.rawdata import RawData
+from tui_dl.engine.runs.recorder import BEST, LAST, RunSummary
 from tui_dl.i18n import _
+from tui_dl.ui.screen_state import ScreenState
 
 NEW_ROWS = "NEW_ROWS.csv"  # the predict command's --input when the run's data is not a file
 
@@ -42,33 +44,31 @@ class ExportSource:
                 "--output predictions.csv")
 
 
-def current_model(app) -> ModelSource | None:
+def current_model(shown: ScreenState) -> ModelSource | None:
     """The run's model as of its last finished epoch (a run in its own process: its best.pt, rewritten every
     few seconds), else a loaded checkpoint's, else None."""
     from tui_dl.ui.run_link import AttachedRun, LocalRun
 
-    link = app.link
+    link = shown.link
     trainer = link.session.trainer if isinstance(link, LocalRun) else None
     if trainer is not None and trainer.snapshot is not None and trainer.data is not None:
         snapshot = trainer.snapshot  # replaced, never changed, after each epoch
         return ModelSource(snapshot, lambda: trainer.checkpoint_state(snapshot), trainer.data.raw)
     if isinstance(link, AttachedRun) and link.folder is not None:
-        from tui_dl.engine.runs.recorder import BEST, LAST
-
         for name in (BEST, LAST):
             path = link.folder / name
             if path.is_file():
                 stamp = (path, path.stat().st_mtime_ns)  # a new model each time the run rewrites it
-                return ModelSource(stamp, lambda path=path: _load(path), _matching(app, None))
-    loaded = app.loaded
+                return ModelSource(stamp, lambda path=path: _load(path), _matching(shown, None))
+    loaded = shown.loaded
     if loaded is not None:
-        return ModelSource(loaded, lambda: loaded, _matching(app, loaded.get("feature_names")))
+        return ModelSource(loaded, lambda: loaded, _matching(shown, loaded.get("feature_names")))
     return None
 
 
-def _matching(app, feature_names: list[str] | None) -> RawData | None:
+def _matching(shown: ScreenState, feature_names: list[str] | None) -> RawData | None:
     """The data set on the Data tab, when it is the one the model knows (all of it when the names are unknown)."""
-    raw = app.raw
+    raw = shown.raw
     if raw is None or (feature_names is not None and raw.feature_names != feature_names):
         return None
     return raw
@@ -87,8 +87,6 @@ def _data_file(dataset: str) -> str:
 
 
 def _from_file(path: Path, what: str, dataset: str) -> ExportSource:
-    from tui_dl.engine.runs.recorder import BEST
-
     def state() -> dict:
         return _load(path)
 
@@ -96,37 +94,36 @@ def _from_file(path: Path, what: str, dataset: str) -> ExportSource:
     return ExportSource(what, state, path.parent, str(checkpoint), _data_file(dataset))
 
 
-def export_source(app, runs_tab: bool) -> ExportSource | str:
-    """The model ctrl+e exports (the run under the cursor on the Runs tab, else the run on screen's or the loaded one),
-    or why there is none."""
-    from tui_dl.engine.runs.recorder import BEST, LAST
+def run_export_source(summary: RunSummary | None) -> ExportSource | str:
+    """The model ctrl+e exports on the Runs tab: the run under the cursor's (`summary`), or why there is none."""
 
-    if runs_tab:
-        from tui_dl.ui.widgets.runs_panel import RunsPanel
+    if summary is None:
+        return _("no run under the cursor to export")
+    for name in (BEST, LAST):
+        if (summary.path / name).is_file():
+            return _from_file(summary.path / name, _("run {name} ({file})").format(name=summary.name, file=name),
+                              summary.dataset)
+    return _("run {name} has no checkpoint yet (best.pt is written once an epoch has finished)").format(
+        name=summary.name)
 
-        summary = app.query_one(RunsPanel).cursor_summary()
-        if summary is None:
-            return _("no run under the cursor to export")
-        for name in (BEST, LAST):
-            if (summary.path / name).is_file():
-                return _from_file(summary.path / name, _("run {name} ({file})").format(name=summary.name, file=name),
-                                  summary.dataset)
-        return _("run {name} has no checkpoint yet (best.pt is written once an epoch has finished)").format(
-            name=summary.name)
+
+def export_source(shown: ScreenState, dataset: str) -> ExportSource | str:
+    """The model ctrl+e exports outside the Runs tab (the run on screen's, else the loaded one), or why there is
+    none; `dataset`: the Data tab's, for the predict command's input."""
     from tui_dl.ui.run_link import LocalRun
 
-    link = app.link
+    link = shown.link
     if link is not None and link.epoch > 0:
-        folder, dataset = link.folder, app.query_one("#dataset-panel").dataset
+        folder = link.folder
         for name in (BEST, LAST):
             if folder is not None and (folder / name).is_file():
                 return _from_file(folder / name, _("run {name} ({file})").format(name=folder.name, file=name), dataset)
         if isinstance(link, LocalRun):
             trainer = link.session.trainer
             return ExportSource(_("this run (epoch {epoch})").format(epoch=trainer.epoch), trainer.checkpoint_state,
-                                folder or app.runs_root, str(folder or "CKPT"), _data_file(trainer.config.data.dataset))
-    if app.loaded_path is not None and app.loaded is not None:
-        return _from_file(app.loaded_path, _("{file} (epoch {epoch})").format(file=app.loaded_path.name,
-                                                                             epoch=app.loaded["epoch"]),
-                          app.loaded["config"]["data"]["dataset"])
+                                folder or shown.runs_root, str(folder or "CKPT"), _data_file(trainer.config.data.dataset))
+    loaded, path = shown.loaded, shown.loaded_path
+    if path is not None and loaded is not None:
+        return _from_file(path, _("{file} (epoch {epoch})").format(file=path.name, epoch=loaded["epoch"]),
+                          loaded["config"]["data"]["dataset"])
     return _("nothing to export yet: train a run (F5), load a checkpoint (ctrl+o), or pick a run on the Runs tab (F10)")

@@ -7,14 +7,21 @@ from pathlib import Path
 
 from tui_dl.engine.errors import UserError
 from tui_dl.i18n import _, ngettext
+from tui_dl.ui.checkpoint_flow import CheckpointFlow
 from tui_dl.ui.run_link import LocalRun
+from tui_dl.ui.screen_state import ScreenState, describe_state
+from tui_dl.ui.settings_form import SettingsForm
+from tui_dl.ui.shell import Shell
+from tui_dl.ui.training import TrainingController
 
 
 class RunsFlow:
-    """The Runs tab's requests, carried out on one app."""
+    """The Runs tab's requests, carried out on what the screen shows."""
 
-    def __init__(self, app) -> None:
-        self.app = app
+    def __init__(self, shell: Shell, shown: ScreenState, form: SettingsForm, controller: TrainingController,
+                 checkpoints: CheckpointFlow) -> None:
+        self.shell, self.shown, self.form = shell, shown, form
+        self.controller, self.checkpoints = controller, checkpoints
 
     def fork(self, folder: Path) -> None:
         """Put a past run's settings into the builder."""
@@ -24,37 +31,36 @@ class RunsFlow:
         try:
             config = load_toml(folder / CONFIG)
         except UserError as exc:
-            self.app.notify(str(exc), title=_("not forked"), severity="error")
+            self.shell.notify(str(exc), title=_("not forked"), severity="error")
             return
-        self.app.loaded = None
-        self.app.form.apply(config)
-        self.app.action_show_tab("model")
-        self.app.notify(_("settings of {name}: change what you like, then F5 trains a new run").format(name=folder.name),
+        self.shown.loaded = None
+        self.form.apply(config)
+        self.shell.show_tab("model")
+        self.shell.notify(_("settings of {name}: change what you like, then F5 trains a new run").format(name=folder.name),
                         title=_("forked"))
 
     def attach(self, folder: Path) -> None:
         """Watch and control the run of `folder` (the Training tab shows it)."""
-        app = self.app
-        if app.link is not None and app.link.folder == folder and app.training:
-            app.action_show_tab("training")
+        link = self.shown.link
+        if link is not None and link.folder == folder and self.shown.training:
+            self.shell.show_tab("training")
             return
-        if isinstance(app.link, LocalRun) and app.training:
-            app.notify(_("a run of this UI is training: stop it first (F7)"), severity="warning")
+        if isinstance(link, LocalRun) and self.shown.training:
+            self.shell.notify(_("a run of this UI is training: stop it first (F7)"), severity="warning")
             return
-        app.controller.attach(folder)
+        self.controller.attach(folder)
 
     def continue_from(self, checkpoint: Path) -> None:
-        if self.app.training:
-            self.app.notify(_("stop the run first (F7)"), severity="warning")
+        if self.shown.training:
+            self.shell.notify(_("stop the run first (F7)"), severity="warning")
             return
-        self.app.load_checkpoint_file(checkpoint)
+        self.checkpoints.load_file(checkpoint)
 
     def tell_live_runs(self) -> None:
         """At start: name the newest run still training in the background, and how to watch it."""
         from tui_dl.engine.runs.listing import live_runs
-        from tui_dl.ui.training import describe_state
 
-        live = live_runs(self.app.runs_root)
+        live = live_runs(self.shown.runs_root)
         if live:
             first = live[0]
             state = describe_state(first.live_status)
@@ -64,4 +70,4 @@ class RunsFlow:
                              "watches it (or tui-dl attach {name})", len(live) - 1) if len(live) > 1 else
                     _("{name} is {state} in the background: F10, then a or enter on it, watches it "
                       "(or tui-dl attach {name})")).format(name=first.name, state=state, n=len(live) - 1)
-            self.app.notify(text, title=_("live runs"), timeout=15)
+            self.shell.notify(text, title=_("live runs"), timeout=15)

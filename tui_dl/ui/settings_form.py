@@ -8,6 +8,8 @@ from textual.widgets.select import InvalidSelectValueError
 from tui_dl.engine.config import RunConfig
 from tui_dl.i18n import N_, _, ngettext
 from tui_dl.ui.form import SECTIONS, field_id, format_value, read_config
+from tui_dl.ui.screen_state import ScreenState
+from tui_dl.ui.shell import Shell
 from tui_dl.ui.widgets.dataset_panel import DatasetPanel
 from tui_dl.ui.widgets.feature_list import FeatureList
 from tui_dl.ui.widgets.settings_panel import SettingsPanel
@@ -26,24 +28,24 @@ TAB_OF_SECTION = {"data": "data", "model": "model", "train": "model"}  # where e
 
 
 class SettingsForm:
-    """Reads, checks and fills the fields of the app's DatasetPanel and SettingsPanel."""
+    """Reads, checks and fills the fields of the DatasetPanel and the SettingsPanel; says the model in words
+    (`shown.architecture`)."""
 
-    def __init__(self, app) -> None:
-        self.app = app
-        self.architecture = ""  # the model in words (for the status line); "" while the model is invalid
+    def __init__(self, shell: Shell, shown: ScreenState) -> None:
+        self.shell, self.shown = shell, shown
 
     def values(self) -> dict[str, str]:
         """Every field's text by field id."""
-        values = self.app.query_one(DatasetPanel).config_values()
-        values.update(self.app.query_one(SettingsPanel).config_values())
+        values = self.shell.query_one(DatasetPanel).config_values()
+        values.update(self.shell.query_one(SettingsPanel).config_values())
         return values
 
     def validate(self) -> tuple[RunConfig, dict[str, str]]:
         """Read every field, mark the invalid ones with their reason, refresh the architecture line."""
-        app, raw = self.app, self.app.raw
+        raw = self.shown.raw
         config, errors = read_config(self.values(), FIELD_LABELS)
-        settings = app.query_one(SettingsPanel)
-        for field in (*app.query_one(DatasetPanel).fields, *settings.fields):
+        settings = self.shell.query_one(SettingsPanel)
+        for field in (*self.shell.query_one(DatasetPanel).fields, *settings.fields):
             field.show_error(errors.get(field.editor.id))
         model_ok = not any(key.startswith("model-") for key in errors)
         memory = None
@@ -53,23 +55,22 @@ class SettingsForm:
 
             memory = estimate(config, inputs, raw.outputs, raw.samples, raw.task == "regression").total
         settings.show_architecture(inputs, raw.outputs if raw else None, config.model if model_ok else None, memory)
-        self.architecture = config.model.summary(inputs, raw.outputs, shown=True) if raw and model_ok else ""
+        self.shown.architecture = config.model.summary(inputs, raw.outputs, shown=True) if raw and model_ok else ""
         return config, errors
 
     def show_first_error(self, errors: dict[str, str]) -> None:
         """Say the first invalid field's reason and put the keyboard on it."""
         key, message = next(iter(errors.items()))
         more = ngettext("{message} (and {n} more)", "{message} (and {n} more)", len(errors) - 1)
-        self.app.notify(more.format(message=message, n=len(errors) - 1) if len(errors) > 1 else message,
+        self.shell.notify(more.format(message=message, n=len(errors) - 1) if len(errors) > 1 else message,
                         title=_("fix the settings first"), severity="error")
         self._focus(key)
 
     def apply(self, config: RunConfig) -> None:
         """Put `config` into the fields."""
-        app = self.app
         for section in SECTIONS:
             for name, value in config.to_dict()[section].items():
-                widgets = app.query(f"#{field_id(section, name)}")
+                widgets = self.shell.query(f"#{field_id(section, name)}")
                 if not widgets:
                     continue
                 widget = widgets.first()
@@ -78,15 +79,15 @@ class SettingsForm:
                         widget.value = value
                     except InvalidSelectValueError:  # a device of another machine, or one not detected yet
                         widget.value = "auto"
-                        app.notify(_("{name} {value} is not available here: using auto").format(name=name, value=value),
+                        self.shell.notify(_("{name} {value} is not available here: using auto").format(name=name, value=value),
                                    severity="warning")
                 elif isinstance(widget, Input):
                     widget.value = format_value(value)
                 elif isinstance(widget, FeatureList):
                     widget.show(value)
         if config.data.target is None:
-            app.query_one(f"#{field_id('data', 'target')}", Input).value = ""
-        app.query_one(DatasetPanel).choose(config.data.dataset, settings_applied=True)
+            self.shell.query_one(f"#{field_id('data', 'target')}", Input).value = ""
+        self.shell.query_one(DatasetPanel).choose(config.data.dataset, settings_applied=True)
 
     def focus_field(self, section: str, name: str) -> None:
         """Show the tab of a field and put the keyboard on it."""
@@ -94,8 +95,8 @@ class SettingsForm:
 
     def _focus(self, key: str) -> None:
         """Show the tab of the field with id `key` (SECTION-NAME) and put the keyboard on it."""
-        self.app.action_show_tab(TAB_OF_SECTION[key.split("-")[0]])
-        self.app.query_one(f"#{key}").focus()
+        self.shell.show_tab(TAB_OF_SECTION[key.split("-")[0]])
+        self.shell.query_one(f"#{key}").focus()
 
     def set_field(self, section: str, name: str, text: str) -> None:
-        self.app.query_one(f"#{field_id(section, name)}", Input).value = text
+        self.shell.query_one(f"#{field_id(section, name)}", Input).value = text

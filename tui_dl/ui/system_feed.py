@@ -5,30 +5,29 @@ from __future__ import annotations
 
 from textual.css.query import NoMatches
 
-from tui_dl.i18n import N_
-from tui_dl.ui.widgets.insights import InsightsPanel
+from tui_dl.ui.screen_state import ScreenState
+from tui_dl.ui.shell import Shell
+from tui_dl.ui.widgets.insights.panel import InsightsPanel
 from tui_dl.ui.widgets.settings_panel import SettingsPanel
 from tui_dl.ui.widgets.training_view import TrainingView
 
 SAMPLE_S = 1.0
-DETECTING = N_("detecting device...")  # shown translated
 
 
 class SystemFeed:
-    """Device detection and the load samples of one app."""
+    """Device detection (the devices offered, `shown.device_name`) and the machine's load samples."""
 
-    def __init__(self, app) -> None:
-        self.app = app
-        self.device_name = DETECTING  # the device `auto` trains on, in words
+    def __init__(self, shell: Shell, shown: ScreenState) -> None:
+        self.shell, self.shown = shell, shown
         self.monitor = None  # engine.system.SystemMonitor, once detection is done
 
     def start(self) -> None:
         """Sample every second; detect the devices after the first frame (importing torch takes seconds)."""
-        self.app.set_interval(SAMPLE_S, self.sample)
-        self.app.call_after_refresh(self.detect)
+        self.shell.set_interval(SAMPLE_S, self.sample)
+        self.shell.call_after_refresh(self.detect)
 
     def detect(self) -> None:
-        self.app.run_worker(self._detect, thread=True, exclusive=True, group="devices", exit_on_error=False)
+        self.shell.run_worker(self._detect, thread=True, exclusive=True, group="devices", exit_on_error=False)
 
     def _detect(self) -> None:
         from tui_dl.engine.system import SystemMonitor
@@ -37,16 +36,16 @@ class SystemFeed:
         found = devices.detect()
         monitor = SystemMonitor()
         monitor.sample()  # the first sample imports NVML: off the UI thread
-        self.app.call_from_thread(self._found, found["devices"], found["auto"], monitor)
+        self.shell.call_from_thread(self._found, found["devices"], found["auto"], monitor)
 
     def _found(self, names: list[str], described: str, monitor) -> None:
-        if not self.app.is_running:  # detection ended while the app was closing: its widgets may be gone
+        if not self.shell.is_running:  # detection ended while the app was closing: its widgets may be gone
             monitor.close()
             return
-        self.app.query_one(SettingsPanel).set_devices(names)
-        self.device_name = described
+        self.shell.query_one(SettingsPanel).set_devices(names)
+        self.shown.device_name = described
         self.monitor = monitor
-        self.app.refresh_status()
+        self.shell.refresh_status()
 
     def sample(self) -> None:
         """CPU, RAM and GPU load: a line on the Training tab, history in the System view."""
@@ -56,8 +55,8 @@ class SystemFeed:
 
         stats = self.monitor.sample()
         try:
-            self.app.query_one(TrainingView).show_system(format_compact(stats))
-            self.app.query_one(InsightsPanel).add_system_sample(stats)
+            self.shell.query_one(TrainingView).show_system(format_compact(stats))
+            self.shell.query_one(InsightsPanel).add_system_sample(stats)
         except NoMatches:
             pass
 

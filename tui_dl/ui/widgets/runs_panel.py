@@ -20,6 +20,7 @@ from tui_dl.engine.runs import listing, recorder
 from tui_dl.engine.runs.labels import run_labels, run_settings
 from tui_dl.i18n import N_, _, ngettext
 from tui_dl.ui.language import Relabels
+from tui_dl.ui.screen_state import describe_state
 from tui_dl.ui.series import ChartOptions, Timeline
 from tui_dl.ui.widgets.chart_keys import CHART_BINDINGS, ChartKeys, options_hint
 from tui_dl.ui.widgets.charts import RUN_COLORS, Curve, OptionsChart
@@ -299,8 +300,6 @@ class RunsPanel(ChartKeys, Vertical, Relabels):
             return
         summary = self._summary(name)
         if not summary.live:
-            from tui_dl.ui.training import describe_state
-
             state = describe_state(summary.live_status)
             text = _("{name} is not training ({state})").format(name=name, state=state)
             if summary.path and (summary.path / recorder.LAST).is_file():

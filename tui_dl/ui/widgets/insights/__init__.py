@@ -1,5 +1,2 @@
-"""The Insights tab's views: the plane (boundary or predicted value), fit, confusion matrix, norms, system."""
-
-from tui_dl.ui.widgets.insights.panel import InsightsPanel
-
-__all__ = ["InsightsPanel"]
+"""The Insights tab's views: the plane (boundary or predicted value), fit, confusion matrix, norms, system, the
+loss landscape, the neurons as pieces and maps, and Predict; `panel.InsightsPanel` holds them all."""

@@ -16,6 +16,7 @@ from textual.widgets import Static
 
 from tui_dl.engine.data.rawdata import RawData
 from tui_dl.i18n import N_, _
+from tui_dl.ui.widgets.insights.prediction import prediction_text, true_text
 
 SHADES = 16  # grey levels drawn
 CURSOR = Color.from_rgb(240, 200, 40)  # the cursor's colour, pen up
@@ -200,8 +201,6 @@ class ImagePad(Horizontal):
         self._predict()
 
     def _predict(self) -> None:
-        from tui_dl.ui.widgets.insights.predict import prediction_text, true_text
-
         if self.predictor is None:
             return
         grid = self.query_one(DrawGrid)

@@ -14,6 +14,7 @@ from textual.widgets import Input, Label, Static
 from tui_dl.engine.data.rawdata import RawData
 from tui_dl.i18n import N_, _
 from tui_dl.ui.cells import left
+from tui_dl.ui.widgets.insights.prediction import prediction_text, true_text
 
 HINT_VALUES = 4  # one-hot values named in a field's placeholder
 
@@ -130,8 +131,6 @@ class TabularForm(Horizontal):
             self.query_one("#form-prediction", Static).update(Text(str(exc), "red"))
             self.query_one("#form-notes", Static).update("")
             return
-        from tui_dl.ui.widgets.insights.predict import prediction_text, true_text
-
         notes = [_("{name}: missing, filled in as in training").format(name=name) for name in encoded.imputed]
         notes += [_("{name}: {value!r} was not seen in training (all zeros)").format(name=name, value=values[0])
                   for name, values in encoded.unseen.items()]
