@@ -171,10 +171,10 @@ def _run_in_ui(w: Workload, x: np.ndarray, y: np.ndarray, device: torch.device, 
         async with app.run_test(size=(120, 40)) as pilot:
             await pilot.pause(0.5)
             await pilot.press("f5", *keys)
-            while app.run_state not in ("completed", "failed", "diverged"):
+            while app.shown.run_state not in ("completed", "failed", "diverged"):
                 await asyncio.sleep(0.5)  # not pilot.pause(), which forces a screen refresh each call
-            if app.run_state != "completed":
-                raise RuntimeError(f"the UI run ended {app.run_state}")
+            if app.shown.run_state != "completed":
+                raise RuntimeError(f"the UI run ended {app.shown.run_state}")
             return _engine_rate(len(y), app.session.trainer.history)
 
     with registered(w, x, y), tempfile.TemporaryDirectory() as runs:
