@@ -8,11 +8,18 @@ the framework's own workspace comes on top, hence the margin before a warning.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from tui_dl.engine.config import ModelConfig, RunConfig
+from tui_dl.engine.errors import UserError
 from tui_dl.engine.insights.views import EVAL_CHUNK
 from tui_dl.i18n import _
+
+if TYPE_CHECKING:  # the UI estimates memory before torch is imported
+    import torch
+
+    from tui_dl.engine.data.prepare import PreparedData
 
 FLOAT = 4
 WARN_SHARE = 0.7  # warn when the estimate passes this share of the device's free memory
@@ -76,17 +83,24 @@ def estimate(config: RunConfig, inputs: int, outputs: int, samples: int, regress
         data=samples * (inputs * FLOAT + target + 8))  # features, targets, the epoch's shuffled order
 
 
-def fit_problem(needed: MemoryEstimate, free: int | None, device: str) -> tuple[str | None, str | None]:
-    """(why the run cannot start, or None; a warning when it is close, or None) for `free` bytes on `device`."""
+def check_fits(config: RunConfig, data: PreparedData, device: torch.device) -> str | None:
+    """Refuse (UserError) a run that cannot fit `device`'s free memory, before its model is allocated; a warning
+    when it is close, else None. The data is already on the device, so it is not counted again."""
+    from tui_dl.engine.training.device import describe_device, free_memory
+
+    free = free_memory(device)
     if free is None:
-        return None, None
+        return None
+    needed = replace(estimate(config, data.inputs, data.outputs, len(data.x_train) + len(data.x_val),
+                              data.task == "regression"), data=0)
     advice = _("fewer or narrower layers, or a smaller batch size")
     if needed.total > free:
-        return (_("the model will not fit in memory: it needs {needed}, but {device} has {free} "
-                  "free; use {advice}").format(
-                    needed=needed.describe(), device=device, free=format_bytes(free), advice=advice)), None
+        raise UserError(_("the model will not fit in memory: it needs {needed}, but {device} has {free} "
+                          "free; use {advice}").format(
+                            needed=needed.describe(), device=describe_device(device), free=format_bytes(free),
+                            advice=advice))
     if needed.total > WARN_SHARE * free:
-        return None, (_("memory is tight: the run needs {needed} of the {free} free on {device}; if "
-                        "it fails, use {advice}").format(
-                          needed=needed.describe(), free=format_bytes(free), device=device, advice=advice))
-    return None, None
+        return (_("memory is tight: the run needs {needed} of the {free} free on {device}; if "
+                  "it fails, use {advice}").format(
+                    needed=needed.describe(), free=format_bytes(free), device=describe_device(device), advice=advice))
+    return None

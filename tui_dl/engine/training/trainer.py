@@ -38,6 +38,7 @@ from tui_dl.engine.model import build_model, parameter_count
 from tui_dl.engine.training.control import Control
 from tui_dl.engine.training.device import describe_device, resolve_device
 from tui_dl.engine.training.evaluate import measure
+from tui_dl.engine.training.memory import check_fits
 from tui_dl.engine.training.optim import l1_penalty, l1_weights, make_optimizer, weight_decay
 from tui_dl.engine.training.schedule import Plateau, learning_rate
 from tui_dl.engine.training.state import apply_resume, checkpoint_state, take_snapshot
@@ -143,7 +144,8 @@ class Trainer:
         if self.data is None:
             self.data = prepare(load_raw(cfg.data), cfg.data, self.device, cfg.model.features)
         self.notices.extend(self.data.raw.notices)
-        self._check_memory()
+        if (warning := check_fits(self.config, self.data, self.device)) is not None:
+            self.notices.append(warning)
         if cfg.train.batch_size > len(self.data.x_train):
             self.notices.append(_("batch size {batch_size:,} is larger than the {samples:,} training samples: "
                                   "each epoch is one full batch").format(
@@ -158,22 +160,6 @@ class Trainer:
             self._apply_resume(self._resume)
         self.trajectory = Trajectory(self.model)
         self._take_snapshot()
-
-    def _check_memory(self) -> None:
-        """Refuse a run that cannot fit the device's free memory (before allocating it); warn when it is close."""
-        from dataclasses import replace
-
-        from tui_dl.engine.training.device import free_memory
-        from tui_dl.engine.training.memory import estimate, fit_problem
-
-        data = self.data
-        needed = estimate(self.config, data.inputs, data.outputs, len(data.x_train) + len(data.x_val),
-                          data.task == "regression")
-        problem, warning = fit_problem(replace(needed, data=0), free_memory(self.device), describe_device(self.device))
-        if problem is not None:
-            raise UserError(problem)
-        if warning is not None:
-            self.notices.append(warning)
 
     def _apply_resume(self, state: dict) -> None:
         apply_resume(self, state)
