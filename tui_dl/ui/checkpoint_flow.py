@@ -52,9 +52,10 @@ class CheckpointFlow:
             shutil.copyfile(link.folder / LAST, path)
         except OSError as exc:
             self.shell.notify(_("cannot write {path}: {error}").format(path=path, error=exc.strerror or exc),
-                            title=_("not saved"), severity="error")
+                              title=_("not saved"), severity="error")
             return
-        self.shell.notify(_("epoch {epoch} saved to {path}").format(epoch=link.epoch, path=path), title=_("checkpoint saved"))
+        self.shell.notify(_("epoch {epoch} saved to {path}").format(epoch=link.epoch, path=path),
+                          title=_("checkpoint saved"))
 
     def choose(self) -> None:
         """Pick a checkpoint in a dialog; restore its settings and curves; F5 then continues from it."""
@@ -97,7 +98,7 @@ class CheckpointFlow:
         self.shell.refresh_status()
         self.shell.show_tab("training")
         self.shell.notify(_("{dataset}, epoch {epoch}").format(dataset=state.get("dataset", "?"), epoch=state["epoch"]),
-                   title=_("checkpoint loaded"))
+                          title=_("checkpoint loaded"))
 
     def resume_state(self, config: RunConfig) -> dict | None | bool:
         """The loaded checkpoint to continue from, None for a fresh run, False if the user must act first."""

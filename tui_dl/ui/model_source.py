@@ -121,7 +121,8 @@ def export_source(shown: ScreenState, dataset: str) -> ExportSource | str:
         if isinstance(link, LocalRun):
             trainer = link.session.trainer
             return ExportSource(_("this run (epoch {epoch})").format(epoch=trainer.epoch), trainer.checkpoint_state,
-                                folder or shown.runs_root, str(folder or "CKPT"), _data_file(trainer.config.data.dataset))
+                                folder or shown.runs_root, str(folder or "CKPT"),
+                                _data_file(trainer.config.data.dataset))
     loaded, path = shown.loaded, shown.loaded_path
     if path is not None and loaded is not None:
         return _from_file(path, _("{file} (epoch {epoch})").format(file=path.name, epoch=loaded["epoch"]),

@@ -102,7 +102,8 @@ class RunKeys:
                 self.controller.set_lr(value)
                 train = self.shown.link.config.train if self.shown.link.config is not None else config.train
                 scheduled = train.schedule != "constant" or train.warmup
-                self.shell.notify((_("base learning rate {rate} from the next batch; the schedule goes on from it")
-                                 if scheduled else _("learning rate {rate} from the next batch")).format(rate=f"{value:g}"))
+                said = (_("base learning rate {rate} from the next batch; the schedule goes on from it") if scheduled
+                        else _("learning rate {rate} from the next batch"))
+                self.shell.notify(said.format(rate=f"{value:g}"))
 
         self.shell.push_screen(LearningRateDialog(current), apply)

@@ -36,8 +36,8 @@ class RunsFlow:
         self.shown.loaded = None
         self.form.apply(config)
         self.shell.show_tab("model")
-        self.shell.notify(_("settings of {name}: change what you like, then F5 trains a new run").format(name=folder.name),
-                        title=_("forked"))
+        self.shell.notify(_("settings of {name}: change what you like, then F5 trains a new run").format(
+            name=folder.name), title=_("forked"))
 
     def attach(self, folder: Path) -> None:
         """Watch and control the run of `folder` (the Training tab shows it)."""

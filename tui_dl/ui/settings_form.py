@@ -63,7 +63,7 @@ class SettingsForm:
         key, message = next(iter(errors.items()))
         more = ngettext("{message} (and {n} more)", "{message} (and {n} more)", len(errors) - 1)
         self.shell.notify(more.format(message=message, n=len(errors) - 1) if len(errors) > 1 else message,
-                        title=_("fix the settings first"), severity="error")
+                          title=_("fix the settings first"), severity="error")
         self._focus(key)
 
     def apply(self, config: RunConfig) -> None:
@@ -79,8 +79,8 @@ class SettingsForm:
                         widget.value = value
                     except InvalidSelectValueError:  # a device of another machine, or one not detected yet
                         widget.value = "auto"
-                        self.shell.notify(_("{name} {value} is not available here: using auto").format(name=name, value=value),
-                                   severity="warning")
+                        self.shell.notify(_("{name} {value} is not available here: using auto").format(
+                            name=name, value=value), severity="warning")
                 elif isinstance(widget, Input):
                     widget.value = format_value(value)
                 elif isinstance(widget, FeatureList):

@@ -187,8 +187,8 @@ class TrainingController:
             view.paused(event.state == RunStatus.PAUSED)
             self.shell.query_one(KeyBar).paused = event.state == RunStatus.PAUSED
             if self._from_elsewhere(event.source):
-                self.shell.notify(_("{name} {state} from another session").format(name=self.link.name,
-                                                                               state=RunStatus(event.state).label))
+                self.shell.notify(_("{name} {state} from another session").format(
+                    name=self.link.name, state=RunStatus(event.state).label))
         elif isinstance(event, LrChanged):
             self.shell.query_one(f"#{field_id('train', 'lr')}", Input).value = f"{event.lr:g}"
             if self._from_elsewhere(event.source):
@@ -228,13 +228,14 @@ class TrainingController:
         for problem in event.problems:
             self.shell.notify(problem, title=_("run record incomplete"), severity="warning", timeout=15)
         if event.status in (RunStatus.FAILED, RunStatus.DIVERGED, RunStatus.CRASHED):
-            self.shell.notify(event.message, title=_("run {state}").format(state=RunStatus(event.status).label), severity="error",
-                       timeout=15)
+            self.shell.notify(event.message, title=_("run {state}").format(state=RunStatus(event.status).label),
+                              severity="error", timeout=15)
         else:
             best = f"{event.best_val_loss:.4f}" if event.best_val_loss is not None else "-"
             test = f" {format_test(event.test)}." if event.test else ""
             self.shell.notify(ngettext("{n} epoch in {time}; best loss {best} at epoch {epoch}.{test} ctrl+s saves.",
-                                "{n} epochs in {time}; best loss {best} at epoch {epoch}.{test} ctrl+s saves.",
-                                event.epochs_done).format(n=event.epochs_done, time=format_duration(event.seconds),
-                                                          best=best, epoch=event.best_epoch, test=test),
-                       title=_("run {state}").format(state=RunStatus(event.status).label))
+                                       "{n} epochs in {time}; best loss {best} at epoch {epoch}.{test} ctrl+s saves.",
+                                       event.epochs_done).format(n=event.epochs_done, best=best, test=test,
+                                                                 time=format_duration(event.seconds),
+                                                                 epoch=event.best_epoch),
+                              title=_("run {state}").format(state=RunStatus(event.status).label))

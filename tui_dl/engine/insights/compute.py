@@ -1,9 +1,9 @@
 """What the insight views draw, computed on the training device from a model and its data.
 
-Decision boundary (2-D classification), predicted value over the plane (2-D regression), regression fit,
-confusion matrix, and per-layer weight and gradient norms; `compute` also dispatches to the loss landscape
-(`engine.insights.landscape`) and the neurons' views (`engine.insights.neurons`). Each function reads the device once; results
-(see `engine.insights.views`) are host numpy arrays in data units.
+The regression fit, the confusion matrix and per-layer weight and gradient norms here; `compute` dispatches to
+every view: these, the plane's (`engine.insights.plane`: decision boundary, predicted value), the loss landscape
+(`engine.insights.landscape`) and the neurons' views (`engine.insights.neurons`). Each function reads the device
+once; results (see `engine.insights.views`) are host numpy arrays in data units.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """The Insights tab's Predict view: try the model live on a row you type, a digit you draw, or a point of the plane.
 
-The model is the run's last finished epoch (or a loaded checkpoint; see ui.model_source), rebuilt as an `engine.use.predictor.Predictor`
-on a worker thread whenever it changes; each edit then runs one forward pass of a single row on the UI thread.
+The model is the run's last finished epoch (or a loaded checkpoint; see ui.model_source), rebuilt as an
+`engine.use.predictor.Predictor` on a worker thread whenever it changes; each edit then runs one forward pass of
+a single row on the UI thread.
 """
 
 from __future__ import annotations
