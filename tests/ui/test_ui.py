@@ -98,7 +98,7 @@ async def test_pause_holds_the_run_and_resume_continues(tmp_path: Path):
         assert len(trainer.history) == held
         await pilot.press("f6")
         await wait_for(pilot, lambda: len(trainer.history) > held + 1)
-        assert app.run_state == "running"
+        await wait_for(pilot, lambda: app.run_state == "running")  # the UI reads the run's events every 0.5 s
         await pilot.press("f7")
         await app.workers.wait_for_complete()
 
