@@ -376,10 +376,11 @@ async def test_f5_during_a_run_asks_before_stopping_it(tmp_path: Path):
         await wait_for(pilot, lambda: not app.training)
 
 
-async def test_the_load_dialog_explains_a_bad_file_and_stays_open(tmp_path: Path):
+async def test_the_load_dialog_explains_a_bad_file_and_stays_open(tmp_path: Path, monkeypatch):
     from tui_dl.ui.screens.checkpoints import LoadCheckpointDialog
 
-    bad = tmp_path / "notes.pt"
+    monkeypatch.chdir(tmp_path)  # a short path to type: each key is a round trip of the app
+    bad = Path("notes.pt")
     bad.write_text("garbage")
     app = make_app(small_config(epochs=2), runs_root=tmp_path)
     async with app.run_test(size=SIZE) as pilot:
