@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import signal
 import subprocess
+import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -53,6 +56,29 @@ def config_home(tmp_path, monkeypatch) -> Path:
     folder = tmp_path / "config-home"
     monkeypatch.setenv("XDG_CONFIG_HOME", str(folder))
     return folder / "tui-dl"
+
+
+def cpu_time_but_training() -> float:
+    """This process's CPU time less that of its runs' training threads ("tui-dl training", see ui/run_link.py)."""
+    spent = time.process_time()
+    for thread in threading.enumerate():
+        if thread.name == "tui-dl training" and thread.ident is not None:
+            try:
+                spent -= time.clock_gettime(time.pthread_getcpuclockid(thread.ident))
+            except OSError:  # it has just ended: its time stays counted, which only waits longer
+                pass
+    return spent
+
+
+@pytest.fixture(autouse=True)
+def idle_while_training(monkeypatch) -> None:
+    """Textual's pilot waits after each key press (and in `pause()`) until this process is idle, for at most 1 s.
+    A run training in this process (a LocalRun's thread) keeps it busy, so every key cost up to 2 s of waiting:
+    the run's thread is left out of that measure, as a run in its own process (detached) always was. Only where
+    the platform can read a thread's CPU time, and only once a test module has imported Textual."""
+    wait = sys.modules.get("textual._wait")
+    if wait is not None and hasattr(time, "pthread_getcpuclockid"):
+        monkeypatch.setattr(wait, "process_time", cpu_time_but_training)
 
 
 @pytest.fixture

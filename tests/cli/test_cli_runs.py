@@ -122,7 +122,8 @@ def three_runs(cli, runs_folder) -> dict[str, dict]:
             (("alpha", 1), ("bravo", 4), ("charlie", 2))}
 
 
-def test_runs_with_none_recorded(cli, runs_folder):
+def test_runs_with_none_recorded(cli, runs_folder, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "1000")  # the folder on the first line, however long the test's tmp path is
     code, out, err = cli("runs")
     assert code == 0, err
     assert out.startswith(f"no runs in {runs_folder}")

@@ -98,7 +98,7 @@ async def test_pause_holds_the_run_and_resume_continues(tmp_path: Path):
         assert len(trainer.history) == held
         await pilot.press("f6")
         await wait_for(pilot, lambda: len(trainer.history) > held + 1)
-        assert app.shown.run_state == "running"
+        await wait_for(pilot, lambda: app.shown.run_state == "running")  # the UI reads the run's events every 0.5 s
         await pilot.press("f7")
         await app.workers.wait_for_complete()
 
@@ -376,10 +376,11 @@ async def test_f5_during_a_run_asks_before_stopping_it(tmp_path: Path):
         await wait_for(pilot, lambda: not app.shown.training)
 
 
-async def test_the_load_dialog_explains_a_bad_file_and_stays_open(tmp_path: Path):
+async def test_the_load_dialog_explains_a_bad_file_and_stays_open(tmp_path: Path, monkeypatch):
     from tui_dl.ui.screens.checkpoints import LoadCheckpointDialog
 
-    bad = tmp_path / "notes.pt"
+    monkeypatch.chdir(tmp_path)  # a short path to type: each key is a round trip of the app
+    bad = Path("notes.pt")
     bad.write_text("garbage")
     app = make_app(small_config(epochs=2), runs_root=tmp_path)
     async with app.run_test(size=SIZE) as pilot:
@@ -498,7 +499,7 @@ async def test_tab_never_lands_on_the_tab_bar(tmp_path: Path):
         main_tabs = app.query_one("#tabs > Tabs", Tabs)
         for tab in ("f10", "f2", "f3"):
             await pilot.press(tab)
-            for _ in range(25):
+            for _ in range(len(app.screen.focus_chain) + 1):  # every stop of the tab's focus chain, and round again
                 await pilot.press("tab")
                 assert app.focused is not main_tabs
         await pilot.press("f10", "tab", "right")

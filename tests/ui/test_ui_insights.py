@@ -107,7 +107,9 @@ async def test_regression_plane_shows_the_predicted_value_with_its_scale(tmp_pat
         await start_training(pilot, epochs=1)
         await pilot.press("f9")
         view = app.query_one(InsightsPanel).boundary_view
-        await wait_for(pilot, lambda: isinstance(view.plane, Surface))
+        # the epoch under way may have probed at the hidden tab's size: the next one probes at the view's
+        await wait_for(pilot, lambda: isinstance(view.plane, Surface)
+                       and view.plane.values.shape[::-1] == view.grid_size)
         await pilot.press("f7")
         surface = view.plane
         rows, cols = surface.values.shape

@@ -51,6 +51,11 @@ class PlotSpy:
         return found[0]
 
 
+# A run still training when its test stops it (F7): 2,000 epochs could end first, and then the views it was
+# asked for stay as they were (test_insight_views_are_computed_only_while_visible failed so in a full run).
+STILL_TRAINING = 1_000_000
+
+
 def config(dataset: str, epochs: int = 4, samples: int = 300) -> RunConfig:
     cfg = small_config(epochs=epochs, samples=samples)
     cfg.data.dataset = dataset
@@ -105,7 +110,7 @@ async def test_chart_keys_smooth_log_scale_switch_axis_and_zoom(tmp_path: Path, 
 
 
 async def test_insight_views_are_computed_only_while_visible(tmp_path: Path):
-    app = make_app(config("circle", epochs=1_000_000), runs_root=tmp_path)
+    app = make_app(config("circle", epochs=STILL_TRAINING), runs_root=tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         trainer = await start_training(pilot, epochs=1)
         assert trainer.probes == frozenset()
@@ -123,7 +128,7 @@ async def test_insight_views_are_computed_only_while_visible(tmp_path: Path):
 
 
 async def test_decision_boundary_is_drawn_during_training(tmp_path: Path):
-    app = make_app(config("circle", epochs=1_000_000), runs_root=tmp_path)
+    app = make_app(config("circle", epochs=STILL_TRAINING), runs_root=tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await start_training(pilot, epochs=1)
         await pilot.press("f9")
@@ -160,7 +165,7 @@ async def test_boundary_of_a_finished_run_and_of_a_loaded_checkpoint(tmp_path: P
 
 
 async def test_regression_fit_shows_real_and_predicted_in_time_order(tmp_path: Path, monkeypatch):
-    app = make_app(config("daily-views", epochs=1_000_000), runs_root=tmp_path)
+    app = make_app(config("daily-views", epochs=STILL_TRAINING), runs_root=tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         chart = app.query_one(InsightsPanel).fit_chart
         spy = PlotSpy(chart, monkeypatch)
