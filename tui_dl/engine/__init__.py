@@ -1,7 +1,7 @@
 """The training engine: everything a run needs, headless. Nothing below here imports Textual.
 
 Packages, lowest first; each imports only the shared modules here and the packages before it
-(`tests/engine/test_layers.py` enforces the order):
+(`tests/test_layers.py` enforces the order):
 
 - `config`, `errors`, `events`, `model`, `system`: the shared modules (settings as typed dataclasses, the
   errors a user can fix, the events a run emits, the MLP, the machine's load);
