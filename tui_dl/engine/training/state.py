@@ -27,6 +27,7 @@ def take_snapshot(trainer) -> dict[str, Any]:
         "epoch": trainer.epoch,
         "step": trainer.step,
         "rng": rng,
+        "generator_device": trainer.batch_order.device.type,  # its state's format: CPU and CUDA ones differ
         "history_len": len(trainer.history),
         "steps_len": len(trainer.step_losses),
         "best_epoch": trainer.best_epoch,
@@ -64,6 +65,7 @@ def checkpoint_state(trainer, snap: dict[str, Any] | None) -> dict:
         "best_val_loss": snap["best_val_loss"],
         "plateau": snap["plateau"],
         "rng": {k: v.cpu() for k, v in snap["rng"].items()},
+        "generator_device": snap["generator_device"],
     }
 
 
@@ -93,14 +95,32 @@ def apply_resume(trainer, state: dict) -> None:
     trainer.best_epoch = int(state["best_epoch"])
     trainer.best_val_loss = state["best_val_loss"]
     trainer.plateau = Plateau.from_dict(state.get("plateau", {}))
-    rng = state.get("rng", {})
+    _restore_rng(trainer, state)
+
+
+def _restore_rng(trainer, state: dict) -> None:
+    """The random number generators' states, each where its device type is the one that saved it; the batch
+    order's is seeded afresh (and said once) when the run moved between a GPU and the CPU."""
+    rng, device = state.get("rng", {}), trainer.device.type
     if "cpu" in rng:
         torch.set_rng_state(rng["cpu"])
-    if "generator" in rng and trainer.device.type == "cpu":
-        trainer.batch_order.set_state(rng["generator"])
-    if "cuda" in rng and trainer.device.type == "cuda":
+    if "cuda" in rng and device == "cuda":
         torch.cuda.set_rng_state(rng["cuda"], trainer.device)
+    if "generator" not in rng:
+        return
+    saved = state.get("generator_device") or _generator_device(rng["generator"])
+    if saved == trainer.batch_order.device.type:
         trainer.batch_order.set_state(rng["generator"])
+        return
+    trainer.batch_order.manual_seed(trainer.config.train.seed + trainer.epoch)
+    trainer.notices.append(_("the batch order is seeded afresh: the checkpoint's comes from a {saved} device, this "
+                             "run trains on {device}").format(saved=saved, device=device))
+
+
+def _generator_device(generator_state: torch.Tensor) -> str:
+    """The device type of a generator's state in a checkpoint that did not record it: a CPU generator's state is
+    the Mersenne Twister's (thousands of bytes), a CUDA one's its seed and offset (16 bytes)."""
+    return "cpu" if generator_state.numel() == torch.Generator().get_state().numel() else "cuda"
 
 
 def _to_cpu(value: Any) -> Any:
