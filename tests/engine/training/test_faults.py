@@ -48,6 +48,42 @@ def test_out_of_memory_suggests_a_smaller_batch_and_keeps_the_last_epoch():
     assert trainer.checkpoint_state()["epoch"] == 2
 
 
+def test_out_of_memory_is_reported_with_a_torch_that_has_only_cuda_s_error(monkeypatch):
+    # torch.OutOfMemoryError is newer than the oldest torch pyproject.toml allows; CUDA's error is older.
+    monkeypatch.delattr(torch, "OutOfMemoryError")
+    trainer = Trainer(make_config(epochs=5, samples=200))
+    trainer.setup()
+    failing_after(trainer, trainer.steps_per_epoch + 1, torch.cuda.OutOfMemoryError("CUDA out of memory."))
+    finished = trainer.run()
+    assert finished.status == "failed" and "out of memory" in finished.message
+    assert trainer.checkpoint_state()["epoch"] == 1
+
+
+def test_a_device_error_while_releasing_its_memory_still_ends_the_run_with_its_event(monkeypatch):
+    # A sticky CUDA error surfaces again at empty_cache(): the run still ends with RunFinished, saying so.
+    trainer = Trainer(make_config(epochs=2, samples=100))
+    trainer.setup()
+    events = []
+    trainer.subscribe(events.append)
+    loop = trainer._loop
+
+    def on_a_gpu():
+        outcome = loop()
+        trainer.device = torch.device("cuda", 0)  # the run's device, as the finally block sees it
+        return outcome
+
+    def sticky():
+        raise RuntimeError("CUDA error: an illegal memory access was encountered")
+
+    monkeypatch.setattr(trainer, "_loop", on_a_gpu)
+    monkeypatch.setattr(torch.cuda, "empty_cache", sticky)
+    finished = trainer.run()
+    assert [e for e in events if isinstance(e, RunFinished)] == [finished]
+    assert finished.status == "failed" and trainer.epoch == 2
+    assert finished.message == ("releasing cuda:0's memory failed: RuntimeError: CUDA error: an illegal memory "
+                                "access was encountered")
+
+
 def test_an_exception_in_the_loop_is_reported_not_raised():
     trainer = Trainer(make_config(epochs=5))
     trainer.setup()

@@ -8,6 +8,25 @@ from tui_dl.engine.errors import UserError
 from tui_dl.i18n import _
 
 
+def out_of_memory_error() -> type[Exception]:
+    """The error torch raises when a device runs out of memory: its generic OutOfMemoryError where this torch
+    has one, CUDA's in the older releases pyproject.toml allows."""
+    return getattr(torch, "OutOfMemoryError", torch.cuda.OutOfMemoryError)
+
+
+def release_memory(device: torch.device | None) -> str | None:
+    """Give a CUDA device's cached memory back; None, or what went wrong (a sticky CUDA error surfaces here again,
+    and must not escape the end of a run)."""
+    if device is None or device.type != "cuda":
+        return None
+    try:
+        torch.cuda.empty_cache()
+    except Exception as exc:  # noqa: BLE001 - said in the run's final event
+        return _("releasing {device}'s memory failed: {kind}: {exc}").format(device=device, kind=type(exc).__name__,
+                                                                          exc=exc)
+    return None
+
+
 def available_devices() -> list[str]:
     """Device names a user can pick here: auto, cpu, and each CUDA GPU or MPS."""
     names = ["auto", "cpu"]

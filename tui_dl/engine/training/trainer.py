@@ -36,7 +36,7 @@ from tui_dl.engine.insights.probe_budget import ProbeBudget
 from tui_dl.engine.insights.trajectory import Trajectory
 from tui_dl.engine.model import build_model, parameter_count
 from tui_dl.engine.training.control import Control
-from tui_dl.engine.training.device import describe_device, resolve_device
+from tui_dl.engine.training.device import describe_device, out_of_memory_error, release_memory, resolve_device
 from tui_dl.engine.training.evaluate import measure
 from tui_dl.engine.training.memory import check_fits
 from tui_dl.engine.training.optim import l1_penalty, l1_weights, make_optimizer, weight_decay
@@ -184,7 +184,7 @@ class Trainer:
                 test = self.test_metrics()
         except UserError as exc:
             status, message = RunStatus.FAILED, str(exc)
-        except torch.OutOfMemoryError:
+        except out_of_memory_error():
             status = RunStatus.FAILED
             message = (_("out of memory on {device} at batch size {batch_size}: try a smaller batch size or a "
                          "smaller model").format(device=self.device, batch_size=self.config.train.batch_size))
@@ -192,9 +192,8 @@ class Trainer:
             self.error_traceback = traceback.format_exc()
             status, message = RunStatus.FAILED, _("training failed: {kind}: {exc}").format(
                                                     kind=type(exc).__name__, exc=exc)
-        finally:
-            if self.device is not None and self.device.type == "cuda":
-                torch.cuda.empty_cache()
+        if (problem := release_memory(self.device)) is not None and status != RunStatus.FAILED:
+            status, message = RunStatus.FAILED, problem
         self.state = status
         finished = RunFinished(status, message, self.epoch, self.best_epoch, self.best_val_loss, self.seconds, test)
         self._emit(finished)
@@ -318,7 +317,7 @@ class Trainer:
             try:
                 insights, error = self.insights(probes), ""
                 self.probe_budget.took(now, time.perf_counter() - now, forced=force)
-            except torch.OutOfMemoryError:
+            except out_of_memory_error():
                 raise
             except Exception as exc:  # noqa: BLE001 - a view that cannot be drawn must not end the run
                 insights, error = {}, f"{type(exc).__name__}: {exc}"
