@@ -175,7 +175,7 @@ def _run_in_ui(w: Workload, x: np.ndarray, y: np.ndarray, device: torch.device, 
                 await asyncio.sleep(0.5)  # not pilot.pause(), which forces a screen refresh each call
             if app.shown.run_state != "completed":
                 raise RuntimeError(f"the UI run ended {app.shown.run_state}")
-            return _engine_rate(len(y), app.session.trainer.history)
+            return _engine_rate(len(y), app.shown.link.session.trainer.history)
 
     with registered(w, x, y), tempfile.TemporaryDirectory() as runs:
         return asyncio.run(drive(Path(runs)))

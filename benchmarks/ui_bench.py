@@ -83,7 +83,7 @@ def key_latency_ms(presses: int = 100) -> tuple[float, float]:
         async with app.run_test(size=(120, 40)) as pilot:
             await pilot.pause(0.5)
             await pilot.press("f5")
-            while not (app.session and app.session.trainer.history):
+            while not (app.shown.link and app.shown.link.session.trainer.history):
                 await pilot.pause(0.05)
             await pilot.press("f3")
             field = app.query_one("#model-neurons")
@@ -102,7 +102,7 @@ def key_latency_ms(presses: int = 100) -> tuple[float, float]:
                     await asyncio.sleep(0.0005)
                 samples.append((frames["last"] - started) * 1000)
                 await asyncio.sleep(0.02)
-            app.session.trainer.stop()
+            app.shown.link.session.trainer.stop()
             await app.workers.wait_for_complete()
 
     asyncio.run(drive())
