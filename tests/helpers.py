@@ -51,6 +51,7 @@ def run_cli(*argv: str, cwd: Path, timeout: float = 60, env: dict[str, str] | No
 # UI test helpers (plain functions: this file imports no textual) ---------------------------------
 
 SIZE = (120, 40)
+STILL_TRAINING = 1_000_000  # epochs of a run still training when its test stops it (2,000 can end first)
 
 
 def small_config(epochs: int = 5, samples: int = 200) -> RunConfig:

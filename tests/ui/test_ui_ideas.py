@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import SIZE, small_config, start_training, wait_for
+from helpers import SIZE, STILL_TRAINING, small_config, start_training, wait_for
 from test_ui_views import PlotSpy
 from textual.app import App
 
@@ -19,8 +19,8 @@ from tui_dl.ui.widgets.insights.neurons import NeuronMapsView, layout
 from tui_dl.ui.widgets.insights.pieces import PiecesView
 
 
-# A run of the default 10^6 epochs is still training when a test stops it (2,000 could finish first on a fast machine).
-def config(dataset: str, layers: int, neurons: int = 16, activation: str = "relu", epochs: int = 1_000_000, **train):
+def config(dataset: str, layers: int, neurons: int = 16, activation: str = "relu", epochs: int = STILL_TRAINING,
+           **train):
     cfg = small_config(epochs=epochs, samples=300)
     cfg.data.dataset, cfg.data.window = dataset, 1
     cfg.model.layers, cfg.model.neurons, cfg.model.activation = layers, [neurons], activation

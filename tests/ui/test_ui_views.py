@@ -6,7 +6,7 @@ import math
 from pathlib import Path
 
 import numpy as np
-from helpers import SIZE, small_config, start_training, wait_for
+from helpers import SIZE, STILL_TRAINING, small_config, start_training, wait_for
 from textual.app import App
 
 from tui_dl.engine.config import RunConfig
@@ -50,10 +50,6 @@ class PlotSpy:
         assert found, f"no line labelled {label!r} in {[name for _, _, name in self.lines]}"
         return found[0]
 
-
-# A run still training when its test stops it (F7): 2,000 epochs could end first, and then the views it was
-# asked for stay as they were (test_insight_views_are_computed_only_while_visible failed so in a full run).
-STILL_TRAINING = 1_000_000
 
 
 def config(dataset: str, epochs: int = 4, samples: int = 300) -> RunConfig:
